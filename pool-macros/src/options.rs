@@ -1,0 +1,158 @@
+//! The syntax of pool options, `key = value` or `key`, as written in `#[memory_pool(...)]` and in the entries
+//! of `pools! { ... }`. Only the shape is read here; what the values mean is checked in `validate`.
+
+use proc_macro2::TokenStream;
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{Expr, Ident, Path, Token, Type};
+
+use crate::diagnostics::Errors;
+
+/// An option's key, as written (for spans), and its value.
+pub(crate) struct Opt<T> {
+    pub(crate) key: Ident,
+    pub(crate) value: T,
+}
+
+/// The options of one pool, each as written; `None` where absent.
+#[derive(Default)]
+pub(crate) struct RawOptions {
+    pub(crate) count: Option<Opt<Expr>>,
+    pub(crate) ty: Option<Opt<Type>>,
+    pub(crate) name: Option<Opt<Expr>>,
+    pub(crate) align: Option<Opt<Expr>>,
+    pub(crate) max_size: Option<Opt<Expr>>,
+    pub(crate) on_failure: Option<Opt<Expr>>,
+    pub(crate) zeroize: Option<Opt<()>>,
+    pub(crate) link_section: Option<Opt<Expr>>,
+    pub(crate) krate: Option<Opt<Path>>,
+}
+
+/// Every option key, in the order the error messages list them.
+pub(crate) const KEYS: &[&str] =
+    &["count", "type", "name", "align", "max_size", "on_failure", "zeroize", "link_section", "crate"];
+
+/// Reads a comma-separated option list. Every problem is recorded in `errors` and reading goes on where it
+/// can, so that one compile reports them all.
+pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> RawOptions {
+    let mut options = RawOptions::default();
+    let parser = syn::meta::parser(|meta| parse_one(&mut options, meta, errors));
+    if let Err(error) = parser.parse2(tokens) {
+        errors.push(error);
+    }
+    options
+}
+
+fn parse_one(options: &mut RawOptions, meta: ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<()> {
+    let Some(key) = meta.path.get_ident().cloned() else {
+        errors.at(&meta.path, unknown_key_message(&meta.path));
+        return skip_value(&meta);
+    };
+    match key.to_string().as_str() {
+        "count" => {
+            if let Some(value) = value_expr(&meta, &key, "count = 16", errors)? {
+                set(&mut options.count, key, value, errors);
+            }
+        }
+        "type" => {
+            let value = if has_value(&meta) { Some(meta.value()?.parse::<Type>()?) } else { None };
+            match value {
+                Some(value) => set(&mut options.ty, key, value, errors),
+                None => {
+                    errors.at(&key, "`type` needs a value, as in `type = ItemType`");
+                    skip_value(&meta)?;
+                }
+            }
+        }
+        "name" => {
+            if let Some(value) = value_expr(&meta, &key, "name = MyPool", errors)? {
+                set(&mut options.name, key, value, errors);
+            }
+        }
+        "align" => {
+            if let Some(value) = value_expr(&meta, &key, "align = 64", errors)? {
+                set(&mut options.align, key, value, errors);
+            }
+        }
+        "max_size" => {
+            if let Some(value) = value_expr(&meta, &key, "max_size = 128", errors)? {
+                set(&mut options.max_size, key, value, errors);
+            }
+        }
+        "on_failure" => {
+            if let Some(value) = value_expr(&meta, &key, "on_failure = path::to::hook", errors)? {
+                set(&mut options.on_failure, key, value, errors);
+            }
+        }
+        "link_section" => {
+            if let Some(value) = value_expr(&meta, &key, "link_section = \".dma_ram\"", errors)? {
+                set(&mut options.link_section, key, value, errors);
+            }
+        }
+        "crate" => {
+            let value = if has_value(&meta) { Some(meta.value()?.call(Path::parse_mod_style)?) } else { None };
+            match value {
+                Some(value) => set(&mut options.krate, key, value, errors),
+                None => {
+                    errors.at(&key, "`crate` needs a value, as in `crate = path::to::blockpool`");
+                    skip_value(&meta)?;
+                }
+            }
+        }
+        "zeroize" => {
+            if has_value(&meta) {
+                errors.at(&key, "`zeroize` is a flag and takes no value: write `zeroize`");
+                skip_value(&meta)?;
+            }
+            set(&mut options.zeroize, key, (), errors);
+        }
+        _ => {
+            errors.at(&key, unknown_key_message(&meta.path));
+            skip_value(&meta)?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores an option, or records a duplicate (the first one stays).
+fn set<T>(slot: &mut Option<Opt<T>>, key: Ident, value: T, errors: &mut Errors) {
+    if slot.is_some() {
+        errors.at(&key, format_args!("duplicate option `{key}`: each option may be given once"));
+    } else {
+        *slot = Some(Opt { key, value });
+    }
+}
+
+fn has_value(meta: &ParseNestedMeta<'_>) -> bool {
+    meta.input.peek(Token![=])
+}
+
+/// Parses `= expr`; a missing `= value` is recorded as an error that says what to write.
+fn value_expr(
+    meta: &ParseNestedMeta<'_>,
+    key: &Ident,
+    example: &str,
+    errors: &mut Errors,
+) -> syn::Result<Option<Expr>> {
+    if !has_value(meta) {
+        errors.at(key, format_args!("`{key}` needs a value, as in `{example}`"));
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    meta.value()?.parse::<Expr>().map(Some)
+}
+
+/// Skips whatever follows an unknown or malformed key, so that the options after it are still read.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
+}
+
+fn unknown_key_message(path: &Path) -> String {
+    let written = quote::quote!(#path).to_string().replace(' ', "");
+    format!("unknown option `{written}`: the options are {}", KEYS.join(", "))
+}

@@ -1,0 +1,339 @@
+//! What the options mean: every check that needs no type information, with an error on the offending
+//! tokens for each problem. Checks that need types (sizes, alignments, const expressions) are emitted as
+//! const assertions by `expand`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::{Attribute, Expr, ExprLit, Ident, Item, ItemStruct, Lit, LitStr, Path, Type, Visibility};
+
+use crate::diagnostics::Errors;
+use crate::options::{Opt, RawOptions};
+use crate::parse::Target;
+
+/// The largest block count: block indices are 16-bit.
+pub(crate) const MAX_COUNT: u64 = 65535;
+/// The largest block alignment the runtime has a marker type for.
+pub(crate) const MAX_ALIGN: u64 = 65536;
+
+/// How many blocks: a literal already checked, or a const expression checked by a const assertion.
+pub(crate) enum Count {
+    Literal(usize),
+    Expr(Expr),
+}
+
+/// A size limit: a literal, or a const expression.
+pub(crate) struct MaxSize {
+    pub(crate) key: Ident,
+    pub(crate) value: Expr,
+}
+
+/// Everything the generated pool needs, checked.
+pub(crate) struct PoolSpec {
+    pub(crate) name: Ident,
+    pub(crate) item_ty: Type,
+    pub(crate) count: Count,
+    pub(crate) count_tokens: TokenStream,
+    pub(crate) align: Option<(u64, Ident)>,
+    pub(crate) max_size: Option<MaxSize>,
+    pub(crate) on_failure: Option<Path>,
+    pub(crate) zeroize: bool,
+    pub(crate) link_section: Option<LitStr>,
+    pub(crate) krate: Path,
+    /// `#[cfg]` attributes of the declaration, repeated on every generated item.
+    pub(crate) cfgs: Vec<Attribute>,
+}
+
+/// How the pool type comes to exist.
+pub(crate) enum Declaration {
+    /// Form 1: the user's item is emitted unchanged and the pool struct is generated beside it.
+    Beside { item: Item, vis: Visibility },
+    /// Form 2: the user's unit struct is the pool.
+    Is(ItemStruct),
+}
+
+/// The checked attribute: how to declare the pool, and (when every check passed) what to generate.
+pub(crate) struct Checked {
+    pub(crate) declaration: Option<(Declaration, Ident)>,
+    pub(crate) spec: Option<PoolSpec>,
+}
+
+/// Checks `#[memory_pool(...)]` on `target`.
+pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors) -> Checked {
+    let (declaration, item_ty, cfgs) = match target {
+        Target::Unsupported { kind, anchor, .. } => {
+            errors.at(
+                anchor,
+                format_args!(
+                    "#[memory_pool] cannot be placed on {kind}: put it on the struct, enum or union the pool \
+                     holds, or on a unit struct with `type = ItemType` to make that struct the pool"
+                ),
+            );
+            return Checked { declaration: None, spec: None };
+        }
+        Target::ItemType(item) => {
+            let (ident, vis, generics, attrs) = match &item {
+                Item::Struct(s) => (&s.ident, &s.vis, &s.generics, &s.attrs),
+                Item::Enum(e) => (&e.ident, &e.vis, &e.generics, &e.attrs),
+                Item::Union(u) => (&u.ident, &u.vis, &u.generics, &u.attrs),
+                _ => unreachable!("parse::target sorts only structs, enums and unions into ItemType"),
+            };
+            if !generics.params.is_empty() || generics.where_clause.is_some() {
+                errors.at(
+                    generics,
+                    format_args!(
+                        "a pool cannot hold a generic type: its storage is one static sized for one concrete \
+                         type; pool a concrete instance instead, e.g. `#[memory_pool(type = {ident}<u32>, \
+                         count = N)]` on a unit struct"
+                    ),
+                );
+            }
+            if let Some(ty) = &options.ty {
+                errors.at(
+                    &ty.key,
+                    format_args!(
+                        "`type` is only for a unit struct that becomes the pool; here the pool holds `{ident}` \
+                         itself: remove `type`"
+                    ),
+                );
+            }
+            let name = match &options.name {
+                Some(name) => pool_name(name, errors),
+                None => Some(Ident::new(&format!("{ident}Pool"), ident.span())),
+            };
+            let item_ty: Type = syn::parse_quote!(#ident);
+            let cfgs = cfg_attrs(attrs);
+            let vis = vis.clone();
+            (name.map(|name| (Declaration::Beside { item, vis }, name)), Some(item_ty), cfgs)
+        }
+        Target::PoolStruct(strukt) => {
+            if !strukt.generics.params.is_empty() || strukt.generics.where_clause.is_some() {
+                errors.at(
+                    &strukt.generics,
+                    "a pool type cannot be generic: each pool is one static; declare one pool per item type",
+                );
+            }
+            if let Some(name) = &options.name {
+                errors.at(
+                    &name.key,
+                    format_args!(
+                        "`name` is only for a pool generated beside its item type; this unit struct is the pool \
+                         `{}` itself: remove `name`",
+                        strukt.ident
+                    ),
+                );
+            }
+            reject_derived_pool_traits(&strukt.attrs, errors);
+            let item_ty = match &options.ty {
+                Some(ty) => Some(ty.value.clone()),
+                None => {
+                    errors.at(
+                        &strukt.ident,
+                        format_args!(
+                            "missing `type`: #[memory_pool] on a unit struct makes `{}` the pool and needs the \
+                             type of its items, as in `#[memory_pool(type = Message, count = 8)]`",
+                            strukt.ident
+                        ),
+                    );
+                    None
+                }
+            };
+            let cfgs = cfg_attrs(&strukt.attrs);
+            let name = strukt.ident.clone();
+            (Some((Declaration::Is(strukt), name)), item_ty, cfgs)
+        }
+    };
+
+    let settings = declaration.as_ref().and_then(|(_, name)| settings(&options, name, errors));
+    let spec = match (&declaration, item_ty, settings) {
+        (Some((_, name)), Some(item_ty), Some(settings)) if errors.is_empty() => {
+            Some(settings.into_spec(name.clone(), item_ty, cfgs))
+        }
+        _ => None,
+    };
+    Checked { declaration, spec }
+}
+
+/// The options every pool has, checked.
+pub(crate) struct Settings {
+    count: Count,
+    count_tokens: TokenStream,
+    align: Option<(u64, Ident)>,
+    max_size: Option<MaxSize>,
+    on_failure: Option<Path>,
+    zeroize: bool,
+    link_section: Option<LitStr>,
+    krate: Path,
+}
+
+impl Settings {
+    pub(crate) fn into_spec(self, name: Ident, item_ty: Type, cfgs: Vec<Attribute>) -> PoolSpec {
+        PoolSpec {
+            name,
+            item_ty,
+            count: self.count,
+            count_tokens: self.count_tokens,
+            align: self.align,
+            max_size: self.max_size,
+            on_failure: self.on_failure,
+            zeroize: self.zeroize,
+            link_section: self.link_section,
+            krate: self.krate,
+            cfgs,
+        }
+    }
+}
+
+/// Checks the options shared by every kind of pool; `None` if any is wrong (each problem is in `errors`).
+pub(crate) fn settings(options: &RawOptions, pool: &Ident, errors: &mut Errors) -> Option<Settings> {
+    let before = errors.len();
+    let count = match &options.count {
+        Some(count) => check_count(count, errors),
+        None => {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                format_args!(
+                    "missing `count`: how many blocks pool `{pool}` has (1 to {MAX_COUNT}), as in `count = 16`"
+                ),
+            ));
+            None
+        }
+    };
+    let align = options.align.as_ref().and_then(|align| check_align(align, errors));
+    let max_size = options.max_size.as_ref().and_then(|max| check_max_size(max, errors));
+    let on_failure = options.on_failure.as_ref().and_then(|hook| match &hook.value {
+        Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+        other => {
+            errors.at(other, "`on_failure` takes the path of a function `fn(&blockpool::FailureEvent)`");
+            None
+        }
+    });
+    let link_section = options.link_section.as_ref().and_then(|section| match &section.value {
+        Expr::Lit(ExprLit { lit: Lit::Str(name), .. }) if !name.value().is_empty() => Some(name.clone()),
+        other => {
+            errors.at(other, "`link_section` takes a non-empty string literal, such as `link_section = \".dma_ram\"`");
+            None
+        }
+    });
+    let krate = options.krate.as_ref().map_or_else(|| syn::parse_quote!(::blockpool), |k| k.value.clone());
+    if errors.len() > before {
+        return None;
+    }
+    let count_tokens = options.count.as_ref().map(|c| c.value.to_token_stream()).unwrap_or_default();
+    Some(Settings {
+        count: count?,
+        count_tokens,
+        align,
+        max_size,
+        on_failure,
+        zeroize: options.zeroize.is_some(),
+        link_section,
+        krate,
+    })
+}
+
+fn check_count(count: &Opt<Expr>, errors: &mut Errors) -> Option<Count> {
+    let range = format!("`count` must be between 1 and {MAX_COUNT} (block indices are 16-bit)");
+    match &count.value {
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => {
+            if !matches!(int.suffix(), "" | "usize") {
+                errors.at(int, "`count` is a `usize`: write the number without a type suffix");
+                return None;
+            }
+            match int.base10_parse::<u64>() {
+                Ok(n) if (1..=MAX_COUNT).contains(&n) => Some(Count::Literal(n as usize)),
+                Ok(n) => {
+                    errors.at(int, format_args!("{range}; found {n}"));
+                    None
+                }
+                Err(_) => {
+                    errors.at(int, format_args!("{range}; found a number too large to represent"));
+                    None
+                }
+            }
+        }
+        Expr::Lit(other) => {
+            errors.at(other, "`count` takes an integer or a const expression of type `usize`, such as `count = 16`");
+            None
+        }
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) => {
+            errors.at(&count.value, format_args!("{range}; found a negative number"));
+            None
+        }
+        expr => Some(Count::Expr(expr.clone())),
+    }
+}
+
+fn check_align(align: &Opt<Expr>, errors: &mut Errors) -> Option<(u64, Ident)> {
+    let Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) = &align.value else {
+        errors.at(&align.value, "`align` takes an integer literal, a power of two such as `align = 64`");
+        return None;
+    };
+    match int.base10_parse::<u64>() {
+        Ok(n) if n.is_power_of_two() && n <= MAX_ALIGN => Some((n, align.key.clone())),
+        Ok(n) if n.is_power_of_two() => {
+            errors.at(int, format_args!("`align` can be at most {MAX_ALIGN}; found {n}"));
+            None
+        }
+        _ => {
+            errors.at(
+                int,
+                format_args!("`align` must be a power of two (1, 2, 4, 8, ... {MAX_ALIGN}); found {int}"),
+            );
+            None
+        }
+    }
+}
+
+fn check_max_size(max: &Opt<Expr>, errors: &mut Errors) -> Option<MaxSize> {
+    match &max.value {
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) if int.base10_parse::<usize>().is_err() => {
+            errors.at(int, "`max_size` must be a number of bytes that fits in a `usize`");
+            None
+        }
+        Expr::Lit(ExprLit { lit: Lit::Int(_), .. }) => {
+            Some(MaxSize { key: max.key.clone(), value: max.value.clone() })
+        }
+        Expr::Lit(other) => {
+            errors.at(other, "`max_size` takes a number of bytes: an integer or a const expression of type `usize`");
+            None
+        }
+        _ => Some(MaxSize { key: max.key.clone(), value: max.value.clone() }),
+    }
+}
+
+fn pool_name(name: &Opt<Expr>, errors: &mut Errors) -> Option<Ident> {
+    match &name.value {
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => match path.path.get_ident() {
+            Some(ident) => Some(ident.clone()),
+            None => {
+                errors.at(&path.path, "`name` takes a plain identifier, such as `name = RxPool`");
+                None
+            }
+        },
+        other => {
+            errors.at(other, "`name` takes a plain identifier, such as `name = RxPool`");
+            None
+        }
+    }
+}
+
+fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs.iter().filter(|attr| attr.path().is_ident("cfg")).cloned().collect()
+}
+
+/// The generated code implements `Debug`, `Clone`, `Copy` and `Default` for pools it declares; on a pool
+/// struct the user wrote, `Debug` is generated (it dumps the pool), so a derived one would conflict.
+fn reject_derived_pool_traits(attrs: &[Attribute], errors: &mut Errors) {
+    for attr in attrs.iter().filter(|attr| attr.path().is_ident("derive")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.segments.last().is_some_and(|last| last.ident == "Debug") {
+                errors.at(
+                    &meta.path,
+                    "blockpool implements `Debug` for pool types (it prints the pool's state): remove `Debug` \
+                     from this derive",
+                );
+            }
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,102 @@
+//! Taking a block from a pool and giving it back: the steps every handle shares.
+
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use crate::error::{FailureEvent, PoolError};
+use crate::pool::StaticPool;
+use crate::storage::Storage;
+
+/// A block taken from the free list that holds no item yet. Dropping the claim gives the block back, so a
+/// constructor that panics loses nothing.
+pub(crate) struct Claim<P: StaticPool> {
+    index: usize,
+    _pool: PhantomData<P>,
+}
+
+impl<P: StaticPool> Claim<P> {
+    /// Takes a free block, or reports the failure to the pool's counters and hook.
+    #[inline]
+    pub(crate) fn take() -> Result<Self, PoolError> {
+        match P::__storage().take() {
+            Some(index) => Ok(Self { index, _pool: PhantomData }),
+            None => Err(report_failure::<P>(PoolError::Exhausted)),
+        }
+    }
+
+    /// The block's address; valid for writes of one item.
+    #[inline(always)]
+    pub(crate) fn block(&self) -> NonNull<P::Item> {
+        P::__storage().block(self.index)
+    }
+
+    /// The block's index; the claim is consumed and the caller now answers for giving the block back.
+    #[inline(always)]
+    pub(crate) fn keep(self) -> usize {
+        let index = self.index;
+        core::mem::forget(self);
+        index
+    }
+}
+
+impl<P: StaticPool> Drop for Claim<P> {
+    fn drop(&mut self) {
+        release::<P>(self.index);
+    }
+}
+
+/// Gives back, when dropped, a block whose item is being dropped: a panicking destructor then still
+/// returns the block.
+pub(crate) struct ReleaseOnDrop<P: StaticPool> {
+    pub(crate) index: usize,
+    pub(crate) _pool: PhantomData<P>,
+}
+
+impl<P: StaticPool> Drop for ReleaseOnDrop<P> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        release::<P>(self.index);
+    }
+}
+
+/// Returns a block that holds no live item to the free list, wiping it first in `zeroize` pools.
+#[inline(always)]
+pub(crate) fn release<P: StaticPool>(index: usize) {
+    let storage = P::__storage();
+    storage.mark_free(index);
+    if P::__CONFIG.zeroize {
+        wipe(storage.block(index).cast::<u8>(), storage.block_size(), storage.block_align());
+    }
+    storage.put_back(index);
+}
+
+/// Counts a failed allocation and calls the pool's `on_failure` hook; returns the error for the caller.
+#[cold]
+#[inline(never)]
+pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
+    P::__storage().record_failure();
+    if let Some(hook) = P::__CONFIG.on_failure {
+        hook(&FailureEvent { pool: P::NAME, error });
+    }
+    error
+}
+
+/// Overwrites `len` bytes at `block` with zeros through volatile writes, which the compiler may not remove
+/// as dead stores.
+pub(crate) fn wipe(block: NonNull<u8>, len: usize, align: usize) {
+    const WORD: usize = core::mem::size_of::<usize>();
+    if align >= WORD && len % WORD == 0 {
+        let words = block.cast::<usize>();
+        for i in 0..len / WORD {
+            // SAFETY: the block is `len` bytes long, aligned to `align >= WORD`, writable (it belongs to the
+            // caller, who is returning it) and holds no live item, so any bit pattern may be written.
+            unsafe { words.add(i).write_volatile(0) };
+        }
+    } else {
+        for i in 0..len {
+            // SAFETY: as above, byte by byte.
+            unsafe { block.add(i).write_volatile(0) };
+        }
+    }
+    core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+}

@@ -1,0 +1,133 @@
+//! Errors: why a pool operation failed, and the value a failed allocation gives back.
+
+use core::fmt;
+
+/// Why a pool operation failed.
+///
+/// Every fallible operation of blockpool returns one of these instead of panicking; the pool is left exactly
+/// as it was before the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// Every block of the pool is in use.
+    Exhausted,
+    /// A request for zero bytes.
+    ZeroSize,
+    /// A request larger than the biggest block the pool has.
+    TooLarge {
+        /// The number of bytes asked for.
+        requested: usize,
+        /// The largest number of bytes the pool can hand out.
+        capacity: usize,
+    },
+    /// The pointer does not point into this pool's storage.
+    ForeignBlock,
+    /// The pointer points into this pool's storage, but not at the start of a block.
+    NotBlockStart,
+    /// The block is already free.
+    DoubleFree,
+    /// The block is still referenced by other shared handles.
+    RefInUse,
+    /// A reference count would pass the maximum of its counter.
+    RefOverflow,
+    /// The resource is already in use by another scope.
+    Busy,
+    /// The pool's metadata is inconsistent (found by `validate`).
+    Corrupted,
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Exhausted => f.write_str("every block of the pool is in use"),
+            Self::ZeroSize => f.write_str("a zero-sized allocation was requested"),
+            Self::TooLarge { requested, capacity } => write!(
+                f,
+                "{requested} bytes were requested but the largest block holds {capacity} bytes"
+            ),
+            Self::ForeignBlock => f.write_str("the pointer does not belong to this pool"),
+            Self::NotBlockStart => f.write_str("the pointer is inside the pool but not at the start of a block"),
+            Self::DoubleFree => f.write_str("the block is already free"),
+            Self::RefInUse => f.write_str("the block is still shared by other handles"),
+            Self::RefOverflow => f.write_str("the reference count would overflow its counter"),
+            Self::Busy => f.write_str("the resource is already in use"),
+            Self::Corrupted => f.write_str("the pool's metadata is inconsistent"),
+        }
+    }
+}
+
+impl core::error::Error for PoolError {}
+
+/// A failed allocation: the reason, and the value that could not be stored, handed back unharmed.
+///
+/// ```
+/// # use blockpool::memory_pool;
+/// #[memory_pool(count = 1)]
+/// pub struct Job(u32);
+///
+/// let _first = JobPool::alloc(Job(1)).unwrap();
+/// let failed = JobPool::alloc(Job(2)).unwrap_err();
+/// assert_eq!(failed.error(), blockpool::PoolError::Exhausted);
+/// let job: Job = failed.into_inner(); // nothing is lost
+/// assert_eq!(job.0, 2);
+/// ```
+pub struct AllocError<T> {
+    value: T,
+    error: PoolError,
+}
+
+impl<T> AllocError<T> {
+    pub(crate) const fn new(value: T, error: PoolError) -> Self {
+        Self { value, error }
+    }
+
+    /// Why the allocation failed.
+    pub const fn error(&self) -> PoolError {
+        self.error
+    }
+
+    /// The value that was to be stored.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The value and the reason, apart.
+    pub fn into_parts(self) -> (T, PoolError) {
+        (self.value, self.error)
+    }
+}
+
+impl<T> fmt::Debug for AllocError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AllocError").field("error", &self.error).finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Display for AllocError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "allocation failed: {}", self.error)
+    }
+}
+
+impl<T> core::error::Error for AllocError<T> {}
+
+impl<T> From<AllocError<T>> for PoolError {
+    fn from(failed: AllocError<T>) -> Self {
+        failed.error
+    }
+}
+
+/// What an `on_failure` hook receives: which pool failed, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FailureEvent {
+    /// The pool's name (`StaticPool::NAME`).
+    pub pool: &'static str,
+    /// Why the allocation failed.
+    pub error: PoolError,
+}
+
+impl fmt::Display for FailureEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "pool `{}`: {}", self.pool, self.error)
+    }
+}

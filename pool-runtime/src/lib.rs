@@ -1,0 +1,53 @@
+//! Runtime of [blockpool](https://docs.rs/blockpool): static block storage, the lock-free free list, the
+//! handles and the errors that the `#[memory_pool]` and `pools!` macros build on.
+//!
+//! This crate is an implementation detail: depend on `blockpool`, which re-exports everything here that is
+//! meant for users. It is `#![no_std]`, never allocates, and holds all of blockpool's `unsafe` code.
+//!
+//! # How a pool is laid out
+//! One `static` per pool holds, side by side: the blocks (each item rounded up to the block alignment), a
+//! 4-byte entry per block for the free list (a 16-bit link and a 16-bit state/generation word), optional
+//! per-block reference counters, and a few counters. The all-zero bit pattern is a valid, fully free pool,
+//! so the static lives in `.bss` and needs no initialisation call.
+#![no_std]
+#![deny(missing_docs, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod align;
+mod block;
+mod boxed;
+mod dump;
+mod error;
+mod free_list;
+mod head;
+mod pool;
+mod raw;
+mod refcount;
+mod stats;
+mod storage;
+mod sync;
+mod uninit;
+
+pub use boxed::PoolBox;
+pub use error::{AllocError, FailureEvent, PoolError};
+pub use free_list::MAX_BLOCKS;
+pub use pool::StaticPool;
+pub use raw::RawPool;
+pub use stats::PoolStats;
+pub use uninit::PoolBoxUninit;
+
+/// Items used by the code the macros generate. Not covered by semver; do not use directly.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::align::*;
+    pub use bytemuck::Zeroable;
+    pub use crate::dump::fmt_pool;
+    pub use crate::pool::PoolConfig;
+    pub use crate::refcount::{Counter, NoRefs, RefSlot};
+    pub use crate::storage::{PoolStorage, Storage};
+
+    /// Reference counter types selected by `refcount = u8 | u16 | u32`.
+    pub mod counters {
+        pub use crate::sync::{AtomicU8 as U8, AtomicU16 as U16, AtomicU32 as U32};
+    }
+}

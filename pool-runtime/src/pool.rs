@@ -1,0 +1,128 @@
+//! The trait every generated pool implements, and its allocation functions.
+
+use core::ptr::NonNull;
+
+use crate::block::Claim;
+use crate::boxed::PoolBox;
+use crate::error::{AllocError, FailureEvent, PoolError};
+use crate::stats::PoolStats;
+use crate::storage::Storage;
+use crate::uninit::PoolBoxUninit;
+
+/// Compile-time settings of a pool that the runtime acts on.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct PoolConfig {
+    /// Wipe blocks with volatile zero writes when they are freed.
+    pub zeroize: bool,
+    /// Called on every failed allocation.
+    pub on_failure: Option<fn(&FailureEvent)>,
+}
+
+impl PoolConfig {
+    /// No wiping, no hook.
+    pub const DEFAULT: Self = Self { zeroize: false, on_failure: None };
+}
+
+/// A pool of blocks in static memory, sized at compile time.
+///
+/// Implemented by the zero-sized pool types that `#[memory_pool]` and `pools!` generate; write generic code
+/// against it (`fn log<P: StaticPool>()`). The items whose names start with `__` are for generated code
+/// only and not covered by semver.
+///
+/// The generated pool types also have these functions as inherent associated functions, so
+/// `MsgPool::alloc(..)` works without importing this trait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a blockpool pool",
+    label = "not a pool",
+    note = "pools are declared with `#[memory_pool(count = N)]` or in a `pools! {{ .. }}` block"
+)]
+pub trait StaticPool: Sized + 'static {
+    /// The type of the items the pool holds.
+    type Item: 'static;
+    /// How many blocks the pool has.
+    const CAPACITY: usize;
+    /// The pool's name, as written in its declaration.
+    const NAME: &'static str;
+
+    #[doc(hidden)]
+    type __Storage: Storage<Item = Self::Item>;
+    #[doc(hidden)]
+    const __CONFIG: PoolConfig;
+    #[doc(hidden)]
+    fn __storage() -> &'static Self::__Storage;
+
+    /// Moves `value` into a free block. O(1), lock-free, callable from interrupt handlers.
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when every block is in use; the [`AllocError`] gives `value` back.
+    #[inline]
+    fn alloc(value: Self::Item) -> Result<PoolBox<Self>, AllocError<Self::Item>> {
+        match Claim::<Self>::take() {
+            Ok(claim) => Ok(claim_fill(claim, value)),
+            Err(error) => Err(AllocError::new(value, error)),
+        }
+    }
+
+    /// Takes a free block, then builds the item with `make`. If `make` panics, the block goes back to the
+    /// pool. O(1) apart from `make`.
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when every block is in use; `make` is not called then.
+    #[inline]
+    fn alloc_with<F: FnOnce() -> Self::Item>(make: F) -> Result<PoolBox<Self>, PoolError> {
+        let claim = Claim::<Self>::take()?;
+        let value = make();
+        Ok(claim_fill(claim, value))
+    }
+
+    /// Takes a free block without initialising it, so that a large item can be built in place and never
+    /// passes through the stack.
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when every block is in use.
+    #[inline]
+    fn alloc_uninit() -> Result<PoolBoxUninit<Self>, PoolError> {
+        Claim::<Self>::take().map(PoolBoxUninit::from_claim)
+    }
+
+    /// Takes a free block and fills it with zero bytes in place, for items whose all-zero bit pattern is
+    /// valid ([`bytemuck::Zeroable`]). The item never passes through the stack.
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when every block is in use.
+    #[inline]
+    fn alloc_zeroed() -> Result<PoolBox<Self>, PoolError>
+    where
+        Self::Item: bytemuck::Zeroable,
+    {
+        Self::alloc_uninit().map(PoolBoxUninit::zeroed)
+    }
+
+    /// A snapshot of the pool's counters.
+    fn stats() -> PoolStats {
+        Self::__storage().stats()
+    }
+
+    /// Checks the free list and block metadata for consistency: every free block on the free list exactly
+    /// once, the counters matching the block states, reference counts matching the states. O(capacity),
+    /// for tests and debugging; meaningful while no other thread or interrupt uses the pool.
+    ///
+    /// # Errors
+    /// [`PoolError::Corrupted`] when anything disagrees.
+    fn validate() -> Result<(), PoolError> {
+        Self::__storage().validate()
+    }
+}
+
+/// Moves `value` into the claimed block and wraps it in a handle.
+#[inline(always)]
+fn claim_fill<P: StaticPool>(claim: Claim<P>, value: P::Item) -> PoolBox<P> {
+    let block: NonNull<P::Item> = claim.block();
+    // SAFETY: the claim gives us the block alone; it is aligned and large enough for one item (the storage
+    // is an array of slots of the item type) and holds no live item, so writing does not leak or alias.
+    unsafe { block.write(value) };
+    claim.keep();
+    // SAFETY: the block now holds an initialised item and is owned by nobody else.
+    unsafe { PoolBox::from_block(block) }
+}

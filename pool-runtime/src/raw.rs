@@ -1,0 +1,92 @@
+//! `RawPool`: the untyped, object-safe face of a pool, for code written against C-style pool APIs and for
+//! custom backends.
+
+use core::alloc::Layout;
+use core::ptr::NonNull;
+
+use crate::block::{Claim, wipe};
+use crate::error::PoolError;
+use crate::pool::StaticPool;
+use crate::stats::PoolStats;
+use crate::storage::Storage;
+
+/// A pool of raw, untyped blocks behind a vtable, like the function-pointer tables of C pool APIs.
+///
+/// Every generated pool value implements it (`let raw: &dyn RawPool = &MsgPool;`), and so can a backend of
+/// your own. Unlike C's `void *` APIs, misuse is caught: freeing a pointer that is not one of the pool's
+/// blocks gives [`PoolError::ForeignBlock`] or [`PoolError::NotBlockStart`], freeing a free block gives
+/// [`PoolError::DoubleFree`], each in O(1) and without touching the pool.
+///
+/// ```
+/// use blockpool::{memory_pool, PoolError, RawPool};
+///
+/// #[memory_pool(count = 2)]
+/// pub struct Packet([u8; 32]);
+///
+/// let raw: &dyn RawPool = &PacketPool;
+/// let block = raw.alloc_raw().unwrap();
+/// assert_eq!(raw.layout().size(), 32);
+/// unsafe {
+///     assert_eq!(raw.free_raw(block), Ok(()));
+///     assert_eq!(raw.free_raw(block), Err(PoolError::DoubleFree));
+/// }
+/// ```
+pub trait RawPool {
+    /// The pool's name.
+    fn name(&self) -> &str;
+
+    /// Size and alignment of every block.
+    fn layout(&self) -> Layout;
+
+    /// Takes a free block. Its contents are unspecified (all zeros in `zeroize` pools).
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when every block is in use.
+    fn alloc_raw(&self) -> Result<NonNull<u8>, PoolError>;
+
+    /// Returns a block taken with [`RawPool::alloc_raw`]. Nothing is dropped.
+    ///
+    /// # Errors
+    /// [`PoolError::ForeignBlock`] if `block` does not point into the pool, [`PoolError::NotBlockStart`] if
+    /// it points inside a block, [`PoolError::DoubleFree`] if the block is free. The pool is unchanged then.
+    ///
+    /// # Safety
+    /// If `block` is a block of this pool that is in use, it was handed out by `alloc_raw` (not owned by a
+    /// typed handle such as `PoolBox`), and no reference into it is used after this call.
+    unsafe fn free_raw(&self, block: NonNull<u8>) -> Result<(), PoolError>;
+
+    /// A snapshot of the pool's counters.
+    fn stats(&self) -> PoolStats;
+}
+
+impl<P: StaticPool> RawPool for P {
+    fn name(&self) -> &str {
+        P::NAME
+    }
+
+    fn layout(&self) -> Layout {
+        P::__storage().block_layout()
+    }
+
+    fn alloc_raw(&self) -> Result<NonNull<u8>, PoolError> {
+        let claim = Claim::<P>::take()?;
+        let block = claim.block().cast::<u8>();
+        claim.keep();
+        Ok(block)
+    }
+
+    unsafe fn free_raw(&self, block: NonNull<u8>) -> Result<(), PoolError> {
+        let storage = P::__storage();
+        let index = storage.locate(block)?;
+        storage.mark_free_checked(index)?;
+        if P::__CONFIG.zeroize {
+            wipe(block, storage.block_size(), storage.block_align());
+        }
+        storage.put_back(index);
+        Ok(())
+    }
+
+    fn stats(&self) -> PoolStats {
+        P::__storage().stats()
+    }
+}

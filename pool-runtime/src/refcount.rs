@@ -1,0 +1,142 @@
+//! Per-block reference counters of shared pools, and the zero-sized stand-in of pools without them.
+
+use crate::error::PoolError;
+use crate::free_list::in_use;
+use crate::sync::{AtomicU8, AtomicU16, AtomicU32, Ordering};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// The reference counter kept beside each block: [`NoRefs`] (nothing) or an atomic `u8`, `u16` or `u32`.
+///
+/// Sealed; chosen by the `refcount` option.
+pub trait RefSlot: Sync + Send + Sized + 'static + sealed::Sealed {
+    /// Whether this is a real counter (false for [`NoRefs`]).
+    const COUNTS: bool;
+
+    /// A counter at zero.
+    #[cfg(not(loom))]
+    const ZERO: Self;
+
+    /// A counter at zero.
+    #[cfg(loom)]
+    fn new() -> Self;
+
+    /// Checks the counter against the block's state word (used by `validate`): a free block has no
+    /// references.
+    fn check(&self, state: u16) -> Result<(), PoolError>;
+
+    /// The count now, for dumps (`None` for [`NoRefs`]).
+    fn current(&self) -> Option<u32>;
+}
+
+/// The reference "counter" of pools without `refcount`: takes no memory.
+#[derive(Debug)]
+pub struct NoRefs;
+
+impl sealed::Sealed for NoRefs {}
+
+impl RefSlot for NoRefs {
+    const COUNTS: bool = false;
+
+    #[cfg(not(loom))]
+    const ZERO: Self = NoRefs;
+
+    #[cfg(loom)]
+    fn new() -> Self {
+        NoRefs
+    }
+
+    fn check(&self, _state: u16) -> Result<(), PoolError> {
+        Ok(())
+    }
+
+    fn current(&self) -> Option<u32> {
+        None
+    }
+}
+
+/// An atomic reference counter: what shared handles count with.
+pub trait Counter: RefSlot {
+    /// The largest count the counter holds.
+    const MAX: u32;
+
+    /// The count now.
+    fn get(&self, order: Ordering) -> u32;
+    /// Sets the count of a block that nobody else can see yet (a fresh or unique block).
+    fn set(&self, count: u32, order: Ordering);
+    /// Adds one unless the counter is at [`Counter::MAX`]; returns the previous count.
+    fn increment(&self) -> Result<u32, PoolError>;
+    /// Adds one unless the count is zero (the block is being freed or holds no shared item) or at the
+    /// maximum; returns the previous count.
+    fn increment_if_live(&self) -> Option<u32>;
+    /// Subtracts one; returns the previous count.
+    fn decrement(&self) -> u32;
+}
+
+macro_rules! counters {
+    ($($atomic:ident: $int:ty),*) => {$(
+        impl sealed::Sealed for $atomic {}
+
+        impl RefSlot for $atomic {
+            const COUNTS: bool = true;
+
+            #[cfg(not(loom))]
+            const ZERO: Self = $atomic::new(0);
+
+            #[cfg(loom)]
+            fn new() -> Self {
+                $atomic::new(0)
+            }
+
+            fn check(&self, state: u16) -> Result<(), PoolError> {
+                if !in_use(state) && self.load(Ordering::Acquire) != 0 {
+                    return Err(PoolError::Corrupted);
+                }
+                Ok(())
+            }
+
+            fn current(&self) -> Option<u32> {
+                Some(u32::from(self.load(Ordering::Acquire)))
+            }
+        }
+
+        impl Counter for $atomic {
+            const MAX: u32 = <$int>::MAX as u32;
+
+            #[inline(always)]
+            fn get(&self, order: Ordering) -> u32 {
+                u32::from(self.load(order))
+            }
+
+            #[inline(always)]
+            fn set(&self, count: u32, order: Ordering) {
+                self.store(count as $int, order);
+            }
+
+            #[inline]
+            fn increment(&self) -> Result<u32, PoolError> {
+                self.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |count| count.checked_add(1))
+                    .map(u32::from)
+                    .map_err(|_| PoolError::RefOverflow)
+            }
+
+            #[inline]
+            fn increment_if_live(&self) -> Option<u32> {
+                self.fetch_update(Ordering::Acquire, Ordering::Relaxed, |count| {
+                    if count == 0 { None } else { count.checked_add(1) }
+                })
+                .ok()
+                .map(u32::from)
+            }
+
+            #[inline(always)]
+            fn decrement(&self) -> u32 {
+                u32::from(self.fetch_sub(1, Ordering::Release))
+            }
+        }
+    )*};
+}
+
+counters!(AtomicU8: u8, AtomicU16: u16, AtomicU32: u32);

@@ -1,0 +1,107 @@
+//! Static, typed memory pools for firmware, declared with one attribute.
+//!
+//! Firmware cannot call `malloc`: it needs fixed pools of blocks in static RAM, sized at compile time,
+//! with allocation that is O(1), never fragments, is safe from interrupt handlers and fails
+//! deterministically. blockpool generates such a pool from one line, hands out typed, owning handles
+//! instead of `void *`, and turns the misuses that C pool APIs report as status codes at run time (double
+//! free, foreign pointer, use after free, size mismatch) into compile errors or typed errors.
+//!
+//! ```
+//! use blockpool::{memory_pool, PoolBox, PoolError};
+//!
+//! #[memory_pool(count = 20)] // generates `pub struct MsgPool;` and its static storage
+//! #[derive(Debug)]
+//! pub struct Msg {
+//!     pub id: u32,
+//!     pub body: [u8; 60],
+//! }
+//!
+//! fn main() -> Result<(), PoolError> {
+//!     let mut m: PoolBox<MsgPool> = MsgPool::alloc(Msg { id: 1, body: [0; 60] })?;
+//!     m.id = 2; // the handle dereferences to the item
+//!     assert_eq!(MsgPool::stats().used, 1);
+//!     drop(m); // the block goes back to the pool
+//!     assert_eq!(MsgPool::stats().used, 0);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # What a pool is
+//! Each pool is a zero-sized type implementing [`StaticPool`], backed by one `static` that holds its blocks
+//! and metadata. The static is zero-initialised, so it lives in `.bss` and needs no init call. Allocation
+//! and free are O(1), lock-free (one compare-and-swap each) and ABA-safe, so they can be called from any
+//! thread and from interrupt handlers at once. Per block the pool keeps 4 bytes of metadata beyond the item.
+//!
+//! # Handles
+//! - [`PoolBox<P>`]: owns one item, like `Box`; one pointer wide; dropping it returns the block.
+//! - [`PoolBoxUninit<P>`]: a block with no item yet, for building large items in place.
+//! - [`RawPool`]: the untyped, object-safe interface (`&dyn RawPool`) of every pool, like the
+//!   function-pointer tables of C pool APIs, but with foreign-pointer and double-free detection.
+//!
+//! # Crate features
+//! - `portable-atomic`: use the `portable-atomic` crate for every atomic, for targets without
+//!   compare-and-swap (Cortex-M0/M0+, RISC-V without the A extension) together with a `critical-section`
+//!   implementation.
+#![no_std]
+#![deny(missing_docs)]
+
+pub use pool_runtime::{
+    AllocError, FailureEvent, MAX_BLOCKS, PoolBox, PoolBoxUninit, PoolError, PoolStats, RawPool, StaticPool,
+};
+
+/// Declares a static pool of blocks.
+///
+/// # Two forms
+/// On a struct, enum or union, the attribute generates the pool of that type beside it, named after it
+/// (`Msg` → `MsgPool`, or `name = ...`), with the item's visibility:
+///
+/// ```
+/// # use blockpool::memory_pool;
+/// #[memory_pool(count = 8)]
+/// pub struct Msg { pub id: u32 }
+///
+/// let m = MsgPool::alloc(Msg { id: 7 }).unwrap();
+/// assert_eq!(m.id, 7);
+/// ```
+///
+/// On a unit struct with `type = T`, the struct itself becomes the pool of `T`, which lets one item type
+/// have several pools:
+///
+/// ```
+/// # use blockpool::memory_pool;
+/// # pub struct Msg { pub id: u32 }
+/// #[memory_pool(type = Msg, count = 4, align = 64)]
+/// pub struct Urgent;
+///
+/// let m = Urgent::alloc(Msg { id: 1 }).unwrap();
+/// assert_eq!(blockpool::PoolBox::as_ptr(&m).as_ptr() as usize % 64, 0);
+/// ```
+///
+/// # Options
+/// | option | meaning |
+/// |---|---|
+/// | `count = N` | required: how many blocks, 1 to 65535; an integer literal or a const expression (`count = DEPTH * 2`) |
+/// | `type = T` | the item type; only (and always) on a unit struct |
+/// | `name = Ident` | the pool's name when generated beside the item type (default `<Type>Pool`) |
+/// | `align = N` | block alignment: a power of two up to 65536, at least the item's own alignment |
+/// | `max_size = N` | compile error if the item is larger than `N` bytes |
+/// | `on_failure = path` | a `fn(&FailureEvent)` called on every failed allocation of the pool |
+/// | `zeroize` | blocks are wiped with volatile writes when freed: a block handed out by `alloc_raw` reads as zeros |
+/// | `link_section = "..."` | place the pool's static in that linker section (DMA-capable or core-coupled RAM) |
+/// | `crate = path` | where blockpool is, for crates that re-export it (default `::blockpool`) |
+///
+/// Every mistake in the options is a compile error on the offending tokens, and all of them are reported
+/// at once. Checks that need the item's type (size, alignment) are const assertions whose message names
+/// the pool and the limit.
+///
+/// # Generated associated functions
+/// `alloc(value)`, `alloc_with(|| value)`, `alloc_uninit()`, `alloc_zeroed()`, `stats()`, `validate()`
+/// (see [`StaticPool`]), plus the [`StaticPool`] and [`RawPool`] impls and a `Debug` impl that dumps the
+/// pool's state.
+pub use pool_macros::memory_pool;
+
+/// Items used by the code the macros generate. Not covered by semver; do not use directly.
+#[doc(hidden)]
+pub mod __private {
+    pub use pool_runtime::__private::*;
+}
