@@ -46,7 +46,8 @@
 #![deny(missing_docs)]
 
 pub use pool_runtime::{
-    AllocError, FailureEvent, MAX_BLOCKS, PoolBox, PoolBoxUninit, PoolError, PoolStats, RawPool, StaticPool,
+    AllocError, FailureEvent, MAX_BLOCKS, PoolBox, PoolBoxUninit, PoolError, PoolRc, PoolStats, PoolWeak, RawPool,
+    SharedPool, StaticPool,
 };
 
 /// Declares a static pool of blocks.

@@ -9,7 +9,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::diagnostics::Errors;
-use crate::validate::{Checked, Count, Declaration, PoolSpec};
+use crate::validate::{Checked, Count, Declaration, PoolSpec, RefWidth};
 
 /// Output of `#[memory_pool]`: the declaration, the pool (if every check passed) and the errors.
 pub(crate) fn attribute(checked: Checked, fallback: TokenStream, errors: &Errors) -> TokenStream {
@@ -80,7 +80,25 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let item_ty_str = type_string(item_ty);
-    let storage_ty = quote!(#private::PoolStorage<#item_ty, #align_marker, #private::NoRefs, __BLOCKPOOL_COUNT>);
+    let refs = match spec.refcount {
+        None => quote!(#private::NoRefs),
+        Some(RefWidth::U8) => quote!(#private::counters::U8),
+        Some(RefWidth::U16) => quote!(#private::counters::U16),
+        Some(RefWidth::U32) => quote!(#private::counters::U32),
+    };
+    let storage_ty = quote!(#private::PoolStorage<#item_ty, #align_marker, #refs, __BLOCKPOOL_COUNT>);
+    let shared_impl = spec.refcount.map(|_| {
+        quote! {
+            #[automatically_derived]
+            impl #krate::SharedPool for #name {
+                type __Counter = #refs;
+                #[inline(always)]
+                fn __counter(index: usize) -> &'static #refs {
+                    #private::Storage::refs(&#storage_static, index)
+                }
+            }
+        }
+    });
 
     quote! {
         #(#cfgs)*
@@ -107,6 +125,8 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                     &#storage_static
                 }
             }
+
+            #shared_impl
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #name {
@@ -149,6 +169,30 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                     for<'__blockpool> #item_ty: #private::Zeroable,
                 {
                     <Self as #krate::StaticPool>::alloc_zeroed()
+                }
+
+                /// Moves the item into a free block and returns the first shared handle (count 1).
+                /// Only for pools declared with `refcount`.
+                #[inline]
+                pub fn alloc_shared(
+                    value: #item_ty,
+                ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::AllocError<#item_ty>>
+                where
+                    for<'__blockpool> Self: #krate::SharedPool,
+                {
+                    <Self as #krate::SharedPool>::alloc_shared(value)
+                }
+
+                /// Takes a free block, builds the item with `make` and returns the first shared handle.
+                /// Only for pools declared with `refcount`.
+                #[inline]
+                pub fn alloc_shared_with<F: ::core::ops::FnOnce() -> #item_ty>(
+                    make: F,
+                ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::PoolError>
+                where
+                    for<'__blockpool> Self: #krate::SharedPool,
+                {
+                    <Self as #krate::SharedPool>::alloc_shared_with(make)
                 }
 
                 /// A snapshot of the pool's counters.

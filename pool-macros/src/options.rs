@@ -26,11 +26,13 @@ pub(crate) struct RawOptions {
     pub(crate) zeroize: Option<Opt<()>>,
     pub(crate) link_section: Option<Opt<Expr>>,
     pub(crate) krate: Option<Opt<Path>>,
+    /// `refcount` alone (`None`) or `refcount = width`.
+    pub(crate) refcount: Option<Opt<Option<Expr>>>,
 }
 
 /// Every option key, in the order the error messages list them.
 pub(crate) const KEYS: &[&str] =
-    &["count", "type", "name", "align", "max_size", "on_failure", "zeroize", "link_section", "crate"];
+    &["count", "type", "name", "align", "max_size", "on_failure", "zeroize", "refcount", "link_section", "crate"];
 
 /// Reads a comma-separated option list. Every problem is recorded in `errors` and reading goes on where it
 /// can, so that one compile reports them all.
@@ -98,6 +100,10 @@ fn parse_one(options: &mut RawOptions, meta: ParseNestedMeta<'_>, errors: &mut E
                     skip_value(&meta)?;
                 }
             }
+        }
+        "refcount" => {
+            let width = if has_value(&meta) { Some(meta.value()?.parse::<Expr>()?) } else { None };
+            set(&mut options.refcount, key, width, errors);
         }
         "zeroize" => {
             if has_value(&meta) {

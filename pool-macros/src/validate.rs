@@ -21,6 +21,14 @@ pub(crate) enum Count {
     Expr(Expr),
 }
 
+/// The width of a shared pool's reference counters.
+#[derive(Clone, Copy)]
+pub(crate) enum RefWidth {
+    U8,
+    U16,
+    U32,
+}
+
 /// A size limit: a literal, or a const expression.
 pub(crate) struct MaxSize {
     pub(crate) key: Ident,
@@ -37,6 +45,7 @@ pub(crate) struct PoolSpec {
     pub(crate) max_size: Option<MaxSize>,
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
+    pub(crate) refcount: Option<RefWidth>,
     pub(crate) link_section: Option<LitStr>,
     pub(crate) krate: Path,
     /// `#[cfg]` attributes of the declaration, repeated on every generated item.
@@ -161,6 +170,7 @@ pub(crate) struct Settings {
     max_size: Option<MaxSize>,
     on_failure: Option<Path>,
     zeroize: bool,
+    refcount: Option<RefWidth>,
     link_section: Option<LitStr>,
     krate: Path,
 }
@@ -176,6 +186,7 @@ impl Settings {
             max_size: self.max_size,
             on_failure: self.on_failure,
             zeroize: self.zeroize,
+            refcount: self.refcount,
             link_section: self.link_section,
             krate: self.krate,
             cfgs,
@@ -214,6 +225,7 @@ pub(crate) fn settings(options: &RawOptions, pool: &Ident, errors: &mut Errors) 
             None
         }
     });
+    let refcount = options.refcount.as_ref().and_then(|refcount| check_refcount(refcount, errors));
     let krate = options.krate.as_ref().map_or_else(|| syn::parse_quote!(::blockpool), |k| k.value.clone());
     if errors.len() > before {
         return None;
@@ -226,6 +238,7 @@ pub(crate) fn settings(options: &RawOptions, pool: &Ident, errors: &mut Errors) 
         max_size,
         on_failure,
         zeroize: options.zeroize.is_some(),
+        refcount,
         link_section,
         krate,
     })
@@ -260,6 +273,27 @@ fn check_count(count: &Opt<Expr>, errors: &mut Errors) -> Option<Count> {
             None
         }
         expr => Some(Count::Expr(expr.clone())),
+    }
+}
+
+fn check_refcount(refcount: &Opt<Option<Expr>>, errors: &mut Errors) -> Option<RefWidth> {
+    let Some(width) = &refcount.value else {
+        return Some(RefWidth::U16);
+    };
+    let written = width.to_token_stream().to_string().replace(' ', "");
+    match written.as_str() {
+        "u8" => Some(RefWidth::U8),
+        "u16" => Some(RefWidth::U16),
+        "u32" => Some(RefWidth::U32),
+        _ => {
+            errors.at(
+                width,
+                format_args!(
+                    "`refcount` counts with `u8`, `u16` or `u32` (write `refcount` alone for `u16`); found `{written}`"
+                ),
+            );
+            None
+        }
     }
 }
 

@@ -63,6 +63,7 @@ impl core::error::Error for PoolError {}
 /// ```
 /// # use blockpool::memory_pool;
 /// #[memory_pool(count = 1)]
+/// #[derive(Debug)]
 /// pub struct Job(u32);
 ///
 /// let _first = JobPool::alloc(Job(1)).unwrap();

@@ -5,11 +5,12 @@
 //! and every block state is an atomic of its own, so no interleaving is a data race, and a tagged head makes
 //! a stale compare-and-swap fail (ABA).
 //!
-//! Per block the list keeps 4 bytes: a 16-bit link and a 16-bit state word. The state's lowest bit says
-//! whether the block is in use; the word as a whole increases on every hand-out and every return, so it is
-//! also the block's generation, which weak handles compare against. A block that was never used has state 0
-//! and a zeroed link, which is decoded as "the next index": the all-zero bit pattern is a complete free list
-//! of every block in order, so a pool needs no initialisation and lives in `.bss`.
+//! Per block the list keeps 4 bytes: a 16-bit link and a 16-bit state word. The state word is
+//! `generation:14 | weak_issued:1 | in_use:1`: the generation goes up by one each time the block is freed,
+//! and weak handles remember `generation | in_use` to tell their item from a later one in the same block.
+//! A block that was never used has state 0 and a zeroed link, which is decoded as "the next index": the
+//! all-zero bit pattern is a complete free list of every block in order, so a pool needs no initialisation
+//! and lives in `.bss`.
 
 use crate::error::PoolError;
 use crate::head::{self, Head};
@@ -23,7 +24,7 @@ pub const MAX_BLOCKS: usize = 65535;
 pub(crate) struct BlockMeta {
     /// The next free block, XOR-encoded with `index + 1` so that zero means "the block after this one".
     next: AtomicU16,
-    /// Odd while the block is in use; incremented on every hand-out and every return.
+    /// `generation:14 | weak_issued:1 | in_use:1`.
     state: AtomicU16,
 }
 
@@ -47,10 +48,30 @@ const fn code_link(index: usize, link: usize) -> usize {
     (link ^ (index + 1)) & 0xFFFF
 }
 
+/// State bit: the block holds an item.
+const IN_USE: u16 = 1;
+/// State bit: a weak handle was made for the item in the block (weak handles are `Copy`, so they cannot be
+/// counted; this bit is what tells `get_mut` that one may exist).
+const WEAK_ISSUED: u16 = 2;
+/// One step of the generation, in the state word.
+const GENERATION_STEP: u16 = 4;
+
 /// Whether a state word marks its block as in use.
 #[inline(always)]
 pub(crate) const fn in_use(state: u16) -> bool {
-    state & 1 == 1
+    state & IN_USE != 0
+}
+
+/// The state a block gets when it is freed: next generation, no flags.
+#[inline(always)]
+const fn freed(state: u16) -> u16 {
+    (state & !(IN_USE | WEAK_ISSUED)).wrapping_add(GENERATION_STEP)
+}
+
+/// What a weak handle records of a state word: the generation and the in-use bit.
+#[inline(always)]
+pub(crate) const fn stamp(state: u16) -> u16 {
+    state & !WEAK_ISSUED
 }
 
 /// The free list and counters of one pool of `N` blocks.
@@ -109,7 +130,7 @@ impl<const N: usize> FreeList<N> {
         // The block is ours alone now: nobody else writes its state until we give it back.
         let state = &self.meta[index].state;
         let before = state.load(Ordering::Relaxed);
-        state.store(before.wrapping_add(1), Ordering::Release);
+        state.store(before | IN_USE, Ordering::Release);
         if before == 0 {
             // First hand-out of this block. Blocks leave the list in index order the first time, and block k
             // is first taken only when blocks 0..k are all in use, so the high-water mark is k + 1.
@@ -123,7 +144,7 @@ impl<const N: usize> FreeList<N> {
     #[inline(always)]
     pub(crate) fn mark_free(&self, index: usize) {
         let state = &self.meta[index].state;
-        state.store(state.load(Ordering::Relaxed).wrapping_add(1), Ordering::Release);
+        state.store(freed(state.load(Ordering::Relaxed)), Ordering::Release);
     }
 
     /// Marks a block named by an untrusted caller as free: the state word is claimed with a
@@ -136,12 +157,7 @@ impl<const N: usize> FreeList<N> {
             if !in_use(current) {
                 return Err(PoolError::DoubleFree);
             }
-            match state.compare_exchange_weak(
-                current,
-                current.wrapping_add(1),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match state.compare_exchange_weak(current, freed(current), Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Ok(()),
                 Err(actual) => current = actual,
             }
@@ -166,12 +182,29 @@ impl<const N: usize> FreeList<N> {
         }
     }
 
+    /// Notes that a weak handle exists for the item in block `index` (held by the caller).
+    pub(crate) fn mark_weak_issued(&self, index: usize) {
+        self.meta[index].state.fetch_or(WEAK_ISSUED, Ordering::Relaxed);
+    }
+
+    /// Whether a weak handle was made for the item in block `index`.
+    pub(crate) fn weak_issued(&self, index: usize) -> bool {
+        self.meta[index].state.load(Ordering::Acquire) & WEAK_ISSUED != 0
+    }
+
+    /// Moves the item in block `index` (held by the caller, who has locked out upgrades) to a new
+    /// generation, so that every weak handle made for it so far stops upgrading.
+    pub(crate) fn renew_generation(&self, index: usize) {
+        let state = &self.meta[index].state;
+        state.store(freed(state.load(Ordering::Relaxed)) | IN_USE, Ordering::Release);
+    }
+
     /// Counts a failed allocation.
     pub(crate) fn record_failure(&self) {
         self.failures.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The block's state word: odd while in use; its value is the block's generation.
+    /// The block's state word.
     #[inline(always)]
     pub(crate) fn state(&self, index: usize) -> u16 {
         self.meta[index].state.load(Ordering::Acquire)
@@ -208,5 +241,131 @@ impl<const N: usize> FreeList<N> {
             return Err(PoolError::Corrupted);
         }
         Ok(())
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_list_hands_out_every_block_in_index_order_then_runs_out() {
+        let list = FreeList::<5>::new();
+        let order: [Option<usize>; 6] = core::array::from_fn(|_| list.pop());
+        assert_eq!(order, [Some(0), Some(1), Some(2), Some(3), Some(4), None]);
+        assert_eq!(list.stats().used, 5);
+        list.validate().unwrap();
+    }
+
+    #[test]
+    fn the_last_block_returned_is_the_first_handed_out_again() {
+        let list = FreeList::<4>::new();
+        let (a, b) = (list.pop().unwrap(), list.pop().unwrap());
+        list.mark_free(a);
+        list.push(a);
+        list.mark_free(b);
+        list.push(b);
+        assert_eq!(list.pop(), Some(b));
+        assert_eq!(list.pop(), Some(a));
+        assert_eq!(list.pop(), Some(2));
+        list.validate().unwrap();
+    }
+
+    #[test]
+    fn counters_follow_every_operation() {
+        let list = FreeList::<3>::new();
+        let a = list.pop().unwrap();
+        let b = list.pop().unwrap();
+        list.mark_free(a);
+        list.push(a);
+        list.record_failure();
+        let stats = list.stats();
+        assert_eq!((stats.capacity, stats.used, stats.high_water), (3, 1, 2));
+        assert_eq!((stats.allocs, stats.frees, stats.failures), (2, 1, 1));
+        list.mark_free(b);
+        list.push(b);
+        assert_eq!(list.stats().used, 0);
+        assert_eq!(list.stats().high_water, 2);
+    }
+
+    #[test]
+    fn high_water_is_the_most_blocks_in_use_at_once() {
+        let list = FreeList::<8>::new();
+        for round in 1..=3 {
+            let taken: [usize; 3] = core::array::from_fn(|_| list.pop().unwrap());
+            for index in taken {
+                list.mark_free(index);
+                list.push(index);
+            }
+            assert_eq!(list.stats().high_water, 3, "round {round}");
+        }
+        let taken: [usize; 6] = core::array::from_fn(|_| list.pop().unwrap());
+        assert_eq!(list.stats().high_water, 6);
+        for index in taken {
+            list.mark_free(index);
+            list.push(index);
+        }
+        assert_eq!(list.stats().high_water, 6);
+    }
+
+    #[test]
+    fn a_checked_free_of_a_free_block_is_a_double_free_and_changes_nothing() {
+        let list = FreeList::<2>::new();
+        let a = list.pop().unwrap();
+        assert_eq!(list.mark_free_checked(a), Ok(()));
+        list.push(a);
+        let before = list.stats();
+        assert_eq!(list.mark_free_checked(a), Err(PoolError::DoubleFree));
+        assert_eq!(list.mark_free_checked(1), Err(PoolError::DoubleFree));
+        assert_eq!(list.stats(), before);
+        list.validate().unwrap();
+    }
+
+    #[test]
+    fn freeing_moves_the_block_to_a_new_generation_and_clears_the_weak_flag() {
+        let list = FreeList::<1>::new();
+        let a = list.pop().unwrap();
+        let first = list.state(a);
+        assert!(in_use(first));
+        list.mark_weak_issued(a);
+        assert!(list.weak_issued(a));
+        assert_eq!(stamp(list.state(a)), first, "the flag is not part of the stamp");
+        list.mark_free(a);
+        list.push(a);
+        assert!(!in_use(list.state(a)));
+        assert!(!list.weak_issued(a));
+        let again = list.pop().unwrap();
+        assert_ne!(stamp(list.state(again)), first);
+        list.renew_generation(again);
+        assert!(in_use(list.state(again)));
+        assert_ne!(stamp(list.state(again)), first);
+    }
+
+    #[test]
+    fn validate_finds_a_cycle_a_lost_block_and_a_busy_block_on_the_list() {
+        let cycle = FreeList::<3>::new();
+        cycle.meta[1].next.store(code_link(1, 0) as u16, Ordering::Relaxed);
+        assert_eq!(cycle.validate(), Err(PoolError::Corrupted));
+
+        let lost = FreeList::<3>::new();
+        lost.meta[0].next.store(code_link(0, 2) as u16, Ordering::Relaxed);
+        assert_eq!(lost.validate(), Err(PoolError::Corrupted));
+
+        let busy = FreeList::<3>::new();
+        busy.meta[1].state.store(IN_USE, Ordering::Relaxed);
+        assert_eq!(busy.validate(), Err(PoolError::Corrupted));
+    }
+
+    #[test]
+    fn the_largest_pool_links_all_its_blocks() {
+        static LIST: FreeList<MAX_BLOCKS> = FreeList::new();
+        let mut count = 0;
+        while LIST.pop().is_some() {
+            count += 1;
+            if cfg!(miri) && count == 64 {
+                break;
+            }
+        }
+        assert_eq!(count, if cfg!(miri) { 64 } else { MAX_BLOCKS });
     }
 }

@@ -22,19 +22,23 @@ mod free_list;
 mod head;
 mod pool;
 mod raw;
+mod rc;
 mod refcount;
 mod stats;
 mod storage;
 mod sync;
 mod uninit;
+mod weak;
 
 pub use boxed::PoolBox;
 pub use error::{AllocError, FailureEvent, PoolError};
 pub use free_list::MAX_BLOCKS;
 pub use pool::StaticPool;
 pub use raw::RawPool;
+pub use rc::{PoolRc, SharedPool};
 pub use stats::PoolStats;
 pub use uninit::PoolBoxUninit;
+pub use weak::PoolWeak;
 
 /// Items used by the code the macros generate. Not covered by semver; do not use directly.
 #[doc(hidden)]

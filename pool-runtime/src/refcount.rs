@@ -73,6 +73,9 @@ pub trait Counter: RefSlot {
     fn increment_if_live(&self) -> Option<u32>;
     /// Subtracts one; returns the previous count.
     fn decrement(&self) -> u32;
+    /// Turns a count of exactly one into zero (the caller holds the only handle and takes the item over;
+    /// zero also makes every weak upgrade fail). False if other handles exist.
+    fn claim_unique(&self) -> bool;
 }
 
 macro_rules! counters {
@@ -134,6 +137,11 @@ macro_rules! counters {
             #[inline(always)]
             fn decrement(&self) -> u32 {
                 u32::from(self.fetch_sub(1, Ordering::Release))
+            }
+
+            #[inline]
+            fn claim_unique(&self) -> bool {
+                self.compare_exchange(1, 0, Ordering::Acquire, Ordering::Relaxed).is_ok()
             }
         }
     )*};

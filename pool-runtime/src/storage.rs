@@ -107,6 +107,12 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     fn state(&self, index: usize) -> u16;
     /// The block's reference counter.
     fn refs(&self, index: usize) -> &Self::Refs;
+    /// Notes that a weak handle exists for the item in block `index`.
+    fn mark_weak_issued(&self, index: usize);
+    /// Whether a weak handle was made for the item in block `index`.
+    fn weak_issued(&self, index: usize) -> bool;
+    /// Moves the item in block `index` to a new generation: earlier weak handles stop upgrading.
+    fn renew_generation(&self, index: usize);
     /// A pointer to block `index`, valid for reads and writes of one item for the pool's lifetime.
     fn block(&self, index: usize) -> NonNull<Self::Item>;
     /// The index of a block pointer obtained from [`Storage::block`].
@@ -179,6 +185,18 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
     #[inline(always)]
     fn refs(&self, index: usize) -> &R {
         &self.refs[index]
+    }
+
+    fn mark_weak_issued(&self, index: usize) {
+        self.list.mark_weak_issued(index);
+    }
+
+    fn weak_issued(&self, index: usize) -> bool {
+        self.list.weak_issued(index)
+    }
+
+    fn renew_generation(&self, index: usize) {
+        self.list.renew_generation(index);
     }
 
     #[inline(always)]

@@ -1,0 +1,354 @@
+//! `PoolRc`: shared, reference-counted handles to the blocks of pools declared with `refcount`.
+
+use core::cmp::Ordering as CmpOrdering;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::marker::PhantomData;
+use core::ops::Deref;
+use core::ptr::NonNull;
+
+use crate::block::{Claim, ReleaseOnDrop, release};
+use crate::boxed::PoolBox;
+use crate::error::{AllocError, PoolError};
+use crate::pool::StaticPool;
+use crate::refcount::Counter;
+use crate::storage::Storage;
+use crate::sync::{Ordering, fence};
+use crate::weak::PoolWeak;
+
+/// A pool whose blocks carry reference counters, so it can hand out [`PoolRc`] and [`PoolWeak`] handles.
+///
+/// Implemented by pools declared with the `refcount` option (`refcount`, or `refcount = u8 | u16 | u32` for
+/// the counter's width; `u16` by default).
+#[diagnostic::on_unimplemented(
+    message = "pool `{Self}` has no reference counts, so it cannot hand out shared handles",
+    label = "this pool was declared without `refcount`",
+    note = "add `refcount` to the pool's options, as in `#[memory_pool(count = 8, refcount)]` \
+            (or `refcount = u8 | u16 | u32` to choose the counter's width)"
+)]
+pub trait SharedPool: StaticPool {
+    #[doc(hidden)]
+    type __Counter: Counter;
+    #[doc(hidden)]
+    fn __counter(index: usize) -> &'static Self::__Counter;
+
+    /// Moves `value` into a free block and returns the first shared handle to it (count 1). O(1).
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when every block is in use; the [`AllocError`] gives `value` back.
+    fn alloc_shared(value: Self::Item) -> Result<PoolRc<Self>, AllocError<Self::Item>> {
+        Self::alloc(value).map(PoolBox::into_shared)
+    }
+
+    /// Takes a free block, then builds the item with `make` (the block goes back if `make` panics).
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when every block is in use; `make` is not called then.
+    fn alloc_shared_with<F: FnOnce() -> Self::Item>(make: F) -> Result<PoolRc<Self>, PoolError> {
+        Self::alloc_with(make).map(PoolBox::into_shared)
+    }
+}
+
+/// A shared handle to an item in a block of pool `P`, like `Arc<P::Item>`: cloning adds a reference, and
+/// the last handle to go drops the item and frees the block.
+///
+/// One pointer wide. The count lives beside the block, in the counter chosen by the pool's `refcount`
+/// option; it never wraps: past its maximum [`PoolRc::try_clone`] fails with [`PoolError::RefOverflow`].
+///
+/// ```
+/// use blockpool::{memory_pool, PoolRc};
+///
+/// #[memory_pool(count = 8, refcount = u8)]
+/// #[derive(Debug)]
+/// pub struct Frame { pub seq: u32 }
+///
+/// let a: PoolRc<FramePool> = FramePool::alloc_shared(Frame { seq: 1 }).unwrap();
+/// let b = a.clone();
+/// assert_eq!(PoolRc::strong_count(&a), 2);
+/// let a = PoolRc::try_unwrap(a).unwrap_err(); // still shared: the handle comes back
+/// drop(b);
+/// let frame: Frame = PoolRc::try_unwrap(a).ok().unwrap(); // the last one: the item, block freed
+/// assert_eq!(frame.seq, 1);
+/// assert_eq!(FramePool::stats().used, 0);
+/// ```
+pub struct PoolRc<P: SharedPool> {
+    block: NonNull<P::Item>,
+    _shares: PhantomData<P::Item>,
+}
+
+// SAFETY: handles on several threads share the item (needs `Sync`), and whichever thread drops the last
+// handle drops the item (needs `Send`); the counter and block state are atomic.
+unsafe impl<P: SharedPool> Send for PoolRc<P> where P::Item: Send + Sync {}
+// SAFETY: as for `Send`: `&PoolRc` can be cloned into a `PoolRc` on another thread.
+unsafe impl<P: SharedPool> Sync for PoolRc<P> where P::Item: Send + Sync {}
+
+impl<P: SharedPool> PoolRc<P> {
+    /// Wraps a block whose counter already includes this handle.
+    ///
+    /// # Safety
+    /// `block` is a block of `P` holding an initialised item, and its counter counts this new handle.
+    #[inline(always)]
+    pub(crate) unsafe fn from_block(block: NonNull<P::Item>) -> Self {
+        Self { block, _shares: PhantomData }
+    }
+
+    #[inline(always)]
+    fn index(&self) -> usize {
+        P::__storage().index_of(self.block)
+    }
+
+    #[inline(always)]
+    fn counter(&self) -> &'static P::__Counter {
+        P::__counter(self.index())
+    }
+
+    /// How many `PoolRc` handles share the item now.
+    pub fn strong_count(this: &Self) -> usize {
+        this.counter().get(Ordering::Acquire) as usize
+    }
+
+    /// Whether two handles share one block.
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        a.block == b.block
+    }
+
+    /// The address of the item.
+    pub fn as_ptr(this: &Self) -> NonNull<P::Item> {
+        this.block
+    }
+
+    /// Another handle to the same item.
+    ///
+    /// # Errors
+    /// [`PoolError::RefOverflow`] when the counter is at its maximum (255 for `refcount = u8`); the count
+    /// is unchanged.
+    pub fn try_clone(this: &Self) -> Result<Self, PoolError> {
+        this.counter().increment()?;
+        // SAFETY: the item is live (we hold a count) and the counter now includes the new handle.
+        Ok(unsafe { Self::from_block(this.block) })
+    }
+
+    /// Mutable access when this is the only handle and no weak handle was ever made for the item (weak
+    /// handles are `Copy` and cannot be counted, so one may still exist). Otherwise `None`; see
+    /// [`PoolRc::make_mut`], which also handles those cases.
+    pub fn get_mut(this: &mut Self) -> Option<&mut P::Item> {
+        let unique = this.counter().get(Ordering::Acquire) == 1;
+        if unique && !P::__storage().weak_issued(this.index()) {
+            // SAFETY: no other strong handle exists and none can appear: new ones come from clones of this
+            // handle (borrowed mutably here) or from weak handles, of which none was made.
+            Some(unsafe { this.block.as_mut() })
+        } else {
+            None
+        }
+    }
+
+    /// Mutable access, copy-on-write: when the item is shared, clones it into a new block of the same pool
+    /// and points this handle there (the others keep the original). When this is the only handle, no copy
+    /// is made, and any weak handles stop upgrading (like `Arc::make_mut`).
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when a copy is needed and the pool is full; nothing changes then.
+    pub fn make_mut(this: &mut Self) -> Result<&mut P::Item, PoolError>
+    where
+        P::Item: Clone,
+    {
+        let index = this.index();
+        let counter = this.counter();
+        if counter.claim_unique() {
+            // The count is 0 while we detach: no weak handle can upgrade meanwhile.
+            let storage = P::__storage();
+            if storage.weak_issued(index) {
+                storage.renew_generation(index);
+            }
+            counter.set(1, Ordering::Release);
+        } else {
+            let claim = Claim::<P>::take()?;
+            // If `clone` panics, dropping the claim gives the new block back.
+            let copy = (**this).clone();
+            let block = claim.block();
+            // SAFETY: the claimed block is ours alone and holds no live item.
+            unsafe { block.write(copy) };
+            P::__counter(claim.keep()).set(1, Ordering::Release);
+            // SAFETY: the new block holds the copy and its counter counts this one handle; the assignment
+            // drops our count on the original.
+            *this = unsafe { Self::from_block(block) };
+        }
+        // SAFETY: this handle is now the only one to its item and no weak handle can upgrade to it.
+        Ok(unsafe { this.block.as_mut() })
+    }
+
+    /// The item, if this is the only handle; the block is freed. Otherwise the handle comes back.
+    ///
+    /// # Errors
+    /// The handle itself, when other handles share the item.
+    pub fn try_unwrap(this: Self) -> Result<P::Item, Self> {
+        if !this.counter().claim_unique() {
+            return Err(this);
+        }
+        let block = this.block;
+        core::mem::forget(this);
+        // SAFETY: the count went from 1 to 0 under us, so we hold the only reference; the item is read
+        // once and the block is freed without dropping it again.
+        let value = unsafe { block.read() };
+        release::<P>(P::__storage().index_of(block));
+        Ok(value)
+    }
+
+    /// Turns the only handle into an owning [`PoolBox`] (weak handles stop upgrading); with other handles
+    /// around, the handle comes back.
+    ///
+    /// # Errors
+    /// The handle itself, when other handles share the item.
+    pub fn into_box(this: Self) -> Result<PoolBox<P>, Self> {
+        if !this.counter().claim_unique() {
+            return Err(this);
+        }
+        let storage = P::__storage();
+        let index = this.index();
+        if storage.weak_issued(index) {
+            storage.renew_generation(index);
+        }
+        let block = this.block;
+        core::mem::forget(this);
+        // SAFETY: the count is 0 (no shared handle, no upgrade can succeed) and the item is initialised, so
+        // the block can be owned by a `PoolBox` alone.
+        Ok(unsafe { PoolBox::from_raw(block) })
+    }
+
+    /// A weak handle to the item: `Copy`, 4 bytes, no count held; see [`PoolWeak`].
+    pub fn downgrade(this: &Self) -> PoolWeak<P> {
+        let storage = P::__storage();
+        let index = this.index();
+        storage.mark_weak_issued(index);
+        PoolWeak::new(index, storage.state(index))
+    }
+}
+
+impl<P: StaticPool> PoolBox<P> {
+    /// Turns the owning handle into the first shared handle (count 1). Only for pools with `refcount`.
+    pub fn into_shared(boxed: Self) -> PoolRc<P>
+    where
+        P: SharedPool,
+    {
+        let block = PoolBox::into_raw(boxed);
+        P::__counter(P::__storage().index_of(block)).set(1, Ordering::Release);
+        // SAFETY: the block holds the item the box owned, and its counter now counts this one handle.
+        unsafe { PoolRc::from_block(block) }
+    }
+}
+
+impl<P: SharedPool> Clone for PoolRc<P> {
+    /// Another handle to the same item.
+    ///
+    /// # Panics
+    /// When the counter is at its maximum; [`PoolRc::try_clone`] returns the error instead.
+    fn clone(&self) -> Self {
+        match Self::try_clone(self) {
+            Ok(clone) => clone,
+            Err(_) => overflow::<P>(),
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn overflow<P: SharedPool>() -> ! {
+    panic!(
+        "pool `{}`: reference count overflow: more than {} handles to one block (use PoolRc::try_clone to get an error instead)",
+        P::NAME,
+        <P::__Counter as Counter>::MAX
+    )
+}
+
+impl<P: SharedPool> Drop for PoolRc<P> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.counter().decrement() != 1 {
+            return;
+        }
+        // Everything the other handles did with the item happens before the drop below.
+        fence(Ordering::Acquire);
+        let _release = ReleaseOnDrop::<P> { index: self.index(), _pool: PhantomData };
+        // SAFETY: the count reached zero: this was the last handle, nobody else can reach the item, and
+        // weak upgrades fail on a zero count.
+        unsafe { self.block.drop_in_place() };
+    }
+}
+
+impl<P: SharedPool> Deref for PoolRc<P> {
+    type Target = P::Item;
+
+    #[inline(always)]
+    fn deref(&self) -> &P::Item {
+        // SAFETY: while this handle lives the count is at least one, so the item is live, and shared
+        // handles give only shared access.
+        unsafe { self.block.as_ref() }
+    }
+}
+
+impl<P: SharedPool> AsRef<P::Item> for PoolRc<P> {
+    fn as_ref(&self) -> &P::Item {
+        self
+    }
+}
+
+// SAFETY: the item stays at its block address while any handle lives.
+unsafe impl<P: SharedPool> stable_deref_trait::StableDeref for PoolRc<P> {}
+// SAFETY: clones point at the same block.
+unsafe impl<P: SharedPool> stable_deref_trait::CloneStableDeref for PoolRc<P> {}
+
+impl<P: SharedPool> fmt::Debug for PoolRc<P>
+where
+    P::Item: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<P: SharedPool> fmt::Display for PoolRc<P>
+where
+    P::Item: fmt::Display,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<P: SharedPool> PartialEq for PoolRc<P>
+where
+    P::Item: PartialEq,
+{
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<P: SharedPool> Eq for PoolRc<P> where P::Item: Eq {}
+
+impl<P: SharedPool> PartialOrd for PoolRc<P>
+where
+    P::Item: PartialOrd,
+{
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        (**self).partial_cmp(&**other)
+    }
+}
+
+impl<P: SharedPool> Ord for PoolRc<P>
+where
+    P::Item: Ord,
+{
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl<P: SharedPool> Hash for PoolRc<P>
+where
+    P::Item: Hash,
+{
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
