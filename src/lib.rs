@@ -46,8 +46,8 @@
 #![deny(missing_docs)]
 
 pub use pool_runtime::{
-    AllocError, FailureEvent, MAX_BLOCKS, PoolBox, PoolBoxUninit, PoolError, PoolRc, PoolStats, PoolWeak, RawPool,
-    SharedPool, StaticPool,
+    AllocError, FailureEvent, MAX_BLOCKS, PoolBox, PoolBoxUninit, PoolError, PoolRc, PoolStats,
+    PoolWeak, RawPool, SharedPool, StaticPool,
 };
 
 /// Declares a static pool of blocks.
@@ -100,6 +100,11 @@ pub use pool_runtime::{
 /// (see [`StaticPool`]), plus the [`StaticPool`] and [`RawPool`] impls and a `Debug` impl that dumps the
 /// pool's state.
 pub use pool_macros::memory_pool;
+
+/// The README's examples, compiled and run as doc tests so that they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// Items used by the code the macros generate. Not covered by semver; do not use directly.
 #[doc(hidden)]
