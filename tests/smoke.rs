@@ -14,12 +14,20 @@ pub struct Urgent;
 
 #[test]
 fn smoke() -> Result<(), PoolError> {
-    let mut m: PoolBox<MsgPool> = MsgPool::alloc(Msg { id: 1, body: [0; 60] }).map_err(|e| e.error())?;
+    let mut m: PoolBox<MsgPool> = MsgPool::alloc(Msg {
+        id: 1,
+        body: [0; 60],
+    })
+    .map_err(|e| e.error())?;
     m.id = 2;
     assert_eq!(MsgPool::stats().used, 1);
     drop(m);
     assert_eq!(MsgPool::stats().used, 0);
-    let u = Urgent::alloc(Msg { id: 3, body: [1; 60] }).unwrap();
+    let u = Urgent::alloc(Msg {
+        id: 3,
+        body: [1; 60],
+    })
+    .unwrap();
     assert_eq!(PoolBox::as_ptr(&u).as_ptr() as usize % 64, 0);
     println!("{:?}", Urgent);
     Ok(())

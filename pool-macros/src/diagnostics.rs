@@ -27,7 +27,10 @@ impl Errors {
 
     /// One `compile_error!` per error, each at its own span.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
-        self.errors.iter().map(syn::Error::to_compile_error).collect()
+        self.errors
+            .iter()
+            .map(syn::Error::to_compile_error)
+            .collect()
     }
 
     /// All errors combined into one, or `Ok` when there are none.

@@ -113,7 +113,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
             impl #krate::SharedPool for #name {
                 type __Counter = #refs;
                 #[inline(always)]
-                fn __counter(index: usize) -> &'static #refs {
+                fn __counter(index: ::core::primitive::usize) -> &'static #refs {
                     #private::Storage::refs(&#storage_static, index)
                 }
             }
@@ -123,7 +123,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
     quote! {
         #(#cfgs)*
         const _: () = {
-            const __BLOCKPOOL_COUNT: usize = #count;
+            const __BLOCKPOOL_COUNT: ::core::primitive::usize = #count;
             #checks
 
             #[allow(non_upper_case_globals)]
@@ -136,8 +136,8 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
             #[automatically_derived]
             impl #krate::StaticPool for #name {
                 type Item = #item_ty;
-                const CAPACITY: usize = __BLOCKPOOL_COUNT;
-                const NAME: &'static str = #name_str;
+                const CAPACITY: ::core::primitive::usize = __BLOCKPOOL_COUNT;
+                const NAME: &'static ::core::primitive::str = #name_str;
                 type __Storage = #storage_ty;
                 const __CONFIG: #private::PoolConfig = #private::PoolConfig {
                     zeroize: #zeroize,
@@ -161,9 +161,9 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
             #[allow(dead_code)]
             impl #name {
                 /// How many blocks the pool has.
-                pub const CAPACITY: usize = __BLOCKPOOL_COUNT;
+                pub const CAPACITY: ::core::primitive::usize = __BLOCKPOOL_COUNT;
                 /// The pool's name, as declared.
-                pub const NAME: &'static str = #name_str;
+                pub const NAME: &'static ::core::primitive::str = #name_str;
 
                 #[doc = ::core::concat!("Moves a `", #item_ty_str, "` into a free block of `", #name_str, "`.")]
                 #[doc = ""]
@@ -247,10 +247,11 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
 fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
     let PoolSpec { name, item_ty, .. } = spec;
     let ty = type_string(item_ty);
-    let zst = format!("pool `{name}`: `{ty}` is zero-sized, so a pool of it would hold nothing");
+    let zst =
+        format!("pool `{name}`: `{ty}` is zero-sized; a pool holds items of at least one byte");
     let mut storage_checks = assert_at(
         item_ty,
-        quote!(::core::mem::size_of::<#item_ty>() != 0),
+        |span| quote_spanned!(span=> ::core::mem::size_of::<#item_ty>() != 0),
         &zst,
     );
     storage_checks.extend(quote!(;));
@@ -261,7 +262,7 @@ fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
         );
         storage_checks.extend(assert_at(
             expr,
-            quote!(__BLOCKPOOL_COUNT >= 1 && __BLOCKPOOL_COUNT <= 65535),
+            |span| quote_spanned!(span=> __BLOCKPOOL_COUNT >= 1 && __BLOCKPOOL_COUNT <= 65535),
             &message,
         ));
         storage_checks.extend(quote!(;));
@@ -275,7 +276,7 @@ fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
         );
         let assert = assert_at(
             key,
-            quote!(::core::mem::align_of::<#item_ty>() <= #bytes),
+            |span| quote_spanned!(span=> ::core::mem::align_of::<#item_ty>() <= #bytes),
             &message,
         );
         checks.extend(quote!(const __BLOCKPOOL_CHECK_ALIGN: () = #assert;));
@@ -288,7 +289,7 @@ fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
         );
         let assert = assert_at(
             &quote!(#key = #value),
-            quote!(::core::mem::size_of::<#item_ty>() <= (#value)),
+            |span| quote_spanned!(span=> ::core::mem::size_of::<#item_ty>() <= (#value)),
             &message,
         );
         checks.extend(quote!(const __BLOCKPOOL_CHECK_MAX_SIZE: () = #assert;));
@@ -298,13 +299,19 @@ fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
 
 /// `::core::assert!(condition, message)` spanning `tokens` from their first to their last token, so that a
 /// failed const assertion underlines all of them (a failure is reported at the `assert!` call, and spans
-/// cannot be joined on stable).
-fn assert_at(tokens: &dyn ToTokens, condition: TokenStream, message: &str) -> TokenStream {
+/// cannot be joined on stable). `condition` gets the span of the first token: code with the user's span is
+/// linted as the user's code, as the user's expressions in it should be.
+fn assert_at(
+    tokens: &dyn ToTokens,
+    condition: impl FnOnce(Span) -> TokenStream,
+    message: &str,
+) -> TokenStream {
     let mut tokens = tokens.to_token_stream().into_iter();
     let first = tokens
         .next()
         .map_or_else(Span::call_site, |token| token.span());
     let last = tokens.last().map_or(first, |token| token.span());
+    let condition = condition(first);
     let mut args = Group::new(
         Delimiter::Parenthesis,
         quote_spanned!(first=> #condition, #message),

@@ -29,7 +29,14 @@ fn memory_pool_impl(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
         Ok(target) => target,
         Err(error) => {
             errors.push(error);
-            return expand::attribute(validate::Checked { declaration: None, spec: None }, item, &errors);
+            return expand::attribute(
+                validate::Checked {
+                    declaration: None,
+                    spec: None,
+                },
+                item,
+                &errors,
+            );
         }
     };
     let checked = validate::attribute(options, target, &mut errors);

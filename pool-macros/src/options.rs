@@ -28,11 +28,24 @@ pub(crate) struct RawOptions {
     pub(crate) krate: Option<Opt<Path>>,
     /// `refcount` alone (`None`) or `refcount = width`.
     pub(crate) refcount: Option<Opt<Option<Expr>>>,
+    /// A syntax error stopped the reading: the options after it are unknown, so `validate` reports none
+    /// of them missing.
+    pub(crate) incomplete: bool,
 }
 
 /// Every option key, in the order the error messages list them.
-pub(crate) const KEYS: &[&str] =
-    &["count", "type", "name", "align", "max_size", "on_failure", "zeroize", "refcount", "link_section", "crate"];
+pub(crate) const KEYS: &[&str] = &[
+    "count",
+    "type",
+    "name",
+    "align",
+    "max_size",
+    "on_failure",
+    "zeroize",
+    "refcount",
+    "link_section",
+    "crate",
+];
 
 /// Reads a comma-separated option list. Every problem is recorded in `errors` and reading goes on where it
 /// can, so that one compile reports them all.
@@ -41,28 +54,52 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> RawOptions {
     let parser = syn::meta::parser(|meta| parse_one(&mut options, meta, errors));
     if let Err(error) = parser.parse2(tokens) {
         errors.push(error);
+        options.incomplete = true;
     }
     options
 }
 
-fn parse_one(options: &mut RawOptions, meta: ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<()> {
+fn parse_one(
+    options: &mut RawOptions,
+    meta: ParseNestedMeta<'_>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident().cloned() else {
         errors.at(&meta.path, unknown_key_message(&meta.path));
         return skip_value(&meta);
     };
     match key.to_string().as_str() {
         "count" => {
-            if let Some(value) = value_expr(&meta, &key, "count = 16", errors)? {
-                set(&mut options.count, key, value, errors);
-            }
+            // Without a value, `count` is still recorded (as empty) so that `validate` does not also
+            // report it missing.
+            let value = value_expr(&meta, &key, "count = 16", errors)?;
+            let value = value.unwrap_or_else(|| Expr::Verbatim(TokenStream::new()));
+            set(&mut options.count, key, value, errors);
         }
         "type" => {
-            let value = if has_value(&meta) { Some(meta.value()?.parse::<Type>()?) } else { None };
+            let value = if has_value(&meta) {
+                let value = meta.value()?.parse::<Type>().map_err(|error| {
+                    syn::Error::new(
+                        error.span(),
+                        "`type` takes a type, such as `type = Message`",
+                    )
+                })?;
+                Some(value)
+            } else {
+                None
+            };
             match value {
                 Some(value) => set(&mut options.ty, key, value, errors),
                 None => {
                     errors.at(&key, "`type` needs a value, as in `type = ItemType`");
                     skip_value(&meta)?;
+                    // Recorded (as empty) so that `validate` does not also report `type` missing.
+                    set(
+                        &mut options.ty,
+                        key,
+                        Type::Verbatim(TokenStream::new()),
+                        errors,
+                    );
                 }
             }
         }
@@ -92,23 +129,37 @@ fn parse_one(options: &mut RawOptions, meta: ParseNestedMeta<'_>, errors: &mut E
             }
         }
         "crate" => {
-            let value = if has_value(&meta) { Some(meta.value()?.call(Path::parse_mod_style)?) } else { None };
+            let value = if has_value(&meta) {
+                Some(meta.value()?.call(Path::parse_mod_style)?)
+            } else {
+                None
+            };
             match value {
                 Some(value) => set(&mut options.krate, key, value, errors),
                 None => {
-                    errors.at(&key, "`crate` needs a value, as in `crate = path::to::blockpool`");
+                    errors.at(
+                        &key,
+                        "`crate` needs a value, as in `crate = path::to::blockpool`",
+                    );
                     skip_value(&meta)?;
                 }
             }
         }
         "refcount" => {
-            let width = if has_value(&meta) { Some(meta.value()?.parse::<Expr>()?) } else { None };
+            let width = if has_value(&meta) {
+                Some(meta.value()?.parse::<Expr>()?)
+            } else {
+                None
+            };
             set(&mut options.refcount, key, width, errors);
         }
         "zeroize" => {
             if has_value(&meta) {
-                errors.at(&key, "`zeroize` is a flag and takes no value: write `zeroize`");
-                skip_value(&meta)?;
+                let value = meta.value()?.parse::<Expr>()?;
+                errors.at(
+                    quote::quote!(#key = #value),
+                    "`zeroize` is a flag and takes no value: write `zeroize` alone",
+                );
             }
             set(&mut options.zeroize, key, (), errors);
         }
@@ -123,7 +174,10 @@ fn parse_one(options: &mut RawOptions, meta: ParseNestedMeta<'_>, errors: &mut E
 /// Stores an option, or records a duplicate (the first one stays).
 fn set<T>(slot: &mut Option<Opt<T>>, key: Ident, value: T, errors: &mut Errors) {
     if slot.is_some() {
-        errors.at(&key, format_args!("duplicate option `{key}`: each option may be given once"));
+        errors.at(
+            &key,
+            format_args!("duplicate option `{key}`: each option may be given once"),
+        );
     } else {
         *slot = Some(Opt { key, value });
     }
@@ -141,11 +195,22 @@ fn value_expr(
     errors: &mut Errors,
 ) -> syn::Result<Option<Expr>> {
     if !has_value(meta) {
-        errors.at(key, format_args!("`{key}` needs a value, as in `{example}`"));
+        errors.at(
+            key,
+            format_args!("`{key}` needs a value, as in `{example}`"),
+        );
         skip_value(meta)?;
         return Ok(None);
     }
-    meta.value()?.parse::<Expr>().map(Some)
+    let input = meta.value()?;
+    if input.is_empty() || input.peek(Token![,]) {
+        errors.at(
+            key,
+            format_args!("`{key}` needs a value after `=`, as in `{example}`"),
+        );
+        return Ok(None);
+    }
+    input.parse::<Expr>().map(Some)
 }
 
 /// Skips whatever follows an unknown or malformed key, so that the options after it are still read.
@@ -160,5 +225,8 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 
 fn unknown_key_message(path: &Path) -> String {
     let written = quote::quote!(#path).to_string().replace(' ', "");
-    format!("unknown option `{written}`: the options are {}", KEYS.join(", "))
+    format!(
+        "unknown option `{written}`: the options are {}",
+        KEYS.join(", ")
+    )
 }

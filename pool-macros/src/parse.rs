@@ -11,7 +11,10 @@ pub(crate) enum Target {
     /// Form 2: a unit struct that becomes the pool of `type = T`.
     PoolStruct(syn::ItemStruct),
     /// Anything else; re-emitted unchanged next to the error.
-    Unsupported { kind: &'static str, anchor: TokenStream },
+    Unsupported {
+        kind: &'static str,
+        anchor: TokenStream,
+    },
 }
 
 /// Classifies the item; fails only if it is not an item at all.

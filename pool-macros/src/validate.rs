@@ -77,14 +77,19 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
                      holds, or on a unit struct with `type = ItemType` to make that struct the pool"
                 ),
             );
-            return Checked { declaration: None, spec: None };
+            return Checked {
+                declaration: None,
+                spec: None,
+            };
         }
         Target::ItemType(item) => {
             let (ident, vis, generics, attrs) = match &item {
                 Item::Struct(s) => (&s.ident, &s.vis, &s.generics, &s.attrs),
                 Item::Enum(e) => (&e.ident, &e.vis, &e.generics, &e.attrs),
                 Item::Union(u) => (&u.ident, &u.vis, &u.generics, &u.attrs),
-                _ => unreachable!("parse::target sorts only structs, enums and unions into ItemType"),
+                _ => {
+                    unreachable!("parse::target sorts only structs, enums and unions into ItemType")
+                }
             };
             if !generics.params.is_empty() || generics.where_clause.is_some() {
                 errors.at(
@@ -112,7 +117,11 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
             let item_ty: Type = syn::parse_quote!(#ident);
             let cfgs = cfg_attrs(attrs);
             let vis = vis.clone();
-            (name.map(|name| (Declaration::Beside { item, vis }, name)), Some(item_ty), cfgs)
+            (
+                name.map(|name| (Declaration::Beside { item, vis }, name)),
+                Some(item_ty),
+                cfgs,
+            )
         }
         Target::PoolStruct(strukt) => {
             if !strukt.generics.params.is_empty() || strukt.generics.where_clause.is_some() {
@@ -134,6 +143,7 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
             reject_derived_pool_traits(&strukt.attrs, errors);
             let item_ty = match &options.ty {
                 Some(ty) => Some(ty.value.clone()),
+                None if options.incomplete => None,
                 None => {
                     errors.at(
                         &strukt.ident,
@@ -152,7 +162,9 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
         }
     };
 
-    let settings = declaration.as_ref().and_then(|(_, name)| settings(&options, name, errors));
+    let settings = declaration
+        .as_ref()
+        .and_then(|(_, name)| settings(&options, name, errors));
     let spec = match (&declaration, item_ty, settings) {
         (Some((_, name)), Some(item_ty), Some(settings)) if errors.is_empty() => {
             Some(settings.into_spec(name.clone(), item_ty, cfgs))
@@ -195,10 +207,15 @@ impl Settings {
 }
 
 /// Checks the options shared by every kind of pool; `None` if any is wrong (each problem is in `errors`).
-pub(crate) fn settings(options: &RawOptions, pool: &Ident, errors: &mut Errors) -> Option<Settings> {
+pub(crate) fn settings(
+    options: &RawOptions,
+    pool: &Ident,
+    errors: &mut Errors,
+) -> Option<Settings> {
     let before = errors.len();
     let count = match &options.count {
         Some(count) => check_count(count, errors),
+        None if options.incomplete => None,
         None => {
             errors.push(syn::Error::new(
                 Span::call_site(),
@@ -209,15 +226,27 @@ pub(crate) fn settings(options: &RawOptions, pool: &Ident, errors: &mut Errors) 
             None
         }
     };
-    let align = options.align.as_ref().and_then(|align| check_align(align, errors));
-    let max_size = options.max_size.as_ref().and_then(|max| check_max_size(max, errors));
-    let on_failure = options.on_failure.as_ref().and_then(|hook| match &hook.value {
-        Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
-        other => {
-            errors.at(other, "`on_failure` takes the path of a function `fn(&blockpool::FailureEvent)`");
-            None
-        }
-    });
+    let align = options
+        .align
+        .as_ref()
+        .and_then(|align| check_align(align, errors));
+    let max_size = options
+        .max_size
+        .as_ref()
+        .and_then(|max| check_max_size(max, errors));
+    let on_failure = options
+        .on_failure
+        .as_ref()
+        .and_then(|hook| match &hook.value {
+            Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+            other => {
+                errors.at(
+                    other,
+                    "`on_failure` takes the path of a function `fn(&blockpool::FailureEvent)`",
+                );
+                None
+            }
+        });
     let link_section = options.link_section.as_ref().and_then(|section| match &section.value {
         Expr::Lit(ExprLit { lit: Lit::Str(name), .. }) if !name.value().is_empty() => Some(name.clone()),
         other => {
@@ -225,12 +254,22 @@ pub(crate) fn settings(options: &RawOptions, pool: &Ident, errors: &mut Errors) 
             None
         }
     });
-    let refcount = options.refcount.as_ref().and_then(|refcount| check_refcount(refcount, errors));
-    let krate = options.krate.as_ref().map_or_else(|| syn::parse_quote!(::blockpool), |k| k.value.clone());
+    let refcount = options
+        .refcount
+        .as_ref()
+        .and_then(|refcount| check_refcount(refcount, errors));
+    let krate = options
+        .krate
+        .as_ref()
+        .map_or_else(|| syn::parse_quote!(::blockpool), |k| k.value.clone());
     if errors.len() > before {
         return None;
     }
-    let count_tokens = options.count.as_ref().map(|c| c.value.to_token_stream()).unwrap_or_default();
+    let count_tokens = options
+        .count
+        .as_ref()
+        .map(|c| c.value.to_token_stream())
+        .unwrap_or_default();
     Some(Settings {
         count: count?,
         count_tokens,
@@ -247,9 +286,14 @@ pub(crate) fn settings(options: &RawOptions, pool: &Ident, errors: &mut Errors) 
 fn check_count(count: &Opt<Expr>, errors: &mut Errors) -> Option<Count> {
     let range = format!("`count` must be between 1 and {MAX_COUNT} (block indices are 16-bit)");
     match &count.value {
-        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => {
             if !matches!(int.suffix(), "" | "usize") {
-                errors.at(int, "`count` is a `usize`: write the number without a type suffix");
+                errors.at(
+                    int,
+                    "`count` is a `usize`: write the number without a type suffix",
+                );
                 return None;
             }
             match int.base10_parse::<u64>() {
@@ -259,7 +303,10 @@ fn check_count(count: &Opt<Expr>, errors: &mut Errors) -> Option<Count> {
                     None
                 }
                 Err(_) => {
-                    errors.at(int, format_args!("{range}; found a number too large to represent"));
+                    errors.at(
+                        int,
+                        format_args!("{range}; found a number too large to represent"),
+                    );
                     None
                 }
             }
@@ -268,8 +315,14 @@ fn check_count(count: &Opt<Expr>, errors: &mut Errors) -> Option<Count> {
             errors.at(other, "`count` takes an integer or a const expression of type `usize`, such as `count = 16`");
             None
         }
-        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), .. }) => {
-            errors.at(&count.value, format_args!("{range}; found a negative number"));
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            ..
+        }) => {
+            errors.at(
+                &count.value,
+                format_args!("{range}; found a negative number"),
+            );
             None
         }
         expr => Some(Count::Expr(expr.clone())),
@@ -298,20 +351,31 @@ fn check_refcount(refcount: &Opt<Option<Expr>>, errors: &mut Errors) -> Option<R
 }
 
 fn check_align(align: &Opt<Expr>, errors: &mut Errors) -> Option<(u64, Ident)> {
-    let Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) = &align.value else {
-        errors.at(&align.value, "`align` takes an integer literal, a power of two such as `align = 64`");
+    let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = &align.value
+    else {
+        errors.at(
+            &align.value,
+            "`align` takes an integer literal, a power of two such as `align = 64`",
+        );
         return None;
     };
     match int.base10_parse::<u64>() {
         Ok(n) if n.is_power_of_two() && n <= MAX_ALIGN => Some((n, align.key.clone())),
         Ok(n) if n.is_power_of_two() => {
-            errors.at(int, format_args!("`align` can be at most {MAX_ALIGN}; found {n}"));
+            errors.at(
+                int,
+                format_args!("`align` can be at most {MAX_ALIGN}; found {n}"),
+            );
             None
         }
         _ => {
             errors.at(
                 int,
-                format_args!("`align` must be a power of two (1, 2, 4, 8, ... {MAX_ALIGN}); found {int}"),
+                format_args!(
+                    "`align` must be a power of two (1, 2, 4, 8, ... {MAX_ALIGN}); found {int}"
+                ),
             );
             None
         }
@@ -320,39 +384,62 @@ fn check_align(align: &Opt<Expr>, errors: &mut Errors) -> Option<(u64, Ident)> {
 
 fn check_max_size(max: &Opt<Expr>, errors: &mut Errors) -> Option<MaxSize> {
     match &max.value {
-        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) if int.base10_parse::<usize>().is_err() => {
-            errors.at(int, "`max_size` must be a number of bytes that fits in a `usize`");
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) if int.base10_parse::<usize>().is_err() => {
+            errors.at(
+                int,
+                "`max_size` must be a number of bytes that fits in a `usize`",
+            );
             None
         }
-        Expr::Lit(ExprLit { lit: Lit::Int(_), .. }) => {
-            Some(MaxSize { key: max.key.clone(), value: max.value.clone() })
-        }
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(_), ..
+        }) => Some(MaxSize {
+            key: max.key.clone(),
+            value: max.value.clone(),
+        }),
         Expr::Lit(other) => {
             errors.at(other, "`max_size` takes a number of bytes: an integer or a const expression of type `usize`");
             None
         }
-        _ => Some(MaxSize { key: max.key.clone(), value: max.value.clone() }),
+        _ => Some(MaxSize {
+            key: max.key.clone(),
+            value: max.value.clone(),
+        }),
     }
 }
 
 fn pool_name(name: &Opt<Expr>, errors: &mut Errors) -> Option<Ident> {
     match &name.value {
-        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => match path.path.get_ident() {
-            Some(ident) => Some(ident.clone()),
-            None => {
-                errors.at(&path.path, "`name` takes a plain identifier, such as `name = RxPool`");
-                None
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
+            match path.path.get_ident() {
+                Some(ident) => Some(ident.clone()),
+                None => {
+                    errors.at(
+                        &path.path,
+                        "`name` takes a plain identifier, such as `name = RxPool`",
+                    );
+                    None
+                }
             }
-        },
+        }
         other => {
-            errors.at(other, "`name` takes a plain identifier, such as `name = RxPool`");
+            errors.at(
+                other,
+                "`name` takes a plain identifier, such as `name = RxPool`",
+            );
             None
         }
     }
 }
 
 fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
-    attrs.iter().filter(|attr| attr.path().is_ident("cfg")).cloned().collect()
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+        .cloned()
+        .collect()
 }
 
 /// The generated code implements `Debug`, `Clone`, `Copy` and `Default` for pools it declares; on a pool

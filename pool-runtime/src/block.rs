@@ -19,7 +19,10 @@ impl<P: StaticPool> Claim<P> {
     #[inline]
     pub(crate) fn take() -> Result<Self, PoolError> {
         match P::__storage().take() {
-            Some(index) => Ok(Self { index, _pool: PhantomData }),
+            Some(index) => Ok(Self {
+                index,
+                _pool: PhantomData,
+            }),
             None => Err(report_failure::<P>(PoolError::Exhausted)),
         }
     }
@@ -65,7 +68,11 @@ pub(crate) fn release<P: StaticPool>(index: usize) {
     let storage = P::__storage();
     storage.mark_free(index);
     if P::__CONFIG.zeroize {
-        wipe(storage.block(index).cast::<u8>(), storage.block_size(), storage.block_align());
+        wipe(
+            storage.block(index).cast::<u8>(),
+            storage.block_size(),
+            storage.block_align(),
+        );
     }
     storage.put_back(index);
 }
@@ -76,7 +83,10 @@ pub(crate) fn release<P: StaticPool>(index: usize) {
 pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
     P::__storage().record_failure();
     if let Some(hook) = P::__CONFIG.on_failure {
-        hook(&FailureEvent { pool: P::NAME, error });
+        hook(&FailureEvent {
+            pool: P::NAME,
+            error,
+        });
     }
     error
 }

@@ -49,7 +49,10 @@ impl<P: StaticPool> PoolBox<P> {
     /// `block` is a block of `P` that holds an initialised item and belongs to no other handle.
     #[inline(always)]
     pub(crate) unsafe fn from_block(block: NonNull<P::Item>) -> Self {
-        Self { block, _owns: PhantomData }
+        Self {
+            block,
+            _owns: PhantomData,
+        }
     }
 
     /// Moves the item out and returns the block to the pool.
@@ -107,7 +110,10 @@ impl<P: StaticPool> Drop for PoolBox<P> {
     #[inline]
     fn drop(&mut self) {
         // Returns the block even if the item's destructor panics.
-        let _release = ReleaseOnDrop::<P> { index: P::__storage().index_of(self.block), _pool: PhantomData };
+        let _release = ReleaseOnDrop::<P> {
+            index: P::__storage().index_of(self.block),
+            _pool: PhantomData,
+        };
         // SAFETY: the handle owns an initialised item in its block, and this is the only place that drops
         // it; the block is not reachable after this.
         unsafe { self.block.drop_in_place() };

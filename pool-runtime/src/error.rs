@@ -32,6 +32,11 @@ pub enum PoolError {
     RefOverflow,
     /// The resource is already in use by another scope.
     Busy,
+    /// The requested alignment is not a power of two.
+    BadAlignment {
+        /// The alignment asked for.
+        requested: usize,
+    },
     /// The pool's metadata is inconsistent (found by `validate`).
     Corrupted,
 }
@@ -41,16 +46,22 @@ impl fmt::Display for PoolError {
         match self {
             Self::Exhausted => f.write_str("every block of the pool is in use"),
             Self::ZeroSize => f.write_str("a zero-sized allocation was requested"),
-            Self::TooLarge { requested, capacity } => write!(
+            Self::TooLarge {
+                requested,
+                capacity,
+            } => write!(
                 f,
                 "{requested} bytes were requested but the largest block holds {capacity} bytes"
             ),
             Self::ForeignBlock => f.write_str("the pointer does not belong to this pool"),
-            Self::NotBlockStart => f.write_str("the pointer is inside the pool but not at the start of a block"),
+            Self::NotBlockStart => {
+                f.write_str("the pointer is inside the pool but not at the start of a block")
+            }
             Self::DoubleFree => f.write_str("the block is already free"),
             Self::RefInUse => f.write_str("the block is still shared by other handles"),
             Self::RefOverflow => f.write_str("the reference count would overflow its counter"),
             Self::Busy => f.write_str("the resource is already in use"),
+            Self::BadAlignment { requested } => write!(f, "alignment {requested} is not a power of two"),
             Self::Corrupted => f.write_str("the pool's metadata is inconsistent"),
         }
     }
@@ -100,7 +111,9 @@ impl<T> AllocError<T> {
 
 impl<T> fmt::Debug for AllocError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AllocError").field("error", &self.error).finish_non_exhaustive()
+        f.debug_struct("AllocError")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
     }
 }
 

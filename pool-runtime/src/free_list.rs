@@ -33,12 +33,18 @@ static_assertions::const_assert_eq!(core::mem::size_of::<BlockMeta>(), 4);
 impl BlockMeta {
     #[cfg(not(loom))]
     const fn new() -> Self {
-        Self { next: AtomicU16::new(0), state: AtomicU16::new(0) }
+        Self {
+            next: AtomicU16::new(0),
+            state: AtomicU16::new(0),
+        }
     }
 
     #[cfg(loom)]
     fn new() -> Self {
-        Self { next: AtomicU16::new(0), state: AtomicU16::new(0) }
+        Self {
+            next: AtomicU16::new(0),
+            state: AtomicU16::new(0),
+        }
     }
 }
 
@@ -86,7 +92,12 @@ impl<const N: usize> FreeList<N> {
     /// Every block free, all counters zero: the all-zero bit pattern.
     #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
-        const { assert!(N >= 1 && N <= MAX_BLOCKS, "a blockpool pool holds 1 to 65535 blocks") };
+        const {
+            assert!(
+                N >= 1 && N <= MAX_BLOCKS,
+                "a blockpool pool holds 1 to 65535 blocks"
+            )
+        };
         Self {
             head: Head::new(),
             high_water: AtomicU16::new(0),
@@ -117,9 +128,17 @@ impl<const N: usize> FreeList<N> {
             }
             // A stale link (the block was taken and returned meanwhile) is harmless: the tag in the head has
             // changed too, so the exchange below fails and the loop reads again.
-            let next = code_link(top, usize::from(self.meta[top].next.load(Ordering::Relaxed)));
+            let next = code_link(
+                top,
+                usize::from(self.meta[top].next.load(Ordering::Relaxed)),
+            );
             let new = head::after_pop(current, next);
-            match self.head.compare_exchange_weak(current, new, Ordering::Acquire, Ordering::Acquire) {
+            match self.head.compare_exchange_weak(
+                current,
+                new,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => {
                     self.head.popped(new);
                     break top;
@@ -134,7 +153,8 @@ impl<const N: usize> FreeList<N> {
         if before == 0 {
             // First hand-out of this block. Blocks leave the list in index order the first time, and block k
             // is first taken only when blocks 0..k are all in use, so the high-water mark is k + 1.
-            self.high_water.fetch_max((index + 1) as u16, Ordering::Relaxed);
+            self.high_water
+                .fetch_max((index + 1) as u16, Ordering::Relaxed);
         }
         Some(index)
     }
@@ -157,7 +177,12 @@ impl<const N: usize> FreeList<N> {
             if !in_use(current) {
                 return Err(PoolError::DoubleFree);
             }
-            match state.compare_exchange_weak(current, freed(current), Ordering::AcqRel, Ordering::Acquire) {
+            match state.compare_exchange_weak(
+                current,
+                freed(current),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return Ok(()),
                 Err(actual) => current = actual,
             }
@@ -169,10 +194,18 @@ impl<const N: usize> FreeList<N> {
     pub(crate) fn push(&self, index: usize) {
         let mut current = self.head.load(Ordering::Relaxed);
         loop {
-            self.meta[index].next.store(code_link(index, head::top(current)) as u16, Ordering::Relaxed);
+            self.meta[index].next.store(
+                code_link(index, head::top(current)) as u16,
+                Ordering::Relaxed,
+            );
             let new = head::after_push(current, index);
             // Release: whoever pops this block next sees its link and everything written to the block.
-            match self.head.compare_exchange_weak(current, new, Ordering::Release, Ordering::Relaxed) {
+            match self.head.compare_exchange_weak(
+                current,
+                new,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => {
                     self.head.pushed(new);
                     return;
@@ -184,7 +217,9 @@ impl<const N: usize> FreeList<N> {
 
     /// Notes that a weak handle exists for the item in block `index` (held by the caller).
     pub(crate) fn mark_weak_issued(&self, index: usize) {
-        self.meta[index].state.fetch_or(WEAK_ISSUED, Ordering::Relaxed);
+        self.meta[index]
+            .state
+            .fetch_or(WEAK_ISSUED, Ordering::Relaxed);
     }
 
     /// Whether a weak handle was made for the item in block `index`.
@@ -196,7 +231,10 @@ impl<const N: usize> FreeList<N> {
     /// generation, so that every weak handle made for it so far stops upgrading.
     pub(crate) fn renew_generation(&self, index: usize) {
         let state = &self.meta[index].state;
-        state.store(freed(state.load(Ordering::Relaxed)) | IN_USE, Ordering::Release);
+        state.store(
+            freed(state.load(Ordering::Relaxed)) | IN_USE,
+            Ordering::Release,
+        );
     }
 
     /// Counts a failed allocation.
@@ -237,7 +275,10 @@ impl<const N: usize> FreeList<N> {
             at = code_link(at, usize::from(self.meta[at].next.load(Ordering::Acquire)));
         }
         let stats = self.stats();
-        if on_list != free_by_state || stats.used != N - free_by_state || stats.high_water < stats.used {
+        if on_list != free_by_state
+            || stats.used != N - free_by_state
+            || stats.high_water < stats.used
+        {
             return Err(PoolError::Corrupted);
         }
         Ok(())
@@ -329,7 +370,11 @@ mod tests {
         assert!(in_use(first));
         list.mark_weak_issued(a);
         assert!(list.weak_issued(a));
-        assert_eq!(stamp(list.state(a)), first, "the flag is not part of the stamp");
+        assert_eq!(
+            stamp(list.state(a)),
+            first,
+            "the flag is not part of the stamp"
+        );
         list.mark_free(a);
         list.push(a);
         assert!(!in_use(list.state(a)));
@@ -344,11 +389,15 @@ mod tests {
     #[test]
     fn validate_finds_a_cycle_a_lost_block_and_a_busy_block_on_the_list() {
         let cycle = FreeList::<3>::new();
-        cycle.meta[1].next.store(code_link(1, 0) as u16, Ordering::Relaxed);
+        cycle.meta[1]
+            .next
+            .store(code_link(1, 0) as u16, Ordering::Relaxed);
         assert_eq!(cycle.validate(), Err(PoolError::Corrupted));
 
         let lost = FreeList::<3>::new();
-        lost.meta[0].next.store(code_link(0, 2) as u16, Ordering::Relaxed);
+        lost.meta[0]
+            .next
+            .store(code_link(0, 2) as u16, Ordering::Relaxed);
         assert_eq!(lost.validate(), Err(PoolError::Corrupted));
 
         let busy = FreeList::<3>::new();

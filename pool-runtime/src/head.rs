@@ -55,12 +55,18 @@ mod layout {
     impl Head {
         #[cfg(not(loom))]
         pub(crate) const fn new() -> Self {
-            Self { word: AtomicU64::new(0), wraps: AtomicU32::new(0) }
+            Self {
+                word: AtomicU64::new(0),
+                wraps: AtomicU32::new(0),
+            }
         }
 
         #[cfg(loom)]
         pub(crate) fn new() -> Self {
-            Self { word: AtomicU64::new(0), wraps: AtomicU32::new(0) }
+            Self {
+                word: AtomicU64::new(0),
+                wraps: AtomicU32::new(0),
+            }
         }
 
         #[inline(always)]
@@ -76,7 +82,8 @@ mod layout {
             success: Ordering,
             failure: Ordering,
         ) -> Result<Word, Word> {
-            self.word.compare_exchange_weak(current, new, success, failure)
+            self.word
+                .compare_exchange_weak(current, new, success, failure)
         }
 
         /// Book-keeping after a successful exchange that installed `new`.
@@ -154,12 +161,20 @@ mod layout {
     impl Head {
         #[cfg(not(loom))]
         pub(crate) const fn new() -> Self {
-            Self { word: AtomicU32::new(0), allocs: AtomicU32::new(0), frees: AtomicU32::new(0) }
+            Self {
+                word: AtomicU32::new(0),
+                allocs: AtomicU32::new(0),
+                frees: AtomicU32::new(0),
+            }
         }
 
         #[cfg(loom)]
         pub(crate) fn new() -> Self {
-            Self { word: AtomicU32::new(0), allocs: AtomicU32::new(0), frees: AtomicU32::new(0) }
+            Self {
+                word: AtomicU32::new(0),
+                allocs: AtomicU32::new(0),
+                frees: AtomicU32::new(0),
+            }
         }
 
         #[inline(always)]
@@ -175,7 +190,8 @@ mod layout {
             success: Ordering,
             failure: Ordering,
         ) -> Result<Word, Word> {
-            self.word.compare_exchange_weak(current, new, success, failure)
+            self.word
+                .compare_exchange_weak(current, new, success, failure)
         }
 
         #[inline(always)]

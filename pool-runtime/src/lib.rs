@@ -14,12 +14,16 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod align;
+mod arena;
 mod block;
+mod byte_class;
+mod bytes;
 mod boxed;
 mod dump;
 mod error;
 mod free_list;
 mod head;
+mod map;
 mod pool;
 mod raw;
 mod rc;
@@ -30,9 +34,12 @@ mod sync;
 mod uninit;
 mod weak;
 
+pub use arena::{Arena, ArenaPool, ArenaStats};
 pub use boxed::PoolBox;
+pub use bytes::{BytePool, PoolBytes};
 pub use error::{AllocError, FailureEvent, PoolError};
 pub use free_list::MAX_BLOCKS;
+pub use map::{MemoryMap, PoolInfo, PoolKind};
 pub use pool::StaticPool;
 pub use raw::RawPool;
 pub use rc::{PoolRc, SharedPool};
@@ -44,11 +51,16 @@ pub use weak::PoolWeak;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::align::*;
-    pub use bytemuck::Zeroable;
+    pub use crate::arena::{ArenaCore, ArenaStorage};
+    pub use crate::byte_class::ByteClass;
+    pub use crate::bytes::{allocate, deallocate, global_alloc, global_dealloc, global_realloc};
+    pub use allocator_api2;
     pub use crate::dump::fmt_pool;
+    pub use crate::map::{budget_report, total_bytes};
     pub use crate::pool::PoolConfig;
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};
+    pub use bytemuck::Zeroable;
 
     /// Reference counter types selected by `refcount = u8 | u16 | u32`.
     pub mod counters {

@@ -21,7 +21,10 @@ pub struct PoolConfig {
 
 impl PoolConfig {
     /// No wiping, no hook.
-    pub const DEFAULT: Self = Self { zeroize: false, on_failure: None };
+    pub const DEFAULT: Self = Self {
+        zeroize: false,
+        on_failure: None,
+    };
 }
 
 /// A pool of blocks in static memory, sized at compile time.

@@ -89,7 +89,10 @@ impl<P: SharedPool> PoolRc<P> {
     /// `block` is a block of `P` holding an initialised item, and its counter counts this new handle.
     #[inline(always)]
     pub(crate) unsafe fn from_block(block: NonNull<P::Item>) -> Self {
-        Self { block, _shares: PhantomData }
+        Self {
+            block,
+            _shares: PhantomData,
+        }
     }
 
     #[inline(always)]
@@ -268,7 +271,10 @@ impl<P: SharedPool> Drop for PoolRc<P> {
         }
         // Everything the other handles did with the item happens before the drop below.
         fence(Ordering::Acquire);
-        let _release = ReleaseOnDrop::<P> { index: self.index(), _pool: PhantomData };
+        let _release = ReleaseOnDrop::<P> {
+            index: self.index(),
+            _pool: PhantomData,
+        };
         // SAFETY: the count reached zero: this was the last handle, nobody else can reach the item, and
         // weak upgrades fail on a zero count.
         unsafe { self.block.drop_in_place() };

@@ -13,22 +13,38 @@ use crate::stats::PoolStats;
 
 /// One block: room for one item, aligned to at least `A`.
 #[repr(C)]
-struct Slot<T, A> {
+pub(crate) struct Slot<T, A> {
     _align: [A; 0],
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
 impl<T, A: Alignment> Slot<T, A> {
     #[cfg(not(loom))]
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         // Zeroed, not uninitialised: the storage then lives in `.bss`, and a zeroize pool's never-used
         // blocks read as zeros like its wiped ones.
-        Self { _align: [], value: UnsafeCell::new(MaybeUninit::zeroed()) }
+        Self {
+            _align: [],
+            value: UnsafeCell::new(MaybeUninit::zeroed()),
+        }
     }
 
     #[cfg(loom)]
     fn new() -> Self {
-        Self { _align: [], value: UnsafeCell::new(MaybeUninit::zeroed()) }
+        Self {
+            _align: [],
+            value: UnsafeCell::new(MaybeUninit::zeroed()),
+        }
+    }
+}
+
+impl<T, A> Slot<T, A> {
+    /// The block's address, writable by whoever holds the block.
+    #[inline(always)]
+    pub(crate) fn as_ptr(&self) -> NonNull<T> {
+        // A pointer made from a shared reference to an `UnsafeCell` may be written through (this is what
+        // `UnsafeCell::get` does); that is what makes a block writable by the handle that owns it.
+        NonNull::from(&self.value).cast::<T>()
     }
 }
 
@@ -57,7 +73,12 @@ impl<T, A: Alignment, R: RefSlot, const N: usize> PoolStorage<T, A, R, N> {
     /// A pool with every block free.
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        const { assert!(size_of::<T>() != 0, "a blockpool pool cannot hold a zero-sized type") };
+        const {
+            assert!(
+                size_of::<T>() != 0,
+                "a blockpool pool cannot hold a zero-sized type"
+            )
+        };
         Self {
             list: FreeList::new(),
             refs: [const { R::ZERO }; N],
@@ -129,7 +150,10 @@ mod sealed {
     pub trait Sealed {}
 }
 
-impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> sealed::Sealed for PoolStorage<T, A, R, N> {}
+impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> sealed::Sealed
+    for PoolStorage<T, A, R, N>
+{
+}
 
 impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStorage<T, A, R, N> {
     type Item = T;
@@ -201,9 +225,7 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
 
     #[inline(always)]
     fn block(&self, index: usize) -> NonNull<T> {
-        // A pointer made from a shared reference to an `UnsafeCell` may be written through (this is what
-        // `UnsafeCell::get` does); that is what makes a block writable by the handle that owns it.
-        NonNull::from(&self.slots[index].value).cast::<T>()
+        self.slots[index].as_ptr()
     }
 
     #[inline(always)]

@@ -4,17 +4,17 @@
 //! compare-and-swap such as Cortex-M0; loom's under `cfg(loom)` so its model checker can explore the
 //! interleavings of the free list and the reference counts.
 
-#[cfg(loom)]
-pub use loom::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
 #[cfg(all(loom, target_has_atomic = "64"))]
 pub use loom::sync::atomic::AtomicU64;
+#[cfg(loom)]
+pub use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
 
-#[cfg(all(not(loom), feature = "portable-atomic"))]
-pub use portable_atomic::{AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
 #[cfg(all(not(loom), feature = "portable-atomic", target_has_atomic = "64"))]
 pub use portable_atomic::AtomicU64;
+#[cfg(all(not(loom), feature = "portable-atomic"))]
+pub use portable_atomic::{AtomicBool, AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
 
-#[cfg(all(not(loom), not(feature = "portable-atomic")))]
-pub use core::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
 #[cfg(all(not(loom), not(feature = "portable-atomic"), target_has_atomic = "64"))]
 pub use core::sync::atomic::AtomicU64;
+#[cfg(all(not(loom), not(feature = "portable-atomic")))]
+pub use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU16, AtomicU32, Ordering, fence};

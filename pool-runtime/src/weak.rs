@@ -51,7 +51,11 @@ unsafe impl<P: SharedPool> Sync for PoolWeak<P> where P::Item: Send + Sync {}
 
 impl<P: SharedPool> PoolWeak<P> {
     pub(crate) fn new(index: usize, state: u16) -> Self {
-        Self { index: index as u16, stamp: stamp(state), _pool: PhantomData }
+        Self {
+            index: index as u16,
+            stamp: stamp(state),
+            _pool: PhantomData,
+        }
     }
 
     /// A strong handle to the item, if it is still alive. Race-free against a concurrent drop of the
@@ -96,7 +100,11 @@ impl<P: SharedPool> PoolWeak<P> {
 
     /// A handle from [`PoolWeak::to_bits`]. Any value is safe: one that names no live item never upgrades.
     pub fn from_bits(bits: u32) -> Self {
-        Self { index: (bits >> 16) as u16, stamp: bits as u16, _pool: PhantomData }
+        Self {
+            index: (bits >> 16) as u16,
+            stamp: bits as u16,
+            _pool: PhantomData,
+        }
     }
 }
 

@@ -1,0 +1,349 @@
+//! Arenas: a static byte buffer handed out by bumping an offset inside a scope, and reclaimed all at once
+//! when the scope ends (running the destructors of what was allocated).
+
+use core::alloc::Layout;
+use core::cell::Cell;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use crate::align::Alignment;
+use crate::block::wipe;
+use crate::error::{AllocError, FailureEvent, PoolError};
+use crate::pool::PoolConfig;
+use crate::storage::Slot;
+use crate::sync::{AtomicBool, AtomicU32, Ordering};
+
+/// An arena declared in `pools!` with `arena = N` (bytes).
+///
+/// All use goes through [`ArenaPool::scope`]: allocation inside is a pointer bump, O(1), with the alignment
+/// of each type; when the scope returns, every destructor runs and the whole buffer is free again.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an arena",
+    note = "arenas are declared in `pools! {{ .. }}` with `arena = N` (bytes)"
+)]
+pub trait ArenaPool: Sized + 'static {
+    /// The arena's name, as declared.
+    const NAME: &'static str;
+
+    #[doc(hidden)]
+    const __CONFIG: PoolConfig;
+    #[doc(hidden)]
+    fn __storage() -> &'static dyn ArenaCore;
+
+    /// Runs `body` with the arena. Everything allocated inside is dropped and reclaimed when `body` returns
+    /// (or panics); references to it cannot leave `body`.
+    ///
+    /// # Errors
+    /// [`PoolError::Busy`] when the arena is already in a scope (nested, on another thread, or in an
+    /// interrupt that preempted one); otherwise whatever `body` returns.
+    fn scope<R>(body: impl for<'a> FnOnce(&'a Arena<'a>) -> Result<R, PoolError>) -> Result<R, PoolError> {
+        let core = Self::__storage();
+        if !core.enter() {
+            core.record_failure();
+            if let Some(hook) = Self::__CONFIG.on_failure {
+                hook(&FailureEvent { pool: Self::NAME, error: PoolError::Busy });
+            }
+            return Err(PoolError::Busy);
+        }
+        let arena = Arena { core, name: Self::NAME, drops: Cell::new(None), hook: Self::__CONFIG.on_failure, _scope: PhantomData };
+        let _end = ScopeEnd { arena: &arena, zeroize: Self::__CONFIG.zeroize };
+        body(&arena)
+    }
+
+    /// Capacity, bytes in use by the current scope, high-water mark, scopes run and failures.
+    fn stats() -> ArenaStats {
+        Self::__storage().stats()
+    }
+}
+
+/// A snapshot of an arena's counters, in bytes and scopes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ArenaStats {
+    /// Size of the buffer in bytes.
+    pub capacity: usize,
+    /// Bytes used by the scope running now (0 between scopes).
+    pub used: usize,
+    /// The most bytes any scope used.
+    pub high_water: usize,
+    /// Scopes entered since start-up.
+    pub scopes: u64,
+    /// Failed allocations and refused (`Busy`) scopes since start-up.
+    pub failures: u64,
+}
+
+/// The state of one arena behind an object-safe trait (implemented by [`ArenaStorage`]).
+pub trait ArenaCore: Sync {
+    /// Claims the arena for a scope; false if a scope is running.
+    fn enter(&self) -> bool;
+    /// Ends the scope: records the high-water mark and frees the arena for the next scope.
+    fn exit(&self);
+    /// The buffer's start and length.
+    fn buffer(&self) -> (NonNull<u8>, usize);
+    /// Bytes used by the current scope.
+    fn used(&self) -> usize;
+    /// Records the bytes used by the current scope.
+    fn set_used(&self, used: usize);
+    /// Counts a failure.
+    fn record_failure(&self);
+    /// A snapshot of the counters.
+    fn stats(&self) -> ArenaStats;
+}
+
+/// The static storage of an arena of `N` bytes aligned to `A`.
+pub struct ArenaStorage<A: Alignment, const N: usize> {
+    busy: AtomicBool,
+    used: AtomicU32,
+    high_water: AtomicU32,
+    scopes: AtomicU32,
+    failures: AtomicU32,
+    buffer: Slot<[u8; N], A>,
+}
+
+// SAFETY: the buffer is only touched by the one scope that set `busy` (acquire) and cleared it (release)
+// when done; everything else is atomic.
+unsafe impl<A: Alignment, const N: usize> Sync for ArenaStorage<A, N> {}
+
+impl<A: Alignment, const N: usize> ArenaStorage<A, N> {
+    /// An arena with no scope running.
+    #[cfg(not(loom))]
+    pub const fn new() -> Self {
+        const { assert!(N >= 1 && N <= u32::MAX as usize, "an arena holds 1 byte to 4 GiB") };
+        Self {
+            busy: AtomicBool::new(false),
+            used: AtomicU32::new(0),
+            high_water: AtomicU32::new(0),
+            scopes: AtomicU32::new(0),
+            failures: AtomicU32::new(0),
+            buffer: Slot::new(),
+        }
+    }
+
+    /// An arena with no scope running (loom's atomics have no `const` constructor).
+    #[cfg(loom)]
+    pub fn new() -> Self {
+        Self {
+            busy: AtomicBool::new(false),
+            used: AtomicU32::new(0),
+            high_water: AtomicU32::new(0),
+            scopes: AtomicU32::new(0),
+            failures: AtomicU32::new(0),
+            buffer: Slot::new(),
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<A: Alignment, const N: usize> Default for ArenaStorage<A, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<A: Alignment, const N: usize> ArenaCore for ArenaStorage<A, N> {
+    fn enter(&self) -> bool {
+        let entered = self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok();
+        if entered {
+            self.scopes.fetch_add(1, Ordering::Relaxed);
+        }
+        entered
+    }
+
+    fn exit(&self) {
+        self.used.store(0, Ordering::Relaxed);
+        self.busy.store(false, Ordering::Release);
+    }
+
+    fn buffer(&self) -> (NonNull<u8>, usize) {
+        (self.buffer.as_ptr().cast::<u8>(), N)
+    }
+
+    fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed) as usize
+    }
+
+    fn set_used(&self, used: usize) {
+        self.used.store(used as u32, Ordering::Relaxed);
+        self.high_water.fetch_max(used as u32, Ordering::Relaxed);
+    }
+
+    fn record_failure(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn stats(&self) -> ArenaStats {
+        ArenaStats {
+            capacity: N,
+            used: self.used.load(Ordering::Relaxed) as usize,
+            high_water: self.high_water.load(Ordering::Relaxed) as usize,
+            scopes: u64::from(self.scopes.load(Ordering::Relaxed)),
+            failures: u64::from(self.failures.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// A value in the arena that needs dropping at the end of the scope; the records form a list, newest
+/// first, stored in the arena itself.
+struct DropRecord {
+    drop: unsafe fn(NonNull<u8>),
+    value: NonNull<u8>,
+    next: Option<NonNull<DropRecord>>,
+}
+
+/// Drops the `T` at `value`.
+///
+/// # Safety
+/// `value` points to a live `T` that is not used afterwards.
+unsafe fn drop_as<T>(value: NonNull<u8>) {
+    // SAFETY: the caller promises a live `T` that nobody uses afterwards.
+    unsafe { value.cast::<T>().drop_in_place() };
+}
+
+/// The arena inside one [`ArenaPool::scope`]. Allocation bumps an offset; nothing is freed before the
+/// scope ends. Not `Sync`: one scope, one thread.
+pub struct Arena<'scope> {
+    core: &'static dyn ArenaCore,
+    name: &'static str,
+    drops: Cell<Option<NonNull<DropRecord>>>,
+    hook: Option<fn(&FailureEvent)>,
+    // Invariant in 'scope: references handed out live exactly as long as the scope.
+    _scope: PhantomData<Cell<&'scope ()>>,
+}
+
+impl<'scope> Arena<'scope> {
+    /// Moves `value` into the arena. O(1). Its destructor runs when the scope ends.
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when the rest of the buffer is too small; the error gives `value` back.
+    pub fn alloc<T>(&self, value: T) -> Result<&'scope mut T, AllocError<T>> {
+        let mark = self.core.used();
+        // A value that needs dropping gets a record in the arena too; both are reserved before anything
+        // is written, so running out leaves nothing half done.
+        let record = if core::mem::needs_drop::<T>() {
+            match self.place::<DropRecord>(Layout::new::<DropRecord>()) {
+                Ok(record) => Some(record),
+                Err(error) => return Err(AllocError::new(value, error)),
+            }
+        } else {
+            None
+        };
+        let slot = match self.place::<T>(Layout::new::<T>()) {
+            Ok(slot) => slot,
+            Err(error) => {
+                self.core.set_used(mark);
+                return Err(AllocError::new(value, error));
+            }
+        };
+        // SAFETY: `place` reserved room for a `T`, aligned, used by nothing else.
+        unsafe { slot.write(value) };
+        if let Some(record) = record {
+            let entry = DropRecord { drop: drop_as::<T>, value: slot.cast(), next: self.drops.get() };
+            // SAFETY: `place` reserved an aligned `DropRecord` slot used by nothing else.
+            unsafe { record.write(entry) };
+            self.drops.set(Some(record));
+        }
+        // SAFETY: the `T` is initialised; the reference lives for the scope, before whose end the value is
+        // neither moved nor freed, and no other reference to it exists.
+        Ok(unsafe { &mut *slot.as_ptr() })
+    }
+
+    /// Copies `items` into the arena. O(len) for the copy, O(1) for the allocation.
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when the rest of the buffer is too small.
+    pub fn alloc_slice<T: Copy>(&self, items: &[T]) -> Result<&'scope mut [T], PoolError> {
+        let layout = Layout::array::<T>(items.len()).map_err(|_| PoolError::TooLarge {
+            requested: usize::MAX,
+            capacity: self.capacity(),
+        })?;
+        let start = self.place::<T>(layout)?;
+        // SAFETY: `place` reserved room for `items.len()` aligned `T`s; `T: Copy` needs no drop record.
+        unsafe {
+            core::ptr::copy_nonoverlapping(items.as_ptr(), start.as_ptr(), items.len());
+            Ok(core::slice::from_raw_parts_mut(start.as_ptr(), items.len()))
+        }
+    }
+
+    /// Copies `text` into the arena.
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when the rest of the buffer is too small.
+    pub fn alloc_str(&self, text: &str) -> Result<&'scope mut str, PoolError> {
+        let bytes = self.alloc_slice(text.as_bytes())?;
+        // SAFETY: the bytes were copied from a `str`, so they are UTF-8.
+        Ok(unsafe { core::str::from_utf8_unchecked_mut(bytes) })
+    }
+
+    /// Bytes in use in this scope.
+    pub fn used(&self) -> usize {
+        self.core.used()
+    }
+
+    /// Size of the whole buffer.
+    pub fn capacity(&self) -> usize {
+        self.core.buffer().1
+    }
+
+    /// Bytes still free (before alignment padding).
+    pub fn remaining(&self) -> usize {
+        self.capacity() - self.used()
+    }
+
+    /// Reserves room for `layout`, aligned.
+    fn place<T>(&self, layout: Layout) -> Result<NonNull<T>, PoolError> {
+        let (base, capacity) = self.core.buffer();
+        let used = self.core.used();
+        let start = used + base.as_ptr().wrapping_add(used).align_offset(layout.align());
+        match start.checked_add(layout.size()) {
+            Some(end) if end <= capacity => {
+                self.core.set_used(end);
+                // SAFETY: `start <= end <= capacity`: the address is inside the buffer (or one past its end
+                // for a zero-sized value).
+                Ok(unsafe { base.add(start) }.cast::<T>())
+            }
+            _ => Err(self.fail(PoolError::Exhausted)),
+        }
+    }
+
+    #[cold]
+    fn fail(&self, error: PoolError) -> PoolError {
+        self.core.record_failure();
+        if let Some(hook) = self.hook {
+            hook(&FailureEvent { pool: self.name, error });
+        }
+        error
+    }
+}
+
+/// Ends a scope even when its body panics: runs the destructors, newest first, wipes if asked, releases.
+struct ScopeEnd<'a, 'scope> {
+    arena: &'a Arena<'scope>,
+    zeroize: bool,
+}
+
+impl Drop for ScopeEnd<'_, '_> {
+    fn drop(&mut self) {
+        // Released even if a destructor below panics.
+        let _release = Release(self.arena.core);
+        let mut next = self.arena.drops.take();
+        while let Some(record) = next {
+            // SAFETY: records were written by `register_drop` and are read once here, newest first.
+            let record = unsafe { record.read() };
+            next = record.next;
+            // SAFETY: the record names a live value of the type its `drop` function was made for; the
+            // scope is over, so nothing uses the value afterwards.
+            unsafe { (record.drop)(record.value) };
+        }
+        if self.zeroize {
+            let (base, _) = self.arena.core.buffer();
+            wipe(base, self.arena.core.used(), 1);
+        }
+    }
+}
+
+struct Release(&'static dyn ArenaCore);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.0.exit();
+    }
+}

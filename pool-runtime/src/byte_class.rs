@@ -1,0 +1,85 @@
+//! One size class of a byte pool, seen through an object-safe trait so that a byte pool can list classes of
+//! different block sizes and counts in one slice.
+
+use core::ptr::NonNull;
+
+use crate::align::Alignment;
+use crate::block::wipe;
+use crate::error::PoolError;
+use crate::refcount::RefSlot;
+use crate::stats::PoolStats;
+use crate::storage::{PoolStorage, Storage};
+
+/// One size class of a byte pool: blocks of one size, with their own free list.
+///
+/// Implemented by the storage of every pool; byte pools use storages of `[u8; SIZE]`.
+pub trait ByteClass: Sync {
+    /// Size of each block in bytes.
+    fn block_size(&self) -> usize;
+    /// Alignment of every block.
+    fn block_align(&self) -> usize;
+    /// Number of blocks.
+    fn capacity(&self) -> usize;
+    /// Takes a free block: its index and address. O(1).
+    fn take(&self) -> Option<(usize, NonNull<u8>)>;
+    /// The index and start of the block that contains `ptr`, if any. O(1).
+    fn block_containing(&self, ptr: NonNull<u8>) -> Option<(usize, NonNull<u8>)>;
+    /// Returns block `index`, which the caller holds, wiping it first when `zeroize` is set. O(1).
+    fn free(&self, index: usize, zeroize: bool);
+    /// Counts a failed allocation.
+    fn record_failure(&self);
+    /// A snapshot of the class's counters.
+    fn stats(&self) -> PoolStats;
+    /// Checks the class's free list. O(capacity).
+    fn validate(&self) -> Result<(), PoolError>;
+}
+
+impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> ByteClass for PoolStorage<T, A, R, N> {
+    fn block_size(&self) -> usize {
+        Self::BLOCK_SIZE
+    }
+
+    fn block_align(&self) -> usize {
+        Self::BLOCK_ALIGN
+    }
+
+    fn capacity(&self) -> usize {
+        N
+    }
+
+    #[inline]
+    fn take(&self) -> Option<(usize, NonNull<u8>)> {
+        let index = Storage::take(self)?;
+        Some((index, self.block(index).cast::<u8>()))
+    }
+
+    fn block_containing(&self, ptr: NonNull<u8>) -> Option<(usize, NonNull<u8>)> {
+        let start = self.block(0).cast::<u8>();
+        let offset = (ptr.as_ptr() as usize).wrapping_sub(start.as_ptr() as usize);
+        if offset >= N * Self::BLOCK_SIZE {
+            return None;
+        }
+        let index = offset / Self::BLOCK_SIZE;
+        Some((index, self.block(index).cast::<u8>()))
+    }
+
+    fn free(&self, index: usize, zeroize: bool) {
+        self.mark_free(index);
+        if zeroize {
+            wipe(self.block(index).cast::<u8>(), Self::BLOCK_SIZE, Self::BLOCK_ALIGN);
+        }
+        self.put_back(index);
+    }
+
+    fn record_failure(&self) {
+        Storage::record_failure(self);
+    }
+
+    fn stats(&self) -> PoolStats {
+        Storage::stats(self)
+    }
+
+    fn validate(&self) -> Result<(), PoolError> {
+        Storage::validate(self)
+    }
+}

@@ -1,0 +1,8 @@
+use blockpool::memory_pool;
+
+#[memory_pool(count = 4, align = 48)]
+pub struct Msg {
+    pub id: u32,
+}
+
+fn main() {}

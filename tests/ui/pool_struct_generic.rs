@@ -1,0 +1,10 @@
+use blockpool::memory_pool;
+
+pub struct Msg {
+    pub id: u32,
+}
+
+#[memory_pool(type = Msg, count = 4)]
+pub struct Urgent<const N: usize>;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use blockpool::memory_pool;
+
+#[memory_pool(count = 4, size = 64)]
+pub struct Msg {
+    pub id: u32,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use blockpool::memory_pool;
+
+#[memory_pool(count = 4)]
+pub struct Empty {}
+
+fn main() {}
