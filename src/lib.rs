@@ -46,8 +46,9 @@
 #![deny(missing_docs)]
 
 pub use pool_runtime::{
-    AllocError, FailureEvent, MAX_BLOCKS, PoolBox, PoolBoxUninit, PoolError, PoolRc, PoolStats,
-    PoolWeak, RawPool, SharedPool, StaticPool,
+    AllocError, Arena, ArenaPool, ArenaStats, BytePool, FailureEvent, MAX_BLOCKS, MemoryMap, PoolBox,
+    PoolBoxUninit, PoolBytes, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool,
+    SharedPool, StaticPool,
 };
 
 /// Declares a static pool of blocks.
@@ -105,6 +106,54 @@ pub use pool_macros::memory_pool;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// Declares several pools together: typed pools, byte pools with size classes, and arenas, with a
+/// compile-time RAM budget and a `const` memory map.
+///
+/// ```
+/// use blockpool::{pools, PoolError};
+///
+/// pub struct Msg { pub id: u32, pub body: [u8; 60] }
+/// #[derive(Clone)]
+/// pub struct Frame { pub seq: u32, pub data: [u8; 128] }
+///
+/// pools! {
+///     budget = 16 KiB;                                          // compile error if the total exceeds it
+///     pub MsgPool(type = Msg, count = 20);                      // the options of #[memory_pool]
+///     pub FramePool(type = Frame, count = 8, refcount, zeroize);
+///     pub Bytes(classes = [(64, 32), (256, 8), (1024, 2)], align = 8);   // (block size, count) per class
+///     pub Scratch(arena = 4096);                                // a bump arena
+/// }
+///
+/// # fn main() -> Result<(), PoolError> {
+/// let mut buf = Bytes::alloc_bytes(100)?;      // a 256-byte block, len 100, zero-filled
+/// buf.copy_from_slice(&[7; 100]);
+/// buf.resize(200)?;                            // within the block: no move
+/// let buf = buf.grow(900)?;                    // moves to the 1024 class, copies, frees the old block
+/// let copy = buf.try_clone()?;                 // a new block with the same bytes
+/// assert_eq!(copy[..100], [7; 100]);
+///
+/// let total = Scratch::scope(|arena| {
+///     let numbers = arena.alloc_slice(&[1u32, 2, 3])?;
+///     numbers[0] = 10;
+///     Ok(numbers.iter().sum::<u32>())
+/// })?;
+/// assert_eq!(total, 15);
+///
+/// println!("{MEMORY_MAP}");                    // name, kind, block size, count, bytes of each pool
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Syntax
+/// Settings, each at most once: `budget = N B|KiB|MiB;`, `crate = path;` (for crates that re-export
+/// blockpool), `map = NAME;` (the memory map's name, default `MEMORY_MAP`). Entries:
+/// `#[attributes] vis Name(options);`, where the options are
+/// - those of [`memory_pool`] except `name` and `crate`, with `type` required: a typed pool;
+/// - `classes = [(block size, count), ..]` with `align` (default 8), `on_failure`, `zeroize`,
+///   `link_section`: a [`BytePool`] (sizes ascending, each a multiple of `align`);
+/// - `arena = bytes` with `align` (default 16), `on_failure`, `zeroize`, `link_section`: an [`ArenaPool`].
+pub use pool_macros::pools;
 
 /// Items used by the code the macros generate. Not covered by semver; do not use directly.
 #[doc(hidden)]

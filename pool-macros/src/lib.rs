@@ -24,7 +24,7 @@ pub fn memory_pool(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn memory_pool_impl(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
     let mut errors = diagnostics::Errors::default();
-    let options = options::parse(args, &mut errors);
+    let options = options::parse(args, options::Context::Attribute, &mut errors);
     let target = match parse::target(item.clone()) {
         Ok(target) => target,
         Err(error) => {
@@ -41,4 +41,22 @@ fn memory_pool_impl(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
     };
     let checked = validate::attribute(options, target, &mut errors);
     expand::attribute(checked, item, &errors)
+}
+
+/// Declares several pools, byte pools and arenas together; see `blockpool::pools` for the documentation.
+#[proc_macro]
+pub fn pools(input: TokenStream) -> TokenStream {
+    pools_impl(input.into()).into()
+}
+
+fn pools_impl(input: TokenStream2) -> TokenStream2 {
+    let mut errors = diagnostics::Errors::default();
+    let block = parse::block::block(input, &mut errors);
+    let spec = validate::block::block(block, &mut errors);
+    let generated = spec.as_ref().filter(|_| errors.is_empty()).map(expand::block::block).unwrap_or_default();
+    let errors = errors.to_compile_errors();
+    quote::quote! {
+        #generated
+        #errors
+    }
 }

@@ -28,13 +28,49 @@ pub(crate) struct RawOptions {
     pub(crate) krate: Option<Opt<Path>>,
     /// `refcount` alone (`None`) or `refcount = width`.
     pub(crate) refcount: Option<Opt<Option<Expr>>>,
+    /// `classes = [(block size, count), ..]`: a byte pool (`pools!` only).
+    pub(crate) classes: Option<Opt<Expr>>,
+    /// `arena = bytes`: an arena (`pools!` only).
+    pub(crate) arena: Option<Opt<Expr>>,
     /// A syntax error stopped the reading: the options after it are unknown, so `validate` reports none
     /// of them missing.
     pub(crate) incomplete: bool,
 }
 
-/// Every option key, in the order the error messages list them.
-pub(crate) const KEYS: &[&str] = &[
+/// Where the options are written; each place accepts its own keys.
+#[derive(Clone, Copy)]
+pub(crate) enum Context {
+    /// `#[memory_pool(...)]`.
+    Attribute,
+    /// An entry `Name(...)` of `pools! { ... }`.
+    Entry,
+}
+
+impl Context {
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Self::Attribute => ATTRIBUTE_KEYS,
+            Self::Entry => ENTRY_KEYS,
+        }
+    }
+}
+
+/// The keys of `pools!` entries, in the order the error messages list them.
+const ENTRY_KEYS: &[&str] = &[
+    "type",
+    "count",
+    "align",
+    "max_size",
+    "on_failure",
+    "zeroize",
+    "refcount",
+    "link_section",
+    "classes",
+    "arena",
+];
+
+/// The keys of `#[memory_pool]`, in the order the error messages list them.
+const ATTRIBUTE_KEYS: &[&str] = &[
     "count",
     "type",
     "name",
@@ -49,9 +85,9 @@ pub(crate) const KEYS: &[&str] = &[
 
 /// Reads a comma-separated option list. Every problem is recorded in `errors` and reading goes on where it
 /// can, so that one compile reports them all.
-pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> RawOptions {
+pub(crate) fn parse(tokens: TokenStream, context: Context, errors: &mut Errors) -> RawOptions {
     let mut options = RawOptions::default();
-    let parser = syn::meta::parser(|meta| parse_one(&mut options, meta, errors));
+    let parser = syn::meta::parser(|meta| parse_one(&mut options, meta, context, errors));
     if let Err(error) = parser.parse2(tokens) {
         errors.push(error);
         options.incomplete = true;
@@ -62,13 +98,27 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> RawOptions {
 fn parse_one(
     options: &mut RawOptions,
     meta: ParseNestedMeta<'_>,
+    context: Context,
     errors: &mut Errors,
 ) -> syn::Result<()> {
-    let Some(key) = meta.path.get_ident().cloned() else {
-        errors.at(&meta.path, unknown_key_message(&meta.path));
-        return skip_value(&meta);
+    let key = match meta.path.get_ident() {
+        Some(key) if context.keys().contains(&key.to_string().as_str()) => key.clone(),
+        _ => {
+            errors.at(&meta.path, unknown_key_message(&meta.path, context));
+            return skip_value(&meta);
+        }
     };
     match key.to_string().as_str() {
+        "classes" => {
+            if let Some(value) = value_expr(&meta, &key, "classes = [(64, 32), (256, 8)]", errors)? {
+                set(&mut options.classes, key, value, errors);
+            }
+        }
+        "arena" => {
+            if let Some(value) = value_expr(&meta, &key, "arena = 4096", errors)? {
+                set(&mut options.arena, key, value, errors);
+            }
+        }
         "count" => {
             // Without a value, `count` is still recorded (as empty) so that `validate` does not also
             // report it missing.
@@ -164,7 +214,7 @@ fn parse_one(
             set(&mut options.zeroize, key, (), errors);
         }
         _ => {
-            errors.at(&key, unknown_key_message(&meta.path));
+            errors.at(&key, unknown_key_message(&meta.path, context));
             skip_value(&meta)?;
         }
     }
@@ -223,10 +273,7 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
-fn unknown_key_message(path: &Path) -> String {
+fn unknown_key_message(path: &Path, context: Context) -> String {
     let written = quote::quote!(#path).to_string().replace(' ', "");
-    format!(
-        "unknown option `{written}`: the options are {}",
-        KEYS.join(", ")
-    )
+    format!("unknown option `{written}`: the options are {}", context.keys().join(", "))
 }

@@ -1,5 +1,7 @@
 //! The input of `#[memory_pool]`: which kind of item the attribute is on.
 
+pub(crate) mod block;
+
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Fields, Item};

@@ -2,6 +2,8 @@
 //! tokens for each problem. Checks that need types (sizes, alignments, const expressions) are emitted as
 //! const assertions by `expand`.
 
+pub(crate) mod block;
+
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::{Attribute, Expr, ExprLit, Ident, Item, ItemStruct, Lit, LitStr, Path, Type, Visibility};
@@ -164,7 +166,7 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
 
     let settings = declaration
         .as_ref()
-        .and_then(|(_, name)| settings(&options, name, errors));
+        .and_then(|(_, name)| settings(&options, name, Span::call_site(), errors));
     let spec = match (&declaration, item_ty, settings) {
         (Some((_, name)), Some(item_ty), Some(settings)) if errors.is_empty() => {
             Some(settings.into_spec(name.clone(), item_ty, cfgs))
@@ -210,6 +212,7 @@ impl Settings {
 pub(crate) fn settings(
     options: &RawOptions,
     pool: &Ident,
+    anchor: Span,
     errors: &mut Errors,
 ) -> Option<Settings> {
     let before = errors.len();
@@ -218,7 +221,7 @@ pub(crate) fn settings(
         None if options.incomplete => None,
         None => {
             errors.push(syn::Error::new(
-                Span::call_site(),
+                anchor,
                 format_args!(
                     "missing `count`: how many blocks pool `{pool}` has (1 to {MAX_COUNT}), as in `count = 16`"
                 ),
@@ -234,26 +237,8 @@ pub(crate) fn settings(
         .max_size
         .as_ref()
         .and_then(|max| check_max_size(max, errors));
-    let on_failure = options
-        .on_failure
-        .as_ref()
-        .and_then(|hook| match &hook.value {
-            Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
-            other => {
-                errors.at(
-                    other,
-                    "`on_failure` takes the path of a function `fn(&blockpool::FailureEvent)`",
-                );
-                None
-            }
-        });
-    let link_section = options.link_section.as_ref().and_then(|section| match &section.value {
-        Expr::Lit(ExprLit { lit: Lit::Str(name), .. }) if !name.value().is_empty() => Some(name.clone()),
-        other => {
-            errors.at(other, "`link_section` takes a non-empty string literal, such as `link_section = \".dma_ram\"`");
-            None
-        }
-    });
+    let on_failure = check_on_failure(options, errors);
+    let link_section = check_link_section(options, errors);
     let refcount = options
         .refcount
         .as_ref()
@@ -280,6 +265,28 @@ pub(crate) fn settings(
         refcount,
         link_section,
         krate,
+    })
+}
+
+/// `on_failure = path`: the path, or an error if it is not one.
+fn check_on_failure(options: &RawOptions, errors: &mut Errors) -> Option<Path> {
+    options.on_failure.as_ref().and_then(|hook| match &hook.value {
+        Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+        other => {
+            errors.at(other, "`on_failure` takes the path of a function `fn(&blockpool::FailureEvent)`");
+            None
+        }
+    })
+}
+
+/// `link_section = "name"`: the name, or an error if it is not a non-empty string literal.
+fn check_link_section(options: &RawOptions, errors: &mut Errors) -> Option<LitStr> {
+    options.link_section.as_ref().and_then(|section| match &section.value {
+        Expr::Lit(ExprLit { lit: Lit::Str(name), .. }) if !name.value().is_empty() => Some(name.clone()),
+        other => {
+            errors.at(other, "`link_section` takes a non-empty string literal, such as `link_section = \".dma_ram\"`");
+            None
+        }
     })
 }
 

@@ -2,9 +2,12 @@
 
 use core::fmt;
 
+use crate::arena::ArenaPool;
+use crate::bytes::BytePool;
 use crate::free_list::in_use;
 use crate::pool::StaticPool;
 use crate::refcount::RefSlot;
+use crate::stats::PoolStats;
 use crate::storage::Storage;
 
 /// Writes `Name { capacity, used, high_water, allocs, frees, failures, in_use }`, where `in_use` lists the
@@ -36,4 +39,43 @@ impl<P: StaticPool> fmt::Debug for InUse<P> {
             f.debug_list().entries(live).finish()
         }
     }
+}
+
+/// Writes `Name { classes: [{ block_size, used, capacity, high_water }..], failures }` for a byte pool.
+pub fn fmt_byte_pool<P: BytePool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    struct Class(usize, PoolStats);
+    impl fmt::Debug for Class {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Class")
+                .field("block_size", &self.0)
+                .field("used", &self.1.used)
+                .field("capacity", &self.1.capacity)
+                .field("high_water", &self.1.high_water)
+                .finish()
+        }
+    }
+    struct Classes<P>(core::marker::PhantomData<P>);
+    impl<P: BytePool> fmt::Debug for Classes<P> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_list()
+                .entries((0..).map_while(P::class_stats).map(|(size, stats)| Class(size, stats)))
+                .finish()
+        }
+    }
+    f.debug_struct(P::NAME)
+        .field("classes", &Classes::<P>(core::marker::PhantomData))
+        .field("failures", &P::stats().failures)
+        .finish()
+}
+
+/// Writes `Name { capacity, used, high_water, scopes, failures }` for an arena.
+pub fn fmt_arena<P: ArenaPool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let stats = P::stats();
+    f.debug_struct(P::NAME)
+        .field("capacity", &stats.capacity)
+        .field("used", &stats.used)
+        .field("high_water", &stats.high_water)
+        .field("scopes", &stats.scopes)
+        .field("failures", &stats.failures)
+        .finish()
 }

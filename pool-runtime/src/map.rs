@@ -147,13 +147,15 @@ impl ConstText {
 }
 
 /// The compile error of an exceeded `budget`: the total, the budget, and every pool's bytes.
-pub const fn budget_report(pools: &[PoolInfo], budget: usize) -> ConstText {
+pub const fn budget_report(pools: &[PoolInfo], budget: usize, written: &str) -> ConstText {
     let mut text = ConstText::new()
         .push_str("the pools! block needs ")
         .push_number(total_bytes(pools))
         .push_str(" bytes of static memory, over its budget of ")
         .push_number(budget)
-        .push_str(" bytes:");
+        .push_str(" bytes (")
+        .push_str(written)
+        .push_str("):");
     let mut i = 0;
     while i < pools.len() {
         text = text
@@ -184,9 +186,9 @@ mod tests {
 
     #[test]
     fn the_budget_report_lists_every_pool_and_the_total() {
-        let report = budget_report(POOLS, 4096);
+        let report = budget_report(POOLS, 4096, "4 KiB");
         let text = report.as_str();
-        assert!(text.starts_with("the pools! block needs 5496 bytes of static memory, over its budget of 4096"));
+        assert!(text.starts_with("the pools! block needs 5496 bytes of static memory, over its budget of 4096 bytes (4 KiB)"));
         assert!(text.contains("MsgPool (typed, 20 x 64 B): 1384 bytes"));
         assert!(text.contains("Scratch (arena, 1 x 4096 B): 4112 bytes"));
         assert_eq!(MemoryMap::new(POOLS).total_bytes(), 5496);

@@ -1,0 +1,314 @@
+//! The code a `pools!` block generates: each entry's pool struct and pool, the memory map, and the budget
+//! assertion.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{align_marker, config, link_section, pool, pool_struct, static_name, storage_type};
+use crate::validate::block::{ArenaSpec, BlockSpec, BytesSpec, EntryKind};
+use crate::validate::{Count, PoolSpec};
+
+/// Everything the block generates.
+pub(crate) fn block(spec: &BlockSpec) -> TokenStream {
+    let mut out = TokenStream::new();
+    for entry in &spec.entries {
+        let doc = match &entry.kind {
+            EntryKind::Typed(_) => "A static pool of typed blocks, declared in `pools!`.",
+            EntryKind::Bytes(_) => "A static byte pool with size classes, declared in `pools!`.",
+            EntryKind::Arena(_) => "A static arena, declared in `pools!`.",
+        };
+        out.extend(pool_struct(&entry.attrs, &entry.vis, entry.kind.name(), doc));
+        out.extend(match &entry.kind {
+            EntryKind::Typed(pool_spec) => pool(pool_spec),
+            EntryKind::Bytes(bytes_spec) => byte_pool(&spec.krate, bytes_spec),
+            EntryKind::Arena(arena_spec) => arena(&spec.krate, arena_spec),
+        });
+    }
+    out.extend(memory_map(spec));
+    out
+}
+
+fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let name = &spec.name;
+    let name_str = name.to_string();
+    let align = align_marker(krate, spec.align, name.span());
+    let link_section = link_section(spec.link_section.as_ref());
+    let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
+    let class_statics: Vec<_> = spec.classes.iter().map(|(size, _)| static_name(name, &format!("_{size}"))).collect();
+    let class_types = spec.classes.iter().map(|(size, count)| byte_class_type(krate, &align, *size, *count));
+    let classes_static = static_name(name, "_CLASSES");
+    let class_count = spec.classes.len();
+    quote! {
+        const _: () = {
+            #(
+                #[allow(non_upper_case_globals)]
+                #link_section
+                static #class_statics: #class_types = #private::PoolStorage::new();
+            )*
+            static #classes_static: [&'static dyn #private::ByteClass; #class_count] = [#(&#class_statics),*];
+
+            #[automatically_derived]
+            impl #krate::BytePool for #name {
+                const NAME: &'static ::core::primitive::str = #name_str;
+                const __CONFIG: #private::PoolConfig = #config;
+                #[inline(always)]
+                fn __classes() -> &'static [&'static dyn #private::ByteClass] {
+                    &#classes_static
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #private::fmt_byte_pool::<Self>(f)
+                }
+            }
+
+            #[allow(dead_code)]
+            impl #name {
+                /// The pool's name, as declared.
+                pub const NAME: &'static ::core::primitive::str = #name_str;
+
+                /// A zero-filled buffer of `len` bytes from the smallest class that fits and has a free block.
+                #[inline]
+                pub fn alloc_bytes(
+                    len: ::core::primitive::usize,
+                ) -> ::core::result::Result<#krate::PoolBytes<Self>, #krate::PoolError> {
+                    <Self as #krate::BytePool>::alloc_bytes(len)
+                }
+
+                /// Like `alloc_bytes`, with the buffer's start aligned to `align` (a power of two).
+                #[inline]
+                pub fn alloc_bytes_aligned(
+                    len: ::core::primitive::usize,
+                    align: ::core::primitive::usize,
+                ) -> ::core::result::Result<#krate::PoolBytes<Self>, #krate::PoolError> {
+                    <Self as #krate::BytePool>::alloc_bytes_aligned(len, align)
+                }
+
+                /// The largest buffer the pool can hand out.
+                pub fn max_len() -> ::core::primitive::usize {
+                    <Self as #krate::BytePool>::max_len()
+                }
+
+                /// The counters of all classes added up.
+                pub fn stats() -> #krate::PoolStats {
+                    <Self as #krate::BytePool>::stats()
+                }
+
+                /// The block size and counters of one class (0 is the smallest).
+                pub fn class_stats(
+                    class: ::core::primitive::usize,
+                ) -> ::core::option::Option<(::core::primitive::usize, #krate::PoolStats)> {
+                    <Self as #krate::BytePool>::class_stats(class)
+                }
+
+                /// Checks every class's free list (O(total blocks); for tests).
+                pub fn validate() -> ::core::result::Result<(), #krate::PoolError> {
+                    <Self as #krate::BytePool>::validate()
+                }
+            }
+
+            // The allocator traits are `unsafe` to implement; the promises are kept by the runtime functions
+            // these forward to, which are documented with the contracts they rely on.
+            #[automatically_derived]
+            #[allow(unsafe_code)]
+            unsafe impl #private::allocator_api2::alloc::Allocator for #name {
+                #[inline]
+                fn allocate(
+                    &self,
+                    layout: ::core::alloc::Layout,
+                ) -> ::core::result::Result<
+                    ::core::ptr::NonNull<[::core::primitive::u8]>,
+                    #private::allocator_api2::alloc::AllocError,
+                > {
+                    #private::allocate::<Self>(layout)
+                }
+
+                #[inline]
+                unsafe fn deallocate(
+                    &self,
+                    ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                    layout: ::core::alloc::Layout,
+                ) {
+                    // SAFETY: the caller of `deallocate` upholds the contract `deallocate` forwards.
+                    unsafe { #private::deallocate::<Self>(ptr, layout) }
+                }
+            }
+
+            #[automatically_derived]
+            #[allow(unsafe_code)]
+            unsafe impl ::core::alloc::GlobalAlloc for #name {
+                #[inline]
+                unsafe fn alloc(&self, layout: ::core::alloc::Layout) -> *mut ::core::primitive::u8 {
+                    #private::global_alloc::<Self>(layout)
+                }
+
+                #[inline]
+                unsafe fn dealloc(&self, ptr: *mut ::core::primitive::u8, _layout: ::core::alloc::Layout) {
+                    // SAFETY: the caller of `dealloc` upholds the contract `global_dealloc` forwards.
+                    unsafe { #private::global_dealloc::<Self>(ptr) }
+                }
+
+                #[inline]
+                unsafe fn realloc(
+                    &self,
+                    ptr: *mut ::core::primitive::u8,
+                    layout: ::core::alloc::Layout,
+                    new_size: ::core::primitive::usize,
+                ) -> *mut ::core::primitive::u8 {
+                    // SAFETY: the caller of `realloc` upholds the contract `global_realloc` forwards.
+                    unsafe { #private::global_realloc::<Self>(ptr, layout, new_size) }
+                }
+            }
+        };
+    }
+}
+
+fn byte_class_type(krate: &syn::Path, align: &TokenStream, size: usize, count: usize) -> TokenStream {
+    quote!(#krate::__private::PoolStorage<[::core::primitive::u8; #size], #align, #krate::__private::NoRefs, #count>)
+}
+
+fn arena_type(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
+    let align = align_marker(krate, spec.align, spec.name.span());
+    let size = spec.size;
+    quote!(#krate::__private::ArenaStorage<#align, #size>)
+}
+
+fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let name = &spec.name;
+    let name_str = name.to_string();
+    let storage = static_name(name, "");
+    let storage_ty = arena_type(krate, spec);
+    let link_section = link_section(spec.link_section.as_ref());
+    let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
+    quote! {
+        const _: () = {
+            #[allow(non_upper_case_globals)]
+            #link_section
+            static #storage: #storage_ty = #private::ArenaStorage::new();
+
+            #[automatically_derived]
+            impl #krate::ArenaPool for #name {
+                const NAME: &'static ::core::primitive::str = #name_str;
+                const __CONFIG: #private::PoolConfig = #config;
+                #[inline(always)]
+                fn __storage() -> &'static dyn #private::ArenaCore {
+                    &#storage
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #private::fmt_arena::<Self>(f)
+                }
+            }
+
+            #[allow(dead_code)]
+            impl #name {
+                /// The arena's name, as declared.
+                pub const NAME: &'static ::core::primitive::str = #name_str;
+
+                /// Runs `body` with the arena; everything allocated inside is dropped and reclaimed when it
+                /// returns. Fails with `PoolError::Busy` if the arena is already in a scope.
+                #[inline]
+                pub fn scope<R>(
+                    body: impl for<'a> ::core::ops::FnOnce(
+                        &'a #krate::Arena<'a>,
+                    ) -> ::core::result::Result<R, #krate::PoolError>,
+                ) -> ::core::result::Result<R, #krate::PoolError> {
+                    <Self as #krate::ArenaPool>::scope(body)
+                }
+
+                /// Capacity, bytes in use, high-water mark, scopes run and failures.
+                pub fn stats() -> #krate::ArenaStats {
+                    <Self as #krate::ArenaPool>::stats()
+                }
+            }
+        };
+    }
+}
+
+/// The `const` memory map of the block and, with `budget`, the assertion that it fits.
+fn memory_map(spec: &BlockSpec) -> TokenStream {
+    let krate = &spec.krate;
+    let private = quote!(#krate::__private);
+    let mut rows = Vec::new();
+    for entry in &spec.entries {
+        match &entry.kind {
+            EntryKind::Typed(pool_spec) => rows.push(typed_row(pool_spec)),
+            EntryKind::Bytes(bytes_spec) => {
+                let align = align_marker(krate, bytes_spec.align, bytes_spec.name.span());
+                let name = bytes_spec.name.to_string();
+                for (size, count) in &bytes_spec.classes {
+                    let ty = byte_class_type(krate, &align, *size, *count);
+                    rows.push(quote! {
+                        #krate::PoolInfo {
+                            name: #name,
+                            kind: #krate::PoolKind::Bytes,
+                            block_size: <#ty>::BLOCK_SIZE,
+                            count: #count,
+                            bytes: ::core::mem::size_of::<#ty>(),
+                        }
+                    });
+                }
+            }
+            EntryKind::Arena(arena_spec) => {
+                let ty = arena_type(krate, arena_spec);
+                let name = arena_spec.name.to_string();
+                let size = arena_spec.size;
+                rows.push(quote! {
+                    #krate::PoolInfo {
+                        name: #name,
+                        kind: #krate::PoolKind::Arena,
+                        block_size: #size,
+                        count: 1,
+                        bytes: ::core::mem::size_of::<#ty>(),
+                    }
+                });
+            }
+        }
+    }
+    let map = &spec.map;
+    let budget = spec.budget.as_ref().map(|budget| {
+        let bytes = budget.bytes as usize;
+        let written = &budget.text;
+        let check = format_ident!("__BLOCKPOOL_BUDGET_OF_{}", map);
+        quote_spanned! {budget.tokens.span()=>
+            #[allow(non_upper_case_globals)]
+            const #check: () = if #map.total_bytes() > #bytes {
+                ::core::panic!("{}", #private::budget_report(#map.pools, #bytes, #written).as_str())
+            };
+        }
+    });
+    quote! {
+        /// The static memory of every pool of this `pools!` block, for printing at boot.
+        #[allow(dead_code)]
+        pub const #map: #krate::MemoryMap = #krate::MemoryMap::new(&[#(#rows),*]);
+        #budget
+    }
+}
+
+fn typed_row(spec: &PoolSpec) -> TokenStream {
+    let krate = &spec.krate;
+    let count = match &spec.count {
+        Count::Literal(n) => quote!(#n),
+        Count::Expr(expr) => quote!(#expr),
+    };
+    let ty = storage_type(spec, &count);
+    let name = spec.name.to_string();
+    let kind = if spec.refcount.is_some() { quote!(Shared) } else { quote!(Typed) };
+    quote! {
+        #krate::PoolInfo {
+            name: #name,
+            kind: #krate::PoolKind::#kind,
+            block_size: <#ty>::BLOCK_SIZE,
+            count: #count,
+            bytes: ::core::mem::size_of::<#ty>(),
+        }
+    }
+}

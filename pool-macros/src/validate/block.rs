@@ -1,0 +1,280 @@
+//! What a `pools!` block means: one pool kind per entry (typed, byte pool, arena), each with only the
+//! options that apply to it, unique names, well-formed size classes.
+
+use proc_macro2::Span;
+use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Visibility};
+
+use super::{
+    MAX_COUNT, PoolSpec, check_align, check_link_section, check_on_failure, settings,
+};
+use crate::diagnostics::Errors;
+use crate::options::{Opt, RawOptions};
+use crate::parse::block::{Block, Budget};
+
+/// The most size classes a byte pool can have: handles store the class in one byte.
+const MAX_CLASSES: usize = 255;
+/// Byte pools' block alignment unless `align` says otherwise.
+pub(crate) const DEFAULT_BYTES_ALIGN: u64 = 8;
+/// Arenas' buffer alignment unless `align` says otherwise (allocations align themselves).
+pub(crate) const DEFAULT_ARENA_ALIGN: u64 = 16;
+
+/// A checked `pools!` block.
+pub(crate) struct BlockSpec {
+    pub(crate) krate: Path,
+    pub(crate) budget: Option<Budget>,
+    pub(crate) map: Ident,
+    pub(crate) entries: Vec<EntrySpec>,
+}
+
+/// A checked entry: the pool struct's attributes and visibility, and what kind of pool it is.
+pub(crate) struct EntrySpec {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) kind: EntryKind,
+}
+
+pub(crate) enum EntryKind {
+    Typed(PoolSpec),
+    Bytes(BytesSpec),
+    Arena(ArenaSpec),
+}
+
+impl EntryKind {
+    pub(crate) fn name(&self) -> &Ident {
+        match self {
+            Self::Typed(spec) => &spec.name,
+            Self::Bytes(spec) => &spec.name,
+            Self::Arena(spec) => &spec.name,
+        }
+    }
+}
+
+/// A byte pool: `classes = [(block size, count), ..]`.
+pub(crate) struct BytesSpec {
+    pub(crate) name: Ident,
+    pub(crate) classes: Vec<(usize, usize)>,
+    pub(crate) align: u64,
+    pub(crate) on_failure: Option<Path>,
+    pub(crate) zeroize: bool,
+    pub(crate) link_section: Option<LitStr>,
+}
+
+/// An arena: `arena = bytes`.
+pub(crate) struct ArenaSpec {
+    pub(crate) name: Ident,
+    pub(crate) size: usize,
+    pub(crate) align: u64,
+    pub(crate) on_failure: Option<Path>,
+    pub(crate) zeroize: bool,
+    pub(crate) link_section: Option<LitStr>,
+}
+
+/// Checks the block; `None` if anything is wrong (every problem is in `errors`).
+pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
+    let before = errors.len();
+    let krate: Path = block.krate.unwrap_or_else(|| syn::parse_quote!(::blockpool));
+    let mut names: Vec<Ident> = Vec::new();
+    let mut entries = Vec::new();
+    for entry in block.entries {
+        if let Some(first) = names.iter().find(|seen| **seen == entry.name) {
+            errors.at(
+                &entry.name,
+                format_args!("duplicate pool name `{}`: `{first}` is already declared in this block", entry.name),
+            );
+        }
+        names.push(entry.name.clone());
+        for attr in entry.attrs.iter().filter(|attr| attr.path().is_ident("cfg")) {
+            errors.at(
+                attr,
+                "`#[cfg]` on a pools! entry is not supported (the memory map and budget count every entry); \
+                 put the whole pools! block in a `#[cfg]` module instead",
+            );
+        }
+        let kind = match (&entry.options.classes, &entry.options.arena) {
+            (Some(classes), Some(arena)) => {
+                errors.at(&arena.key, "an entry is a byte pool (`classes`) or an arena (`arena`), not both");
+                let _ = classes;
+                None
+            }
+            (Some(classes), None) => bytes(&entry.name, classes, &entry.options, errors).map(EntryKind::Bytes),
+            (None, Some(arena)) => arena_spec(&entry.name, arena, &entry.options, errors).map(EntryKind::Arena),
+            (None, None) => typed(&entry.name, &entry.options, &krate, errors).map(EntryKind::Typed),
+        };
+        if let Some(kind) = kind {
+            entries.push(EntrySpec { attrs: entry.attrs, vis: entry.vis, kind });
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    let map = block.map.unwrap_or_else(|| Ident::new("MEMORY_MAP", Span::call_site()));
+    Some(BlockSpec { krate, budget: block.budget, map, entries })
+}
+
+fn typed(name: &Ident, options: &RawOptions, krate: &Path, errors: &mut Errors) -> Option<PoolSpec> {
+    let item_ty = match &options.ty {
+        Some(ty) => Some(ty.value.clone()),
+        None if options.incomplete => None,
+        None => {
+            errors.at(
+                name,
+                format_args!(
+                    "missing `type`: pool `{name}` needs the type of its items, as in `{name}(type = Message, count = 8);` \
+                     (or `classes = [..]` for a byte pool, `arena = N` for an arena)"
+                ),
+            );
+            None
+        }
+    };
+    let settings = settings(options, name, name.span(), errors)?;
+    let mut spec = settings.into_spec(name.clone(), item_ty?, Vec::new());
+    spec.krate = krate.clone();
+    Some(spec)
+}
+
+/// Rejects options that a byte pool or an arena has no use for.
+fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
+    let mut refuse = |key: Option<&Ident>| {
+        if let Some(key) = key {
+            errors.at(key, format_args!("`{key}` does not apply to {what}: remove it"));
+        }
+    };
+    refuse(options.ty.as_ref().map(|o| &o.key));
+    refuse(options.count.as_ref().map(|o| &o.key));
+    refuse(options.max_size.as_ref().map(|o| &o.key));
+    refuse(options.refcount.as_ref().map(|o| &o.key));
+}
+
+fn bytes(name: &Ident, classes: &Opt<Expr>, options: &RawOptions, errors: &mut Errors) -> Option<BytesSpec> {
+    let before = errors.len();
+    reject(options, "a byte pool (its blocks are sized by `classes`)", errors);
+    let align = match &options.align {
+        Some(align) => check_align(align, errors).map_or(DEFAULT_BYTES_ALIGN, |(bytes, _)| bytes),
+        None => DEFAULT_BYTES_ALIGN,
+    };
+    let classes = size_classes(classes, align, errors);
+    let on_failure = check_on_failure(options, errors);
+    let link_section = check_link_section(options, errors);
+    if errors.len() > before {
+        return None;
+    }
+    Some(BytesSpec {
+        name: name.clone(),
+        classes: classes?,
+        align,
+        on_failure,
+        zeroize: options.zeroize.is_some(),
+        link_section,
+    })
+}
+
+/// `[(64, 32), (256, 8)]`: sizes ascending, each a multiple of `align`, counts 1..=65535.
+fn size_classes(classes: &Opt<Expr>, align: u64, errors: &mut Errors) -> Option<Vec<(usize, usize)>> {
+    let shape = "`classes` takes a list of (block size, count) pairs, such as `classes = [(64, 32), (256, 8)]`";
+    let Expr::Array(list) = &classes.value else {
+        errors.at(&classes.value, shape);
+        return None;
+    };
+    if list.elems.is_empty() {
+        errors.at(&classes.value, "`classes` needs at least one (block size, count) pair");
+        return None;
+    }
+    if list.elems.len() > MAX_CLASSES {
+        errors.at(&classes.value, format_args!("a byte pool has at most {MAX_CLASSES} classes"));
+        return None;
+    }
+    let before = errors.len();
+    let mut parsed = Vec::new();
+    let mut previous: Option<u64> = None;
+    for pair in &list.elems {
+        let Expr::Tuple(tuple) = pair else {
+            errors.at(pair, shape);
+            continue;
+        };
+        let [size, count] = [tuple.elems.get(0), tuple.elems.get(1)];
+        let (Some(size), Some(count), 2) = (size, count, tuple.elems.len()) else {
+            errors.at(pair, shape);
+            continue;
+        };
+        let size_value = int(size, "a class's block size", errors);
+        let count_value = int(count, "a class's count", errors);
+        if let Some(size_value) = size_value {
+            if size_value == 0 {
+                errors.at(size, "a class's block size must be at least 1 byte");
+            } else if size_value % align != 0 {
+                errors.at(
+                    size,
+                    format_args!(
+                        "block size {size_value} is not a multiple of the pool's alignment {align}; use a multiple \
+                         of {align} or set `align`"
+                    ),
+                );
+            } else if size_value > u64::from(u32::MAX) {
+                errors.at(size, "a class's block size can be at most 4 GiB - 1");
+            }
+            if let Some(previous) = previous.filter(|&previous| size_value <= previous) {
+                errors.at(
+                    size,
+                    format_args!(
+                        "classes must be listed by ascending block size: {size_value} comes after {previous}"
+                    ),
+                );
+            }
+            previous = Some(size_value);
+        }
+        if let Some(count_value) = count_value {
+            if count_value == 0 || count_value > MAX_COUNT {
+                errors.at(
+                    count,
+                    format_args!("a class's count must be between 1 and {MAX_COUNT}; found {count_value}"),
+                );
+            }
+        }
+        if let (Some(size), Some(count)) = (size_value, count_value) {
+            parsed.push((size as usize, count as usize));
+        }
+    }
+    (errors.len() == before).then_some(parsed)
+}
+
+fn int(expr: &Expr, what: &str, errors: &mut Errors) -> Option<u64> {
+    match expr {
+        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<u64>() {
+            Ok(value) => Some(value),
+            Err(_) => {
+                errors.at(int, format_args!("{what} must be a whole number that fits in 64 bits"));
+                None
+            }
+        },
+        other => {
+            errors.at(other, format_args!("{what} must be an integer literal"));
+            None
+        }
+    }
+}
+
+fn arena_spec(name: &Ident, arena: &Opt<Expr>, options: &RawOptions, errors: &mut Errors) -> Option<ArenaSpec> {
+    let before = errors.len();
+    reject(options, "an arena (its size is `arena = N` bytes)", errors);
+    let size = int(&arena.value, "an arena's size in bytes", errors);
+    if let Some(size) = size.filter(|&size| size == 0 || size > u64::from(u32::MAX)) {
+        errors.at(&arena.value, format_args!("an arena holds 1 byte to 4 GiB - 1; found {size}"));
+    }
+    let align = match &options.align {
+        Some(align) => check_align(align, errors).map_or(DEFAULT_ARENA_ALIGN, |(bytes, _)| bytes),
+        None => DEFAULT_ARENA_ALIGN,
+    };
+    let on_failure = check_on_failure(options, errors);
+    let link_section = check_link_section(options, errors);
+    if errors.len() > before {
+        return None;
+    }
+    Some(ArenaSpec {
+        name: name.clone(),
+        size: size? as usize,
+        align,
+        on_failure,
+        zeroize: options.zeroize.is_some(),
+        link_section,
+    })
+}
