@@ -36,17 +36,31 @@ pub trait ArenaPool: Sized + 'static {
     /// # Errors
     /// [`PoolError::Busy`] when the arena is already in a scope (nested, on another thread, or in an
     /// interrupt that preempted one); otherwise whatever `body` returns.
-    fn scope<R>(body: impl for<'a> FnOnce(&'a Arena<'a>) -> Result<R, PoolError>) -> Result<R, PoolError> {
+    fn scope<R>(
+        body: impl for<'a> FnOnce(&'a Arena<'a>) -> Result<R, PoolError>,
+    ) -> Result<R, PoolError> {
         let core = Self::__storage();
         if !core.enter() {
             core.record_failure();
             if let Some(hook) = Self::__CONFIG.on_failure {
-                hook(&FailureEvent { pool: Self::NAME, error: PoolError::Busy });
+                hook(&FailureEvent {
+                    pool: Self::NAME,
+                    error: PoolError::Busy,
+                });
             }
             return Err(PoolError::Busy);
         }
-        let arena = Arena { core, name: Self::NAME, drops: Cell::new(None), hook: Self::__CONFIG.on_failure, _scope: PhantomData };
-        let _end = ScopeEnd { arena: &arena, zeroize: Self::__CONFIG.zeroize };
+        let arena = Arena {
+            core,
+            name: Self::NAME,
+            drops: Cell::new(None),
+            hook: Self::__CONFIG.on_failure,
+            _scope: PhantomData,
+        };
+        let _end = ScopeEnd {
+            arena: &arena,
+            zeroize: Self::__CONFIG.zeroize,
+        };
         body(&arena)
     }
 
@@ -107,7 +121,12 @@ impl<A: Alignment, const N: usize> ArenaStorage<A, N> {
     /// An arena with no scope running.
     #[cfg(not(loom))]
     pub const fn new() -> Self {
-        const { assert!(N >= 1 && N <= u32::MAX as usize, "an arena holds 1 byte to 4 GiB") };
+        const {
+            assert!(
+                N >= 1 && N <= u32::MAX as usize,
+                "an arena holds 1 byte to 4 GiB"
+            )
+        };
         Self {
             busy: AtomicBool::new(false),
             used: AtomicU32::new(0),
@@ -141,7 +160,10 @@ impl<A: Alignment, const N: usize> Default for ArenaStorage<A, N> {
 
 impl<A: Alignment, const N: usize> ArenaCore for ArenaStorage<A, N> {
     fn enter(&self) -> bool {
-        let entered = self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok();
+        let entered = self
+            .busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok();
         if entered {
             self.scopes.fetch_add(1, Ordering::Relaxed);
         }
@@ -236,7 +258,11 @@ impl<'scope> Arena<'scope> {
         // SAFETY: `place` reserved room for a `T`, aligned, used by nothing else.
         unsafe { slot.write(value) };
         if let Some(record) = record {
-            let entry = DropRecord { drop: drop_as::<T>, value: slot.cast(), next: self.drops.get() };
+            let entry = DropRecord {
+                drop: drop_as::<T>,
+                value: slot.cast(),
+                next: self.drops.get(),
+            };
             // SAFETY: `place` reserved an aligned `DropRecord` slot used by nothing else.
             unsafe { record.write(entry) };
             self.drops.set(Some(record));
@@ -292,7 +318,11 @@ impl<'scope> Arena<'scope> {
     fn place<T>(&self, layout: Layout) -> Result<NonNull<T>, PoolError> {
         let (base, capacity) = self.core.buffer();
         let used = self.core.used();
-        let start = used + base.as_ptr().wrapping_add(used).align_offset(layout.align());
+        let start = used
+            + base
+                .as_ptr()
+                .wrapping_add(used)
+                .align_offset(layout.align());
         match start.checked_add(layout.size()) {
             Some(end) if end <= capacity => {
                 self.core.set_used(end);
@@ -308,7 +338,10 @@ impl<'scope> Arena<'scope> {
     fn fail(&self, error: PoolError) -> PoolError {
         self.core.record_failure();
         if let Some(hook) = self.hook {
-            hook(&FailureEvent { pool: self.name, error });
+            hook(&FailureEvent {
+                pool: self.name,
+                error,
+            });
         }
         error
     }

@@ -66,7 +66,11 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> ByteClass for PoolSto
     fn free(&self, index: usize, zeroize: bool) {
         self.mark_free(index);
         if zeroize {
-            wipe(self.block(index).cast::<u8>(), Self::BLOCK_SIZE, Self::BLOCK_ALIGN);
+            wipe(
+                self.block(index).cast::<u8>(),
+                Self::BLOCK_SIZE,
+                Self::BLOCK_ALIGN,
+            );
         }
         self.put_back(index);
     }

@@ -48,32 +48,43 @@ pub trait BytePool: Sized + 'static {
         let taken = take::<Self>(len, align)?;
         // SAFETY: the block was just taken, so the `capacity` bytes from `data` are ours alone.
         unsafe { taken.data.write_bytes(0, len) };
-        Ok(PoolBytes { data: taken.data, len, class: taken.class, _pool: PhantomData })
+        Ok(PoolBytes {
+            data: taken.data,
+            len,
+            class: taken.class,
+            _pool: PhantomData,
+        })
     }
 
     /// The largest buffer the pool can hand out.
     fn max_len() -> usize {
-        Self::__classes().last().map_or(0, |class| class.block_size())
+        Self::__classes()
+            .last()
+            .map_or(0, |class| class.block_size())
     }
 
     /// The counters of all classes added up (`high_water` is the sum of the classes' high-water marks).
     fn stats() -> PoolStats {
-        Self::__classes().iter().fold(PoolStats::default(), |sum, class| {
-            let s = class.stats();
-            PoolStats {
-                capacity: sum.capacity + s.capacity,
-                used: sum.used + s.used,
-                high_water: sum.high_water + s.high_water,
-                allocs: sum.allocs + s.allocs,
-                frees: sum.frees + s.frees,
-                failures: sum.failures + s.failures,
-            }
-        })
+        Self::__classes()
+            .iter()
+            .fold(PoolStats::default(), |sum, class| {
+                let s = class.stats();
+                PoolStats {
+                    capacity: sum.capacity + s.capacity,
+                    used: sum.used + s.used,
+                    high_water: sum.high_water + s.high_water,
+                    allocs: sum.allocs + s.allocs,
+                    frees: sum.frees + s.frees,
+                    failures: sum.failures + s.failures,
+                }
+            })
     }
 
     /// The block size and counters of class `class` (0 is the smallest), if it exists.
     fn class_stats(class: usize) -> Option<(usize, PoolStats)> {
-        Self::__classes().get(class).map(|c| (c.block_size(), c.stats()))
+        Self::__classes()
+            .get(class)
+            .map(|c| (c.block_size(), c.stats()))
     }
 
     /// Checks every class's free list. O(total blocks), for tests.
@@ -81,7 +92,9 @@ pub trait BytePool: Sized + 'static {
     /// # Errors
     /// [`PoolError::Corrupted`] when anything disagrees.
     fn validate() -> Result<(), PoolError> {
-        Self::__classes().iter().try_for_each(|class| class.validate())
+        Self::__classes()
+            .iter()
+            .try_for_each(|class| class.validate())
     }
 }
 
@@ -99,15 +112,31 @@ fn take<P: BytePool>(len: usize, align: usize) -> Result<Taken, PoolError> {
         return Err(fail::<P>(classes, 0, PoolError::ZeroSize));
     }
     if !align.is_power_of_two() {
-        return Err(fail::<P>(classes, 0, PoolError::BadAlignment { requested: align }));
+        return Err(fail::<P>(
+            classes,
+            0,
+            PoolError::BadAlignment { requested: align },
+        ));
     }
     // Block addresses are multiples of the block alignment, so a larger alignment costs at most this much.
-    let padding = classes.first().map_or(0, |class| align.saturating_sub(class.block_align()));
+    let padding = classes
+        .first()
+        .map_or(0, |class| align.saturating_sub(class.block_align()));
     let needed = len.saturating_add(padding);
-    let Some(first_fit) = classes.iter().position(|class| class.block_size() >= needed) else {
+    let Some(first_fit) = classes
+        .iter()
+        .position(|class| class.block_size() >= needed)
+    else {
         let capacity = P::max_len().saturating_sub(padding);
         let last = classes.len().saturating_sub(1);
-        return Err(fail::<P>(classes, last, PoolError::TooLarge { requested: len, capacity }));
+        return Err(fail::<P>(
+            classes,
+            last,
+            PoolError::TooLarge {
+                requested: len,
+                capacity,
+            },
+        ));
     };
     for (class_index, class) in classes.iter().enumerate().skip(first_fit) {
         if let Some((_, block)) = class.take() {
@@ -131,16 +160,21 @@ fn fail<P: BytePool>(classes: &[&dyn ByteClass], class: usize, error: PoolError)
         class.record_failure();
     }
     if let Some(hook) = P::__CONFIG.on_failure {
-        hook(&FailureEvent { pool: P::NAME, error });
+        hook(&FailureEvent {
+            pool: P::NAME,
+            error,
+        });
     }
     error
 }
 
 /// The class and block that hold `data`, or `None` for a pointer from elsewhere.
 fn find<P: BytePool>(data: NonNull<u8>) -> Option<(&'static dyn ByteClass, usize, NonNull<u8>)> {
-    P::__classes()
-        .iter()
-        .find_map(|class| class.block_containing(data).map(|(index, start)| (*class, index, start)))
+    P::__classes().iter().find_map(|class| {
+        class
+            .block_containing(data)
+            .map(|(index, start)| (*class, index, start))
+    })
 }
 
 /// Returns the block holding `data` to its class; pointers that no class holds are ignored.
@@ -174,7 +208,9 @@ impl<P: BytePool> PoolBytes<P> {
     pub fn capacity(&self) -> usize {
         let class = self.class();
         match class.block_containing(self.data) {
-            Some((_, start)) => class.block_size() - (self.data.as_ptr() as usize - start.as_ptr() as usize),
+            Some((_, start)) => {
+                class.block_size() - (self.data.as_ptr() as usize - start.as_ptr() as usize)
+            }
             None => self.len,
         }
     }
@@ -191,7 +227,10 @@ impl<P: BytePool> PoolBytes<P> {
     pub fn resize(&mut self, len: usize) -> Result<(), PoolError> {
         let capacity = self.capacity();
         if len > capacity {
-            return Err(PoolError::TooLarge { requested: len, capacity });
+            return Err(PoolError::TooLarge {
+                requested: len,
+                capacity,
+            });
         }
         if len > self.len {
             // SAFETY: `len <= capacity`, so the range lies in our block.
@@ -292,13 +331,16 @@ impl<P: BytePool> Eq for PoolBytes<P> {}
 
 /// `Allocator::allocate` for byte pool `P`: any layout that fits a class; the slice covers the whole room
 /// of the block, so collections use it before asking to grow.
-pub fn allocate<P: BytePool>(layout: Layout) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
+pub fn allocate<P: BytePool>(
+    layout: Layout,
+) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
     if layout.size() == 0 {
         let dangling = NonNull::new(core::ptr::without_provenance_mut::<u8>(layout.align()))
             .ok_or(allocator_api2::alloc::AllocError)?;
         return Ok(NonNull::slice_from_raw_parts(dangling, 0));
     }
-    let taken = take::<P>(layout.size(), layout.align()).map_err(|_| allocator_api2::alloc::AllocError)?;
+    let taken =
+        take::<P>(layout.size(), layout.align()).map_err(|_| allocator_api2::alloc::AllocError)?;
     Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity))
 }
 
@@ -327,7 +369,11 @@ pub fn global_alloc<P: BytePool>(layout: Layout) -> *mut u8 {
 /// # Safety
 /// As for `GlobalAlloc::realloc`: `ptr` came from [`global_alloc`] of this pool with `layout`, and
 /// `new_size` is non-zero and does not overflow when rounded up to `layout.align()`.
-pub unsafe fn global_realloc<P: BytePool>(ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+pub unsafe fn global_realloc<P: BytePool>(
+    ptr: *mut u8,
+    layout: Layout,
+    new_size: usize,
+) -> *mut u8 {
     let Some(data) = NonNull::new(ptr) else {
         return core::ptr::null_mut();
     };
@@ -343,7 +389,9 @@ pub unsafe fn global_realloc<P: BytePool>(ptr: *mut u8, layout: Layout, new_size
     };
     // SAFETY: the old allocation holds `layout.size()` initialised-or-not bytes that we may copy as
     // `u8`s; the new block is ours and larger; the two blocks are distinct.
-    unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), layout.size().min(new_size)) };
+    unsafe {
+        core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), layout.size().min(new_size))
+    };
     give_back::<P>(data);
     taken.data.as_ptr()
 }

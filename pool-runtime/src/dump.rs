@@ -58,7 +58,11 @@ pub fn fmt_byte_pool<P: BytePool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
     impl<P: BytePool> fmt::Debug for Classes<P> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.debug_list()
-                .entries((0..).map_while(P::class_stats).map(|(size, stats)| Class(size, stats)))
+                .entries(
+                    (0..)
+                        .map_while(P::class_stats)
+                        .map(|(size, stats)| Class(size, stats)),
+                )
                 .finish()
         }
     }

@@ -61,7 +61,9 @@ impl fmt::Display for PoolError {
             Self::RefInUse => f.write_str("the block is still shared by other handles"),
             Self::RefOverflow => f.write_str("the reference count would overflow its counter"),
             Self::Busy => f.write_str("the resource is already in use"),
-            Self::BadAlignment { requested } => write!(f, "alignment {requested} is not a power of two"),
+            Self::BadAlignment { requested } => {
+                write!(f, "alignment {requested} is not a power of two")
+            }
             Self::Corrupted => f.write_str("the pool's metadata is inconsistent"),
         }
     }

@@ -16,9 +16,9 @@
 mod align;
 mod arena;
 mod block;
+mod boxed;
 mod byte_class;
 mod bytes;
-mod boxed;
 mod dump;
 mod error;
 mod free_list;
@@ -54,12 +54,12 @@ pub mod __private {
     pub use crate::arena::{ArenaCore, ArenaStorage};
     pub use crate::byte_class::ByteClass;
     pub use crate::bytes::{allocate, deallocate, global_alloc, global_dealloc, global_realloc};
-    pub use allocator_api2;
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
     pub use crate::map::{budget_report, total_bytes};
     pub use crate::pool::PoolConfig;
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};
+    pub use allocator_api2;
     pub use bytemuck::Zeroable;
 
     /// Reference counter types selected by `refcount = u8 | u16 | u32`.

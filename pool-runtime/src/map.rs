@@ -65,7 +65,11 @@ impl MemoryMap {
 
 impl fmt::Display for MemoryMap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:<20} {:<7} {:>10} {:>7} {:>10}", "pool", "kind", "block", "count", "bytes")?;
+        writeln!(
+            f,
+            "{:<20} {:<7} {:>10} {:>7} {:>10}",
+            "pool", "kind", "block", "count", "bytes"
+        )?;
         for pool in self.pools {
             writeln!(
                 f,
@@ -77,7 +81,15 @@ impl fmt::Display for MemoryMap {
                 pool.bytes
             )?;
         }
-        write!(f, "{:<20} {:<7} {:>10} {:>7} {:>10}", "total", "", "", "", self.total_bytes())
+        write!(
+            f,
+            "{:<20} {:<7} {:>10} {:>7} {:>10}",
+            "total",
+            "",
+            "",
+            "",
+            self.total_bytes()
+        )
     }
 }
 
@@ -100,7 +112,10 @@ pub struct ConstText {
 
 impl ConstText {
     const fn new() -> Self {
-        Self { bytes: [0; 2048], len: 0 }
+        Self {
+            bytes: [0; 2048],
+            len: 0,
+        }
     }
 
     const fn push_str(mut self, text: &str) -> Self {
@@ -180,8 +195,20 @@ mod tests {
     use super::*;
 
     const POOLS: &[PoolInfo] = &[
-        PoolInfo { name: "MsgPool", kind: PoolKind::Typed, block_size: 64, count: 20, bytes: 1384 },
-        PoolInfo { name: "Scratch", kind: PoolKind::Arena, block_size: 4096, count: 1, bytes: 4112 },
+        PoolInfo {
+            name: "MsgPool",
+            kind: PoolKind::Typed,
+            block_size: 64,
+            count: 20,
+            bytes: 1384,
+        },
+        PoolInfo {
+            name: "Scratch",
+            kind: PoolKind::Arena,
+            block_size: 4096,
+            count: 1,
+            bytes: 4112,
+        },
     ];
 
     #[test]
@@ -197,6 +224,9 @@ mod tests {
     #[test]
     fn numbers_print_in_decimal() {
         assert_eq!(ConstText::new().push_number(0).as_str(), "0");
-        assert_eq!(ConstText::new().push_number(1_234_567_890).as_str(), "1234567890");
+        assert_eq!(
+            ConstText::new().push_number(1_234_567_890).as_str(),
+            "1234567890"
+        );
     }
 }

@@ -30,7 +30,7 @@ impl<T, A: Alignment> Slot<T, A> {
     }
 
     #[cfg(loom)]
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             _align: [],
             value: UnsafeCell::new(MaybeUninit::zeroed()),

@@ -1,0 +1,244 @@
+//! Model checking with loom: every interleaving (up to a preemption bound) of two or three threads using
+//! the lock-free free list, the reference counts and weak upgrades.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test -p pool-runtime --test loom --release`.
+#![cfg(loom)]
+
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use pool_runtime::__private::{Align1, NoRefs, PoolConfig, PoolStorage, counters};
+use pool_runtime::{PoolError, PoolRc, SharedPool, StaticPool};
+use std::sync::Mutex;
+
+/// Declares a pool whose storage is replaced for every loom iteration (loom's atomics cannot live in a
+/// `static`): `install()` leaks a fresh storage and points the pool at it.
+macro_rules! model_pool {
+    ($pool:ident, $item:ty, $refs:ty, $count:literal) => {
+        struct $pool;
+
+        impl $pool {
+            fn current() -> &'static Mutex<Option<&'static PoolStorage<$item, Align1, $refs, $count>>> {
+                static CURRENT: Mutex<Option<&'static PoolStorage<$item, Align1, $refs, $count>>> =
+                    Mutex::new(None);
+                &CURRENT
+            }
+
+            fn install() {
+                *Self::current().lock().unwrap() = Some(Box::leak(Box::new(PoolStorage::new())));
+            }
+        }
+
+        impl StaticPool for $pool {
+            type Item = $item;
+            const CAPACITY: usize = $count;
+            const NAME: &'static str = stringify!($pool);
+            type __Storage = PoolStorage<$item, Align1, $refs, $count>;
+            const __CONFIG: PoolConfig = PoolConfig::DEFAULT;
+            fn __storage() -> &'static Self::__Storage {
+                Self::current().lock().unwrap().expect("install() runs first in every model")
+            }
+        }
+    };
+}
+
+model_pool!(TwoBlocks, (usize, usize), NoRefs, 2);
+model_pool!(OneBlock, usize, NoRefs, 1);
+model_pool!(Shared, Tracked, counters::U8, 2);
+
+impl SharedPool for Shared {
+    type __Counter = counters::U8;
+    fn __counter(index: usize) -> &'static counters::U8 {
+        pool_runtime::__private::Storage::refs(Self::__storage(), index)
+    }
+}
+
+/// An item that counts its drops and carries a stamp to tell items apart.
+struct Tracked {
+    stamp: usize,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Clone for Tracked {
+    fn clone(&self) -> Self {
+        Self { stamp: self.stamp, drops: self.drops.clone() }
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn model(body: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(3);
+    }
+    builder.check(body);
+}
+
+#[test]
+fn two_threads_allocating_and_freeing_never_share_a_block() {
+    model(|| {
+        TwoBlocks::install();
+        let workers: Vec<_> = (1..=2)
+            .map(|id| {
+                thread::spawn(move || {
+                    let mut held = TwoBlocks::alloc((id, 0)).expect("two blocks for two threads");
+                    held.1 = id * 10;
+                    thread::yield_now();
+                    assert_eq!(*held, (id, id * 10), "another thread wrote into our block");
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        let stats = TwoBlocks::stats();
+        assert_eq!((stats.used, stats.allocs, stats.frees), (0, 2, 2));
+        TwoBlocks::validate().unwrap();
+    });
+}
+
+#[test]
+fn a_contended_last_block_goes_to_exactly_one_thread_at_a_time() {
+    model(|| {
+        OneBlock::install();
+        let winners = Arc::new(AtomicUsize::new(0));
+        let workers: Vec<_> = (0..2)
+            .map(|id| {
+                let winners = winners.clone();
+                thread::spawn(move || match OneBlock::alloc(id) {
+                    Ok(block) => {
+                        assert_eq!(winners.fetch_add(1, Ordering::SeqCst), 0, "two owners of one block");
+                        assert_eq!(*block, id);
+                        winners.fetch_sub(1, Ordering::SeqCst);
+                    }
+                    Err(failed) => assert_eq!(failed.error(), PoolError::Exhausted),
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        assert_eq!(OneBlock::stats().used, 0);
+        OneBlock::validate().unwrap();
+    });
+}
+
+#[test]
+fn clones_dropped_on_two_threads_drop_the_item_once() {
+    model(|| {
+        Shared::install();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let first = Shared::alloc(Tracked { stamp: 1, drops: drops.clone() }).ok().unwrap();
+        let first = pool_runtime::PoolBox::into_shared(first);
+        let second = first.clone();
+        let other = thread::spawn(move || {
+            assert_eq!(second.stamp, 1);
+            drop(second);
+        });
+        drop(first);
+        other.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        assert_eq!(Shared::stats().used, 0);
+        Shared::validate().unwrap();
+    });
+}
+
+#[test]
+fn an_upgrade_racing_the_last_drop_gets_the_item_or_nothing() {
+    model(|| {
+        Shared::install();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let strong = Shared::alloc_shared(Tracked { stamp: 7, drops: drops.clone() }).ok().unwrap();
+        let weak = PoolRc::downgrade(&strong);
+        let upgrader = thread::spawn(move || {
+            if let Some(again) = weak.upgrade() {
+                assert_eq!(again.stamp, 7, "upgraded to a different item");
+            }
+        });
+        drop(strong);
+        upgrader.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), 1, "the item is dropped exactly once");
+        assert_eq!(Shared::stats().used, 0);
+        Shared::validate().unwrap();
+    });
+}
+
+#[test]
+fn a_stale_upgrade_racing_reuse_of_the_block_never_returns_the_new_item() {
+    model(|| {
+        Shared::install();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let old = Shared::alloc_shared(Tracked { stamp: 1, drops: drops.clone() }).ok().unwrap();
+        let weak = PoolRc::downgrade(&old);
+        let upgrader = thread::spawn(move || {
+            if let Some(again) = weak.upgrade() {
+                assert_eq!(again.stamp, 1, "a stale weak handle reached the newer item");
+            }
+        });
+        drop(old);
+        // The freed block is the first to be reused.
+        let new = Shared::alloc_shared(Tracked { stamp: 2, drops: drops.clone() }).ok().unwrap();
+        upgrader.join().unwrap();
+        assert_eq!(new.stamp, 2);
+        assert_eq!(PoolRc::strong_count(&new), 1);
+        drop(new);
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+        assert_eq!(Shared::stats().used, 0);
+        Shared::validate().unwrap();
+    });
+}
+
+#[test]
+fn make_mut_racing_an_upgrade_either_copies_or_detaches_the_weak_handle() {
+    model(|| {
+        Shared::install();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut strong = Shared::alloc_shared(Tracked { stamp: 7, drops: drops.clone() }).ok().unwrap();
+        let weak = PoolRc::downgrade(&strong);
+        let upgrader = thread::spawn(move || weak.upgrade().map(|again| again.stamp));
+        PoolRc::make_mut(&mut strong).expect("a free block for a copy").stamp = 99;
+        let seen = upgrader.join().unwrap();
+        assert!(seen.is_none() || seen == Some(7), "the upgrader saw the edit in progress: {seen:?}");
+        assert_eq!(strong.stamp, 99);
+        assert_eq!(PoolRc::strong_count(&strong), 1);
+        drop(strong);
+        assert_eq!(Shared::stats().used, 0);
+        Shared::validate().unwrap();
+    });
+}
+
+#[test]
+fn three_threads_churning_two_blocks_never_share_one() {
+    // The ABA pattern: one thread reads the head and its link, others pop and push around it; the tag
+    // in the head must make the stale compare-and-swap fail.
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.check(|| {
+        TwoBlocks::install();
+        let workers: Vec<_> = (1..=3)
+            .map(|id| {
+                thread::spawn(move || {
+                    for round in 0..2 {
+                        if let Ok(mut held) = TwoBlocks::alloc((id, round)) {
+                            held.1 += 100;
+                            assert_eq!(*held, (id, round + 100), "another thread wrote into our block");
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        let stats = TwoBlocks::stats();
+        assert_eq!(stats.used, 0);
+        assert_eq!(stats.allocs, stats.frees);
+        assert_eq!(stats.allocs + stats.failures, 6);
+        TwoBlocks::validate().unwrap();
+    });
+}
