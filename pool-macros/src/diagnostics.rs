@@ -32,19 +32,6 @@ impl Errors {
             .map(syn::Error::to_compile_error)
             .collect()
     }
-
-    /// All errors combined into one, or `Ok` when there are none.
-    #[cfg(test)]
-    pub(crate) fn into_result(self) -> syn::Result<()> {
-        let mut errors = self.errors.into_iter();
-        match errors.next() {
-            None => Ok(()),
-            Some(mut first) => {
-                first.extend(errors);
-                Err(first)
-            }
-        }
-    }
 }
 
 impl Errors {

@@ -62,7 +62,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
         ..
     } = spec;
     let private = quote!(#krate::__private);
-    let name_str = name.to_string();
+    let name_str = plain_name(name);
     let storage_static = static_name(name, "");
     let count = match &spec.count {
         Count::Literal(n) => quote!(#n),
@@ -318,7 +318,11 @@ pub(crate) fn align_marker(krate: &syn::Path, bytes: u64, span: proc_macro2::Spa
 
 /// The runtime settings of a pool: wiping, and the failure hook (typed `fn(&FailureEvent)` at the user's
 /// path, so a wrong signature is reported there).
-pub(crate) fn config(krate: &syn::Path, zeroize: bool, on_failure: Option<&syn::Path>) -> TokenStream {
+pub(crate) fn config(
+    krate: &syn::Path,
+    zeroize: bool,
+    on_failure: Option<&syn::Path>,
+) -> TokenStream {
     let on_failure = match on_failure {
         Some(hook) => quote_spanned! {hook.span()=>
             ::core::option::Option::Some({
@@ -340,7 +344,12 @@ pub(crate) fn link_section(section: Option<&syn::LitStr>) -> Option<TokenStream>
 
 /// The unit struct of a pool that the macro declares, with the traits a zero-sized handle-maker should
 /// have.
-pub(crate) fn pool_struct(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident, doc: &str) -> TokenStream {
+pub(crate) fn pool_struct(
+    attrs: &[syn::Attribute],
+    vis: &syn::Visibility,
+    name: &syn::Ident,
+    doc: &str,
+) -> TokenStream {
     quote! {
         #[doc = #doc]
         #(#attrs)*
@@ -353,9 +362,19 @@ pub(crate) fn pool_struct(attrs: &[syn::Attribute], vis: &syn::Visibility, name:
     }
 }
 
+/// The name as written, without the `r#` of a raw identifier: for messages, `NAME` and derived names.
+pub(crate) fn plain_name(name: &syn::Ident) -> String {
+    syn::ext::IdentExt::unraw(name).to_string()
+}
+
 /// The name of a pool's hidden static, after the pool: `__BLOCKPOOL_MSG_POOL`.
 pub(crate) fn static_name(name: &syn::Ident, suffix: &str) -> syn::Ident {
-    format_ident!("__BLOCKPOOL_{}{}", screaming_snake(&name.to_string()), suffix, span = name.span())
+    format_ident!(
+        "__BLOCKPOOL_{}{}",
+        screaming_snake(&plain_name(name)),
+        suffix,
+        span = name.span()
+    )
 }
 
 /// `MsgPool` -> `MSG_POOL`, for the name of the static, so that map files and debuggers show the pool.

@@ -53,10 +53,17 @@ fn pools_impl(input: TokenStream2) -> TokenStream2 {
     let mut errors = diagnostics::Errors::default();
     let block = parse::block::block(input, &mut errors);
     let spec = validate::block::block(block, &mut errors);
-    let generated = spec.as_ref().filter(|_| errors.is_empty()).map(expand::block::block).unwrap_or_default();
+    let generated = spec
+        .as_ref()
+        .filter(|_| errors.is_empty())
+        .map(expand::block::block)
+        .unwrap_or_default();
     let errors = errors.to_compile_errors();
     quote::quote! {
         #generated
         #errors
     }
 }
+
+#[cfg(test)]
+mod fuzz_tests;

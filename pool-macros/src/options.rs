@@ -110,7 +110,8 @@ fn parse_one(
     };
     match key.to_string().as_str() {
         "classes" => {
-            if let Some(value) = value_expr(&meta, &key, "classes = [(64, 32), (256, 8)]", errors)? {
+            if let Some(value) = value_expr(&meta, &key, "classes = [(64, 32), (256, 8)]", errors)?
+            {
                 set(&mut options.classes, key, value, errors);
             }
         }
@@ -275,5 +276,8 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 
 fn unknown_key_message(path: &Path, context: Context) -> String {
     let written = quote::quote!(#path).to_string().replace(' ', "");
-    format!("unknown option `{written}`: the options are {}", context.keys().join(", "))
+    format!(
+        "unknown option `{written}`: the options are {}",
+        context.keys().join(", ")
+    )
 }

@@ -114,7 +114,7 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
             }
             let name = match &options.name {
                 Some(name) => pool_name(name, errors),
-                None => Some(Ident::new(&format!("{ident}Pool"), ident.span())),
+                None => Some(Ident::new(&format!("{}Pool", syn::ext::IdentExt::unraw(ident)), ident.span())),
             };
             let item_ty: Type = syn::parse_quote!(#ident);
             let cfgs = cfg_attrs(attrs);
@@ -270,13 +270,19 @@ pub(crate) fn settings(
 
 /// `on_failure = path`: the path, or an error if it is not one.
 fn check_on_failure(options: &RawOptions, errors: &mut Errors) -> Option<Path> {
-    options.on_failure.as_ref().and_then(|hook| match &hook.value {
-        Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
-        other => {
-            errors.at(other, "`on_failure` takes the path of a function `fn(&blockpool::FailureEvent)`");
-            None
-        }
-    })
+    options
+        .on_failure
+        .as_ref()
+        .and_then(|hook| match &hook.value {
+            Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+            other => {
+                errors.at(
+                    other,
+                    "`on_failure` takes the path of a function `fn(&blockpool::FailureEvent)`",
+                );
+                None
+            }
+        })
 }
 
 /// `link_section = "name"`: the name, or an error if it is not a non-empty string literal.

@@ -11,11 +11,18 @@ use crate::free_list::FreeList;
 use crate::refcount::RefSlot;
 use crate::stats::PoolStats;
 
-/// One block: room for one item, aligned to at least `A`.
+/// The bytes of one block: the item, then padding up to the block alignment `A`.
 #[repr(C)]
-pub(crate) struct Slot<T, A> {
+struct Aligned<T, A> {
     _align: [A; 0],
-    value: UnsafeCell<MaybeUninit<T>>,
+    value: MaybeUninit<T>,
+}
+
+/// One block: room for one item, aligned to at least `A`. The whole block, padding included, is inside
+/// the `UnsafeCell` and zero-initialised, so a raw user may write all `size_of::<Slot>()` bytes and a wipe
+/// may clear them.
+pub(crate) struct Slot<T, A> {
+    cell: UnsafeCell<MaybeUninit<Aligned<T, A>>>,
 }
 
 impl<T, A: Alignment> Slot<T, A> {
@@ -23,18 +30,12 @@ impl<T, A: Alignment> Slot<T, A> {
     pub(crate) const fn new() -> Self {
         // Zeroed, not uninitialised: the storage then lives in `.bss`, and a zeroize pool's never-used
         // blocks read as zeros like its wiped ones.
-        Self {
-            _align: [],
-            value: UnsafeCell::new(MaybeUninit::zeroed()),
-        }
+        Self { cell: UnsafeCell::new(MaybeUninit::zeroed()) }
     }
 
     #[cfg(loom)]
     pub(crate) fn new() -> Self {
-        Self {
-            _align: [],
-            value: UnsafeCell::new(MaybeUninit::zeroed()),
-        }
+        Self { cell: UnsafeCell::new(MaybeUninit::zeroed()) }
     }
 }
 
@@ -44,7 +45,8 @@ impl<T, A> Slot<T, A> {
     pub(crate) fn as_ptr(&self) -> NonNull<T> {
         // A pointer made from a shared reference to an `UnsafeCell` may be written through (this is what
         // `UnsafeCell::get` does); that is what makes a block writable by the handle that owns it.
-        NonNull::from(&self.value).cast::<T>()
+        // The item is the first field of the `repr(C)` block, at offset 0.
+        NonNull::from(&self.cell).cast::<T>()
     }
 }
 
@@ -94,6 +96,13 @@ impl<T, A: Alignment, R: RefSlot, const N: usize> PoolStorage<T, A, R, N> {
             refs: core::array::from_fn(|_| R::new()),
             slots: core::array::from_fn(|_| Slot::new()),
         }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T, A: Alignment, R: RefSlot, const N: usize> Default for PoolStorage<T, A, R, N> {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{align_marker, config, link_section, pool, pool_struct, static_name, storage_type};
+use super::{align_marker, config, link_section, plain_name, pool, pool_struct, static_name, storage_type};
 use crate::validate::block::{ArenaSpec, BlockSpec, BytesSpec, EntryKind};
 use crate::validate::{Count, PoolSpec};
 
@@ -18,7 +18,12 @@ pub(crate) fn block(spec: &BlockSpec) -> TokenStream {
             EntryKind::Bytes(_) => "A static byte pool with size classes, declared in `pools!`.",
             EntryKind::Arena(_) => "A static arena, declared in `pools!`.",
         };
-        out.extend(pool_struct(&entry.attrs, &entry.vis, entry.kind.name(), doc));
+        out.extend(pool_struct(
+            &entry.attrs,
+            &entry.vis,
+            entry.kind.name(),
+            doc,
+        ));
         out.extend(match &entry.kind {
             EntryKind::Typed(pool_spec) => pool(pool_spec),
             EntryKind::Bytes(bytes_spec) => byte_pool(&spec.krate, bytes_spec),
@@ -32,12 +37,19 @@ pub(crate) fn block(spec: &BlockSpec) -> TokenStream {
 fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
     let private = quote!(#krate::__private);
     let name = &spec.name;
-    let name_str = name.to_string();
+    let name_str = plain_name(name);
     let align = align_marker(krate, spec.align, name.span());
     let link_section = link_section(spec.link_section.as_ref());
     let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
-    let class_statics: Vec<_> = spec.classes.iter().map(|(size, _)| static_name(name, &format!("_{size}"))).collect();
-    let class_types = spec.classes.iter().map(|(size, count)| byte_class_type(krate, &align, *size, *count));
+    let class_statics: Vec<_> = spec
+        .classes
+        .iter()
+        .map(|(size, _)| static_name(name, &format!("_{size}")))
+        .collect();
+    let class_types = spec
+        .classes
+        .iter()
+        .map(|(size, count)| byte_class_type(krate, &align, *size, *count));
     let classes_static = static_name(name, "_CLASSES");
     let class_count = spec.classes.len();
     quote! {
@@ -167,7 +179,12 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
     }
 }
 
-fn byte_class_type(krate: &syn::Path, align: &TokenStream, size: usize, count: usize) -> TokenStream {
+fn byte_class_type(
+    krate: &syn::Path,
+    align: &TokenStream,
+    size: usize,
+    count: usize,
+) -> TokenStream {
     quote!(#krate::__private::PoolStorage<[::core::primitive::u8; #size], #align, #krate::__private::NoRefs, #count>)
 }
 
@@ -180,7 +197,7 @@ fn arena_type(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
 fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
     let private = quote!(#krate::__private);
     let name = &spec.name;
-    let name_str = name.to_string();
+    let name_str = plain_name(name);
     let storage = static_name(name, "");
     let storage_ty = arena_type(krate, spec);
     let link_section = link_section(spec.link_section.as_ref());
@@ -243,7 +260,7 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
             EntryKind::Typed(pool_spec) => rows.push(typed_row(pool_spec)),
             EntryKind::Bytes(bytes_spec) => {
                 let align = align_marker(krate, bytes_spec.align, bytes_spec.name.span());
-                let name = bytes_spec.name.to_string();
+                let name = plain_name(&bytes_spec.name);
                 for (size, count) in &bytes_spec.classes {
                     let ty = byte_class_type(krate, &align, *size, *count);
                     rows.push(quote! {
@@ -259,7 +276,7 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
             }
             EntryKind::Arena(arena_spec) => {
                 let ty = arena_type(krate, arena_spec);
-                let name = arena_spec.name.to_string();
+                let name = plain_name(&arena_spec.name);
                 let size = arena_spec.size;
                 rows.push(quote! {
                     #krate::PoolInfo {
@@ -300,8 +317,12 @@ fn typed_row(spec: &PoolSpec) -> TokenStream {
         Count::Expr(expr) => quote!(#expr),
     };
     let ty = storage_type(spec, &count);
-    let name = spec.name.to_string();
-    let kind = if spec.refcount.is_some() { quote!(Shared) } else { quote!(Typed) };
+    let name = plain_name(&spec.name);
+    let kind = if spec.refcount.is_some() {
+        quote!(Shared)
+    } else {
+        quote!(Typed)
+    };
     quote! {
         #krate::PoolInfo {
             name: #name,

@@ -54,7 +54,9 @@ pub(crate) fn block(input: TokenStream, errors: &mut Errors) -> Block {
 }
 
 fn item(stream: ParseStream<'_>, block: &mut Block, errors: &mut Errors) -> syn::Result<()> {
-    if stream.peek(Ident) && stream.peek2(Token![=]) || stream.peek(Token![crate]) && stream.peek2(Token![=]) {
+    if stream.peek(Ident) && stream.peek2(Token![=])
+        || stream.peek(Token![crate]) && stream.peek2(Token![=])
+    {
         return setting(stream, block, errors);
     }
     let attrs = stream.call(Attribute::parse_outer)?;
@@ -68,7 +70,9 @@ fn item(stream: ParseStream<'_>, block: &mut Block, errors: &mut Errors) -> syn:
     if !stream.peek(syn::token::Paren) {
         return Err(syn::Error::new(
             stream.span(),
-            format_args!("expected `(options)` after `{name}`, as in `{name}(type = Message, count = 8);`"),
+            format_args!(
+                "expected `(options)` after `{name}`, as in `{name}(type = Message, count = 8);`"
+            ),
         ));
     }
     let content;
@@ -76,7 +80,12 @@ fn item(stream: ParseStream<'_>, block: &mut Block, errors: &mut Errors) -> syn:
     let tokens: TokenStream = content.parse()?;
     let options = options::parse(tokens, Context::Entry, errors);
     expect_semicolon(stream, &name)?;
-    block.entries.push(Entry { attrs, vis, name, options });
+    block.entries.push(Entry {
+        attrs,
+        vis,
+        name,
+        options,
+    });
     Ok(())
 }
 
@@ -140,13 +149,18 @@ fn budget(stream: ParseStream<'_>) -> syn::Result<Budget> {
         Some((unit, span)) => {
             return Err(syn::Error::new(
                 *span,
-                format_args!("unknown unit `{unit}`: a budget is in `B`, `KiB` or `MiB`, as in `budget = 16 KiB;`"),
+                format_args!(
+                    "unknown unit `{unit}`: a budget is in `B`, `KiB` or `MiB`, as in `budget = 16 KiB;`"
+                ),
             ));
         }
     };
-    let value: u64 = number
-        .base10_parse()
-        .map_err(|_| syn::Error::new(number.span(), "the budget must be a whole number of bytes, KiB or MiB"))?;
+    let value: u64 = number.base10_parse().map_err(|_| {
+        syn::Error::new(
+            number.span(),
+            "the budget must be a whole number of bytes, KiB or MiB",
+        )
+    })?;
     let bytes = value
         .checked_mul(scale)
         .ok_or_else(|| syn::Error::new(number.span(), "the budget is too large to represent"))?;
@@ -154,7 +168,11 @@ fn budget(stream: ParseStream<'_>) -> syn::Result<Budget> {
         Some((unit, _)) => format!("{value} {unit}"),
         None => format!("{value} B"),
     };
-    Ok(Budget { bytes, text, tokens })
+    Ok(Budget {
+        bytes,
+        text,
+        tokens,
+    })
 }
 
 fn expect_semicolon(stream: ParseStream<'_>, after: &Ident) -> syn::Result<()> {
@@ -163,7 +181,11 @@ fn expect_semicolon(stream: ParseStream<'_>, after: &Ident) -> syn::Result<()> {
         Ok(())
     } else {
         Err(syn::Error::new(
-            if stream.is_empty() { after.span() } else { stream.span() },
+            if stream.is_empty() {
+                after.span()
+            } else {
+                stream.span()
+            },
             format_args!("expected `;` after `{after}`: each pool entry and setting ends with `;`"),
         ))
     }

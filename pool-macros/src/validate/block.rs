@@ -4,9 +4,7 @@
 use proc_macro2::Span;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Visibility};
 
-use super::{
-    MAX_COUNT, PoolSpec, check_align, check_link_section, check_on_failure, settings,
-};
+use super::{MAX_COUNT, PoolSpec, check_align, check_link_section, check_on_failure, settings};
 use crate::diagnostics::Errors;
 use crate::options::{Opt, RawOptions};
 use crate::parse::block::{Block, Budget};
@@ -72,18 +70,27 @@ pub(crate) struct ArenaSpec {
 /// Checks the block; `None` if anything is wrong (every problem is in `errors`).
 pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
     let before = errors.len();
-    let krate: Path = block.krate.unwrap_or_else(|| syn::parse_quote!(::blockpool));
+    let krate: Path = block
+        .krate
+        .unwrap_or_else(|| syn::parse_quote!(::blockpool));
     let mut names: Vec<Ident> = Vec::new();
     let mut entries = Vec::new();
     for entry in block.entries {
         if let Some(first) = names.iter().find(|seen| **seen == entry.name) {
             errors.at(
                 &entry.name,
-                format_args!("duplicate pool name `{}`: `{first}` is already declared in this block", entry.name),
+                format_args!(
+                    "duplicate pool name `{}`: `{first}` is already declared in this block",
+                    entry.name
+                ),
             );
         }
         names.push(entry.name.clone());
-        for attr in entry.attrs.iter().filter(|attr| attr.path().is_ident("cfg")) {
+        for attr in entry
+            .attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("cfg"))
+        {
             errors.at(
                 attr,
                 "`#[cfg]` on a pools! entry is not supported (the memory map and budget count every entry); \
@@ -92,26 +99,51 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
         }
         let kind = match (&entry.options.classes, &entry.options.arena) {
             (Some(classes), Some(arena)) => {
-                errors.at(&arena.key, "an entry is a byte pool (`classes`) or an arena (`arena`), not both");
+                errors.at(
+                    &arena.key,
+                    "an entry is a byte pool (`classes`) or an arena (`arena`), not both",
+                );
                 let _ = classes;
                 None
             }
-            (Some(classes), None) => bytes(&entry.name, classes, &entry.options, errors).map(EntryKind::Bytes),
-            (None, Some(arena)) => arena_spec(&entry.name, arena, &entry.options, errors).map(EntryKind::Arena),
-            (None, None) => typed(&entry.name, &entry.options, &krate, errors).map(EntryKind::Typed),
+            (Some(classes), None) => {
+                bytes(&entry.name, classes, &entry.options, errors).map(EntryKind::Bytes)
+            }
+            (None, Some(arena)) => {
+                arena_spec(&entry.name, arena, &entry.options, errors).map(EntryKind::Arena)
+            }
+            (None, None) => {
+                typed(&entry.name, &entry.options, &krate, errors).map(EntryKind::Typed)
+            }
         };
         if let Some(kind) = kind {
-            entries.push(EntrySpec { attrs: entry.attrs, vis: entry.vis, kind });
+            entries.push(EntrySpec {
+                attrs: entry.attrs,
+                vis: entry.vis,
+                kind,
+            });
         }
     }
     if errors.len() > before {
         return None;
     }
-    let map = block.map.unwrap_or_else(|| Ident::new("MEMORY_MAP", Span::call_site()));
-    Some(BlockSpec { krate, budget: block.budget, map, entries })
+    let map = block
+        .map
+        .unwrap_or_else(|| Ident::new("MEMORY_MAP", Span::call_site()));
+    Some(BlockSpec {
+        krate,
+        budget: block.budget,
+        map,
+        entries,
+    })
 }
 
-fn typed(name: &Ident, options: &RawOptions, krate: &Path, errors: &mut Errors) -> Option<PoolSpec> {
+fn typed(
+    name: &Ident,
+    options: &RawOptions,
+    krate: &Path,
+    errors: &mut Errors,
+) -> Option<PoolSpec> {
     let item_ty = match &options.ty {
         Some(ty) => Some(ty.value.clone()),
         None if options.incomplete => None,
@@ -136,7 +168,10 @@ fn typed(name: &Ident, options: &RawOptions, krate: &Path, errors: &mut Errors) 
 fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
     let mut refuse = |key: Option<&Ident>| {
         if let Some(key) = key {
-            errors.at(key, format_args!("`{key}` does not apply to {what}: remove it"));
+            errors.at(
+                key,
+                format_args!("`{key}` does not apply to {what}: remove it"),
+            );
         }
     };
     refuse(options.ty.as_ref().map(|o| &o.key));
@@ -145,9 +180,18 @@ fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
     refuse(options.refcount.as_ref().map(|o| &o.key));
 }
 
-fn bytes(name: &Ident, classes: &Opt<Expr>, options: &RawOptions, errors: &mut Errors) -> Option<BytesSpec> {
+fn bytes(
+    name: &Ident,
+    classes: &Opt<Expr>,
+    options: &RawOptions,
+    errors: &mut Errors,
+) -> Option<BytesSpec> {
     let before = errors.len();
-    reject(options, "a byte pool (its blocks are sized by `classes`)", errors);
+    reject(
+        options,
+        "a byte pool (its blocks are sized by `classes`)",
+        errors,
+    );
     let align = match &options.align {
         Some(align) => check_align(align, errors).map_or(DEFAULT_BYTES_ALIGN, |(bytes, _)| bytes),
         None => DEFAULT_BYTES_ALIGN,
@@ -169,18 +213,28 @@ fn bytes(name: &Ident, classes: &Opt<Expr>, options: &RawOptions, errors: &mut E
 }
 
 /// `[(64, 32), (256, 8)]`: sizes ascending, each a multiple of `align`, counts 1..=65535.
-fn size_classes(classes: &Opt<Expr>, align: u64, errors: &mut Errors) -> Option<Vec<(usize, usize)>> {
+fn size_classes(
+    classes: &Opt<Expr>,
+    align: u64,
+    errors: &mut Errors,
+) -> Option<Vec<(usize, usize)>> {
     let shape = "`classes` takes a list of (block size, count) pairs, such as `classes = [(64, 32), (256, 8)]`";
     let Expr::Array(list) = &classes.value else {
         errors.at(&classes.value, shape);
         return None;
     };
     if list.elems.is_empty() {
-        errors.at(&classes.value, "`classes` needs at least one (block size, count) pair");
+        errors.at(
+            &classes.value,
+            "`classes` needs at least one (block size, count) pair",
+        );
         return None;
     }
     if list.elems.len() > MAX_CLASSES {
-        errors.at(&classes.value, format_args!("a byte pool has at most {MAX_CLASSES} classes"));
+        errors.at(
+            &classes.value,
+            format_args!("a byte pool has at most {MAX_CLASSES} classes"),
+        );
         return None;
     }
     let before = errors.len();
@@ -226,7 +280,9 @@ fn size_classes(classes: &Opt<Expr>, align: u64, errors: &mut Errors) -> Option<
             if count_value == 0 || count_value > MAX_COUNT {
                 errors.at(
                     count,
-                    format_args!("a class's count must be between 1 and {MAX_COUNT}; found {count_value}"),
+                    format_args!(
+                        "a class's count must be between 1 and {MAX_COUNT}; found {count_value}"
+                    ),
                 );
             }
         }
@@ -239,10 +295,15 @@ fn size_classes(classes: &Opt<Expr>, align: u64, errors: &mut Errors) -> Option<
 
 fn int(expr: &Expr, what: &str, errors: &mut Errors) -> Option<u64> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<u64>() {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => match int.base10_parse::<u64>() {
             Ok(value) => Some(value),
             Err(_) => {
-                errors.at(int, format_args!("{what} must be a whole number that fits in 64 bits"));
+                errors.at(
+                    int,
+                    format_args!("{what} must be a whole number that fits in 64 bits"),
+                );
                 None
             }
         },
@@ -253,12 +314,20 @@ fn int(expr: &Expr, what: &str, errors: &mut Errors) -> Option<u64> {
     }
 }
 
-fn arena_spec(name: &Ident, arena: &Opt<Expr>, options: &RawOptions, errors: &mut Errors) -> Option<ArenaSpec> {
+fn arena_spec(
+    name: &Ident,
+    arena: &Opt<Expr>,
+    options: &RawOptions,
+    errors: &mut Errors,
+) -> Option<ArenaSpec> {
     let before = errors.len();
     reject(options, "an arena (its size is `arena = N` bytes)", errors);
     let size = int(&arena.value, "an arena's size in bytes", errors);
     if let Some(size) = size.filter(|&size| size == 0 || size > u64::from(u32::MAX)) {
-        errors.at(&arena.value, format_args!("an arena holds 1 byte to 4 GiB - 1; found {size}"));
+        errors.at(
+            &arena.value,
+            format_args!("an arena holds 1 byte to 4 GiB - 1; found {size}"),
+        );
     }
     let align = match &options.align {
         Some(align) => check_align(align, errors).map_or(DEFAULT_ARENA_ALIGN, |(bytes, _)| bytes),
