@@ -23,7 +23,12 @@ const VALID_BLOCK: &str = "budget = 16 KiB; map = MAP; crate = ::blockpool;
     pub Scratch(arena = 4096);";
 
 /// Odd but well-formed const expressions: the macro passes them on and rustc judges them.
-const ODD_ARGS: &[&str] = &["count = [[[[[[[[1]]]]]]]]", "count = { { { } } }", "count = r#type", "max_size = !0"];
+const ODD_ARGS: &[&str] = &[
+    "count = [[[[[[[[1]]]]]]]]",
+    "count = { { { } } }",
+    "count = r#type",
+    "max_size = !0",
+];
 
 /// Inputs that are wrong and must give an error.
 const BAD_ARGS: &[&str] = &[
@@ -104,7 +109,10 @@ fn expand(run: impl FnOnce() -> TokenStream, input: &str) -> String {
 
 fn attribute(args: &str, item: &str) -> String {
     let input = format!("#[memory_pool({args})] {item}");
-    expand(|| crate::memory_pool_impl(tokens(args), tokens(item)), &input)
+    expand(
+        || crate::memory_pool_impl(tokens(args), tokens(item)),
+        &input,
+    )
 }
 
 fn block(input: &str) -> String {
@@ -119,7 +127,10 @@ fn is_error(output: &str) -> bool {
 fn valid_inputs_generate_code_without_errors() {
     for args in VALID_ARGS {
         let output = attribute(args, ITEM);
-        assert!(!is_error(&output), "unexpected error for `{args}`: {output}");
+        assert!(
+            !is_error(&output),
+            "unexpected error for `{args}`: {output}"
+        );
     }
     let output = attribute("type = Msg, count = 2", POOL_STRUCT);
     assert!(!is_error(&output), "{output}");
@@ -130,20 +141,35 @@ fn valid_inputs_generate_code_without_errors() {
 #[test]
 fn every_malformed_option_list_is_an_error() {
     for args in BAD_ARGS {
-        assert!(is_error(&attribute(args, ITEM)), "no error for `#[memory_pool({args})]`");
+        assert!(
+            is_error(&attribute(args, ITEM)),
+            "no error for `#[memory_pool({args})]`"
+        );
     }
     for args in ODD_ARGS {
         attribute(args, ITEM);
     }
-    for item in ["fn f() {}", "trait T {}", "struct G<T>(T);", "static S: u8 = 0;", "mod m {}"] {
-        assert!(is_error(&attribute("count = 2", item)), "no error for an attribute on `{item}`");
+    for item in [
+        "fn f() {}",
+        "trait T {}",
+        "struct G<T>(T);",
+        "static S: u8 = 0;",
+        "mod m {}",
+    ] {
+        assert!(
+            is_error(&attribute("count = 2", item)),
+            "no error for an attribute on `{item}`"
+        );
     }
 }
 
 #[test]
 fn every_malformed_block_is_an_error() {
     for input in BAD_BLOCKS {
-        assert!(is_error(&block(input)), "no error for `pools! {{ {input} }}`");
+        assert!(
+            is_error(&block(input)),
+            "no error for `pools! {{ {input} }}`"
+        );
     }
 }
 
@@ -187,7 +213,11 @@ fn mutated_inputs_never_panic() {
     };
     let rounds = if cfg!(miri) { 20 } else { 2000 };
     for round in 0..rounds {
-        let base = if round % 2 == 0 { VALID_ARGS[round % VALID_ARGS.len()] } else { VALID_BLOCK };
+        let base = if round % 2 == 0 {
+            VALID_ARGS[round % VALID_ARGS.len()]
+        } else {
+            VALID_BLOCK
+        };
         let mut trees: Vec<TokenTree> = tokens(base).into_iter().collect();
         for _ in 0..1 + next(3) {
             let at = next(trees.len() + 1);
@@ -213,5 +243,13 @@ fn mutated_inputs_never_panic() {
 /// The input cut after each of its top-level tokens.
 fn prefixes(text: &str) -> Vec<String> {
     let trees: Vec<TokenTree> = tokens(text).into_iter().collect();
-    (0..trees.len()).map(|end| trees[..end].iter().cloned().collect::<TokenStream>().to_string()).collect()
+    (0..trees.len())
+        .map(|end| {
+            trees[..end]
+                .iter()
+                .cloned()
+                .collect::<TokenStream>()
+                .to_string()
+        })
+        .collect()
 }

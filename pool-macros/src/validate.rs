@@ -114,7 +114,10 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
             }
             let name = match &options.name {
                 Some(name) => pool_name(name, errors),
-                None => Some(Ident::new(&format!("{}Pool", syn::ext::IdentExt::unraw(ident)), ident.span())),
+                None => Some(Ident::new(
+                    &format!("{}Pool", syn::ext::IdentExt::unraw(ident)),
+                    ident.span(),
+                )),
             };
             let item_ty: Type = syn::parse_quote!(#ident);
             let cfgs = cfg_attrs(attrs);

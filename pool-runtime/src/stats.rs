@@ -18,7 +18,8 @@ pub struct PoolStats {
     pub used: usize,
     /// The most blocks that were ever in use at once.
     pub high_water: usize,
-    /// Successful allocations since start-up.
+    /// Blocks taken from the pool since start-up (a block taken for `alloc_with` whose constructor
+    /// panicked counts here and in `frees`).
     pub allocs: u64,
     /// Blocks returned to the pool since start-up.
     pub frees: u64,

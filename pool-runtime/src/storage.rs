@@ -30,12 +30,16 @@ impl<T, A: Alignment> Slot<T, A> {
     pub(crate) const fn new() -> Self {
         // Zeroed, not uninitialised: the storage then lives in `.bss`, and a zeroize pool's never-used
         // blocks read as zeros like its wiped ones.
-        Self { cell: UnsafeCell::new(MaybeUninit::zeroed()) }
+        Self {
+            cell: UnsafeCell::new(MaybeUninit::zeroed()),
+        }
     }
 
     #[cfg(loom)]
     pub(crate) fn new() -> Self {
-        Self { cell: UnsafeCell::new(MaybeUninit::zeroed()) }
+        Self {
+            cell: UnsafeCell::new(MaybeUninit::zeroed()),
+        }
     }
 }
 

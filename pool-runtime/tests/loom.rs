@@ -18,7 +18,8 @@ macro_rules! model_pool {
         struct $pool;
 
         impl $pool {
-            fn current() -> &'static Mutex<Option<&'static PoolStorage<$item, Align1, $refs, $count>>> {
+            fn current()
+            -> &'static Mutex<Option<&'static PoolStorage<$item, Align1, $refs, $count>>> {
                 static CURRENT: Mutex<Option<&'static PoolStorage<$item, Align1, $refs, $count>>> =
                     Mutex::new(None);
                 &CURRENT
@@ -36,7 +37,10 @@ macro_rules! model_pool {
             type __Storage = PoolStorage<$item, Align1, $refs, $count>;
             const __CONFIG: PoolConfig = PoolConfig::DEFAULT;
             fn __storage() -> &'static Self::__Storage {
-                Self::current().lock().unwrap().expect("install() runs first in every model")
+                Self::current()
+                    .lock()
+                    .unwrap()
+                    .expect("install() runs first in every model")
             }
         }
     };
@@ -61,7 +65,10 @@ struct Tracked {
 
 impl Clone for Tracked {
     fn clone(&self) -> Self {
-        Self { stamp: self.stamp, drops: self.drops.clone() }
+        Self {
+            stamp: self.stamp,
+            drops: self.drops.clone(),
+        }
     }
 }
 
@@ -112,7 +119,11 @@ fn a_contended_last_block_goes_to_exactly_one_thread_at_a_time() {
                 let winners = winners.clone();
                 thread::spawn(move || match OneBlock::alloc(id) {
                     Ok(block) => {
-                        assert_eq!(winners.fetch_add(1, Ordering::SeqCst), 0, "two owners of one block");
+                        assert_eq!(
+                            winners.fetch_add(1, Ordering::SeqCst),
+                            0,
+                            "two owners of one block"
+                        );
                         assert_eq!(*block, id);
                         winners.fetch_sub(1, Ordering::SeqCst);
                     }
@@ -133,7 +144,12 @@ fn clones_dropped_on_two_threads_drop_the_item_once() {
     model(|| {
         Shared::install();
         let drops = Arc::new(AtomicUsize::new(0));
-        let first = Shared::alloc(Tracked { stamp: 1, drops: drops.clone() }).ok().unwrap();
+        let first = Shared::alloc(Tracked {
+            stamp: 1,
+            drops: drops.clone(),
+        })
+        .ok()
+        .unwrap();
         let first = pool_runtime::PoolBox::into_shared(first);
         let second = first.clone();
         let other = thread::spawn(move || {
@@ -153,7 +169,12 @@ fn an_upgrade_racing_the_last_drop_gets_the_item_or_nothing() {
     model(|| {
         Shared::install();
         let drops = Arc::new(AtomicUsize::new(0));
-        let strong = Shared::alloc_shared(Tracked { stamp: 7, drops: drops.clone() }).ok().unwrap();
+        let strong = Shared::alloc_shared(Tracked {
+            stamp: 7,
+            drops: drops.clone(),
+        })
+        .ok()
+        .unwrap();
         let weak = PoolRc::downgrade(&strong);
         let upgrader = thread::spawn(move || {
             if let Some(again) = weak.upgrade() {
@@ -162,7 +183,11 @@ fn an_upgrade_racing_the_last_drop_gets_the_item_or_nothing() {
         });
         drop(strong);
         upgrader.join().unwrap();
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "the item is dropped exactly once");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the item is dropped exactly once"
+        );
         assert_eq!(Shared::stats().used, 0);
         Shared::validate().unwrap();
     });
@@ -173,7 +198,12 @@ fn a_stale_upgrade_racing_reuse_of_the_block_never_returns_the_new_item() {
     model(|| {
         Shared::install();
         let drops = Arc::new(AtomicUsize::new(0));
-        let old = Shared::alloc_shared(Tracked { stamp: 1, drops: drops.clone() }).ok().unwrap();
+        let old = Shared::alloc_shared(Tracked {
+            stamp: 1,
+            drops: drops.clone(),
+        })
+        .ok()
+        .unwrap();
         let weak = PoolRc::downgrade(&old);
         let upgrader = thread::spawn(move || {
             if let Some(again) = weak.upgrade() {
@@ -182,7 +212,12 @@ fn a_stale_upgrade_racing_reuse_of_the_block_never_returns_the_new_item() {
         });
         drop(old);
         // The freed block is the first to be reused.
-        let new = Shared::alloc_shared(Tracked { stamp: 2, drops: drops.clone() }).ok().unwrap();
+        let new = Shared::alloc_shared(Tracked {
+            stamp: 2,
+            drops: drops.clone(),
+        })
+        .ok()
+        .unwrap();
         upgrader.join().unwrap();
         assert_eq!(new.stamp, 2);
         assert_eq!(PoolRc::strong_count(&new), 1);
@@ -198,12 +233,22 @@ fn make_mut_racing_an_upgrade_either_copies_or_detaches_the_weak_handle() {
     model(|| {
         Shared::install();
         let drops = Arc::new(AtomicUsize::new(0));
-        let mut strong = Shared::alloc_shared(Tracked { stamp: 7, drops: drops.clone() }).ok().unwrap();
+        let mut strong = Shared::alloc_shared(Tracked {
+            stamp: 7,
+            drops: drops.clone(),
+        })
+        .ok()
+        .unwrap();
         let weak = PoolRc::downgrade(&strong);
         let upgrader = thread::spawn(move || weak.upgrade().map(|again| again.stamp));
-        PoolRc::make_mut(&mut strong).expect("a free block for a copy").stamp = 99;
+        PoolRc::make_mut(&mut strong)
+            .expect("a free block for a copy")
+            .stamp = 99;
         let seen = upgrader.join().unwrap();
-        assert!(seen.is_none() || seen == Some(7), "the upgrader saw the edit in progress: {seen:?}");
+        assert!(
+            seen.is_none() || seen == Some(7),
+            "the upgrader saw the edit in progress: {seen:?}"
+        );
         assert_eq!(strong.stamp, 99);
         assert_eq!(PoolRc::strong_count(&strong), 1);
         drop(strong);
@@ -226,7 +271,11 @@ fn three_threads_churning_two_blocks_never_share_one() {
                     for round in 0..2 {
                         if let Ok(mut held) = TwoBlocks::alloc((id, round)) {
                             held.1 += 100;
-                            assert_eq!(*held, (id, round + 100), "another thread wrote into our block");
+                            assert_eq!(
+                                *held,
+                                (id, round + 100),
+                                "another thread wrote into our block"
+                            );
                         }
                     }
                 })

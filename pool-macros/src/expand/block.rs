@@ -5,7 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{align_marker, config, link_section, plain_name, pool, pool_struct, static_name, storage_type};
+use super::{
+    align_marker, config, link_section, plain_name, pool, pool_struct, static_name, storage_type,
+};
 use crate::validate::block::{ArenaSpec, BlockSpec, BytesSpec, EntryKind};
 use crate::validate::{Count, PoolSpec};
 
@@ -314,7 +316,8 @@ fn typed_row(spec: &PoolSpec) -> TokenStream {
     let krate = &spec.krate;
     let count = match &spec.count {
         Count::Literal(n) => quote!(#n),
-        Count::Expr(expr) => quote!(#expr),
+        // Braced: a const expression in a generic argument (`PoolStorage<.., { DEPTH * 2 }>`) needs them.
+        Count::Expr(expr) => quote!({ #expr }),
     };
     let ty = storage_type(spec, &count);
     let name = plain_name(&spec.name);

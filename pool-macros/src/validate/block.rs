@@ -32,7 +32,7 @@ pub(crate) struct EntrySpec {
 }
 
 pub(crate) enum EntryKind {
-    Typed(PoolSpec),
+    Typed(Box<PoolSpec>),
     Bytes(BytesSpec),
     Arena(ArenaSpec),
 }
@@ -112,9 +112,8 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
             (None, Some(arena)) => {
                 arena_spec(&entry.name, arena, &entry.options, errors).map(EntryKind::Arena)
             }
-            (None, None) => {
-                typed(&entry.name, &entry.options, &krate, errors).map(EntryKind::Typed)
-            }
+            (None, None) => typed(&entry.name, &entry.options, &krate, errors)
+                .map(|spec| EntryKind::Typed(Box::new(spec))),
         };
         if let Some(kind) = kind {
             entries.push(EntrySpec {
