@@ -18,7 +18,12 @@ pub struct Frame {
 fn receive(seq: u32, payload: &[u8]) -> PoolRc<FramePool> {
     let mut data = [0; 64];
     data[..payload.len()].copy_from_slice(payload);
-    FramePool::alloc_shared(Frame { seq, len: payload.len(), data }).expect("a free frame buffer")
+    FramePool::alloc_shared(Frame {
+        seq,
+        len: payload.len(),
+        data,
+    })
+    .expect("a free frame buffer")
 }
 
 fn report(stage: &str, frame: &PoolRc<FramePool>) {
@@ -42,11 +47,17 @@ fn main() {
     report("handed to 3 consumers", &for_logger);
     let last_seen: PoolWeak<FramePool> = PoolRc::downgrade(&for_logger);
 
-    println!("  logger: {:?}", core::str::from_utf8(&for_logger.data[..for_logger.len]).unwrap_or("<binary>"));
+    println!(
+        "  logger: {:?}",
+        core::str::from_utf8(&for_logger.data[..for_logger.len]).unwrap_or("<binary>")
+    );
     drop(for_logger);
     report("logger done", &for_checksum);
 
-    let checksum: u32 = for_checksum.data[..for_checksum.len].iter().map(|&b| u32::from(b)).sum();
+    let checksum: u32 = for_checksum.data[..for_checksum.len]
+        .iter()
+        .map(|&b| u32::from(b))
+        .sum();
     println!("  checksum: {checksum}");
     drop(for_checksum);
     report("checksum done", &for_forwarder);
@@ -55,22 +66,36 @@ fn main() {
     // the frame into a new block of the same pool (copy-on-write), and the archiver's view is unchanged.
     let archived = for_forwarder.clone();
     let mut outgoing = for_forwarder;
-    PoolRc::make_mut(&mut outgoing).expect("a free block for the copy").seq += 1000;
+    PoolRc::make_mut(&mut outgoing)
+        .expect("a free block for the copy")
+        .seq += 1000;
     report("forwarder copied on write", &outgoing);
     report("archiver keeps the original", &archived);
-    println!("  weak handle to the original upgrades: {}", last_seen.upgrade().is_some());
+    println!(
+        "  weak handle to the original upgrades: {}",
+        last_seen.upgrade().is_some()
+    );
     drop(archived);
-    println!("  after the archiver is done it upgrades: {}", last_seen.upgrade().is_some());
+    println!(
+        "  after the archiver is done it upgrades: {}",
+        last_seen.upgrade().is_some()
+    );
 
     // Now the forwarder's copy is the only handle: `make_mut` edits in place, no copy.
     PoolRc::make_mut(&mut outgoing).expect("no copy needed").len -= 1;
     report("forwarder edited in place", &outgoing);
 
     let sent: Frame = PoolRc::try_unwrap(outgoing).expect("the last handle");
-    println!("  forwarded frame #{} ({} bytes); block freed", sent.seq, sent.len);
+    println!(
+        "  forwarded frame #{} ({} bytes); block freed",
+        sent.seq, sent.len
+    );
 
     let reuse = receive(8, b"next");
-    println!("  weak handle to frame #7 after new frames arrived upgrades: {}", last_seen.upgrade().is_some());
+    println!(
+        "  weak handle to frame #7 after new frames arrived upgrades: {}",
+        last_seen.upgrade().is_some()
+    );
     drop(reuse);
 
     let stats = FramePool::stats();

@@ -46,9 +46,9 @@
 #![deny(missing_docs)]
 
 pub use pool_runtime::{
-    AllocError, Arena, ArenaPool, ArenaStats, BytePool, FailureEvent, MAX_BLOCKS, MemoryMap, PoolBox,
-    PoolBoxUninit, PoolBytes, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool,
-    SharedPool, StaticPool,
+    AllocError, Arena, ArenaPool, ArenaStats, BytePool, FailureEvent, MAX_BLOCKS, MemoryMap,
+    PoolBox, PoolBoxUninit, PoolBytes, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak,
+    RawPool, SharedPool, StaticPool,
 };
 
 /// Declares a static pool of blocks.
@@ -106,6 +106,11 @@ pub use pool_macros::memory_pool;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The migration guide's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/migrating-from-c.md")]
+struct MigrationGuideDoctests;
 
 /// Declares several pools together: typed pools, byte pools with size classes, and arenas, with a
 /// compile-time RAM budget and a `const` memory map.

@@ -256,7 +256,9 @@ fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
             |span| quote_spanned!(span=> ::core::mem::size_of::<#item_ty>() <= (#value)),
             &message,
         );
-        checks.extend(quote!(const __BLOCKPOOL_CHECK_MAX_SIZE: () = #assert;));
+        // `allow(dead_code)` makes the check a root of the dead-code pass, so that a user constant used only
+        // in `max_size` counts as used.
+        checks.extend(quote!(#[allow(dead_code)] const __BLOCKPOOL_CHECK_MAX_SIZE: () = #assert;));
     }
     (checks, storage_checks)
 }

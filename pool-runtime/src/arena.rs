@@ -237,24 +237,21 @@ impl<'scope> Arena<'scope> {
     /// # Errors
     /// [`PoolError::Exhausted`] when the rest of the buffer is too small; the error gives `value` back.
     pub fn alloc<T>(&self, value: T) -> Result<&'scope mut T, AllocError<T>> {
-        let mark = self.core.used();
-        // A value that needs dropping gets a record in the arena too; both are reserved before anything
-        // is written, so running out leaves nothing half done.
-        let record = if core::mem::needs_drop::<T>() {
-            match self.place::<DropRecord>(Layout::new::<DropRecord>()) {
-                Ok(record) => Some(record),
-                Err(error) => return Err(AllocError::new(value, error)),
+        // A value that needs dropping gets a record in the arena too; both must fit before anything is
+        // written or counted, so running out leaves nothing half done.
+        let used = self.core.used();
+        let (record, after_record) = if core::mem::needs_drop::<T>() {
+            match self.fit::<DropRecord>(used, Layout::new::<DropRecord>()) {
+                Some((record, end)) => (Some(record), end),
+                None => return Err(AllocError::new(value, self.fail(PoolError::Exhausted))),
             }
         } else {
-            None
+            (None, used)
         };
-        let slot = match self.place::<T>(Layout::new::<T>()) {
-            Ok(slot) => slot,
-            Err(error) => {
-                self.core.set_used(mark);
-                return Err(AllocError::new(value, error));
-            }
+        let Some((slot, end)) = self.fit::<T>(after_record, Layout::new::<T>()) else {
+            return Err(AllocError::new(value, self.fail(PoolError::Exhausted)));
         };
+        self.core.set_used(end);
         // SAFETY: `place` reserved room for a `T`, aligned, used by nothing else.
         unsafe { slot.write(value) };
         if let Some(record) = record {
@@ -316,22 +313,30 @@ impl<'scope> Arena<'scope> {
 
     /// Reserves room for `layout`, aligned.
     fn place<T>(&self, layout: Layout) -> Result<NonNull<T>, PoolError> {
-        let (base, capacity) = self.core.buffer();
-        let used = self.core.used();
-        let start = used
-            + base
-                .as_ptr()
-                .wrapping_add(used)
-                .align_offset(layout.align());
-        match start.checked_add(layout.size()) {
-            Some(end) if end <= capacity => {
+        match self.fit::<T>(self.core.used(), layout) {
+            Some((start, end)) => {
                 self.core.set_used(end);
-                // SAFETY: `start <= end <= capacity`: the address is inside the buffer (or one past its end
-                // for a zero-sized value).
-                Ok(unsafe { base.add(start) }.cast::<T>())
+                Ok(start)
             }
-            _ => Err(self.fail(PoolError::Exhausted)),
+            None => Err(self.fail(PoolError::Exhausted)),
         }
+    }
+
+    /// Where `layout` would go if placed at offset `from` or after: its aligned address and the offset
+    /// just past it, or `None` if it does not fit. Reserves nothing.
+    fn fit<T>(&self, from: usize, layout: Layout) -> Option<(NonNull<T>, usize)> {
+        let (base, capacity) = self.core.buffer();
+        let start = from.checked_add(
+            base.as_ptr()
+                .wrapping_add(from)
+                .align_offset(layout.align()),
+        )?;
+        let end = start
+            .checked_add(layout.size())
+            .filter(|&end| end <= capacity)?;
+        // SAFETY: `start <= end <= capacity`: the address is inside the buffer (or one past its end for a
+        // zero-sized value).
+        Some((unsafe { base.add(start) }.cast::<T>(), end))
     }
 
     #[cold]

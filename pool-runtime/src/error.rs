@@ -26,7 +26,8 @@ pub enum PoolError {
     NotBlockStart,
     /// The block is already free.
     DoubleFree,
-    /// The block is still referenced by other shared handles.
+    /// The block is held by shared handles (`RawPool::free_raw` of a block that `PoolRc`s share). The
+    /// typed API never needs it: `PoolRc::try_unwrap` and `PoolRc::into_box` hand the handle back instead.
     RefInUse,
     /// A reference count would pass the maximum of its counter.
     RefOverflow,

@@ -19,6 +19,8 @@ mod block;
 mod boxed;
 mod byte_class;
 mod bytes;
+#[cfg(feature = "defmt")]
+mod defmt_impls;
 mod dump;
 mod error;
 mod free_list;

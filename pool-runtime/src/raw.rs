@@ -7,6 +7,7 @@ use core::ptr::NonNull;
 use crate::block::{Claim, wipe};
 use crate::error::PoolError;
 use crate::pool::StaticPool;
+use crate::refcount::RefSlot;
 use crate::stats::PoolStats;
 use crate::storage::Storage;
 
@@ -48,7 +49,8 @@ pub trait RawPool {
     ///
     /// # Errors
     /// [`PoolError::ForeignBlock`] if `block` does not point into the pool, [`PoolError::NotBlockStart`] if
-    /// it points inside a block, [`PoolError::DoubleFree`] if the block is free. The pool is unchanged then.
+    /// it points inside a block, [`PoolError::DoubleFree`] if the block is free, [`PoolError::RefInUse`] if
+    /// shared handles hold it. The pool is unchanged then.
     ///
     /// # Safety
     /// If `block` is a block of this pool that is in use, it was handed out by `alloc_raw` (not owned by a
@@ -78,6 +80,11 @@ impl<P: StaticPool> RawPool for P {
     unsafe fn free_raw(&self, block: NonNull<u8>) -> Result<(), PoolError> {
         let storage = P::__storage();
         let index = storage.locate(block)?;
+        // A block held by shared handles is theirs; freeing it raw is refused, as C pools answer
+        // REF_IN_USE.
+        if storage.refs(index).current().is_some_and(|count| count > 0) {
+            return Err(PoolError::RefInUse);
+        }
         storage.mark_free_checked(index)?;
         if P::__CONFIG.zeroize {
             wipe(block, storage.block_size(), storage.block_align());

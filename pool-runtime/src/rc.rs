@@ -13,7 +13,7 @@ use crate::error::{AllocError, PoolError};
 use crate::pool::StaticPool;
 use crate::refcount::Counter;
 use crate::storage::Storage;
-use crate::sync::{Ordering, fence};
+use crate::sync::Ordering;
 use crate::weak::PoolWeak;
 
 /// A pool whose blocks carry reference counters, so it can hand out [`PoolRc`] and [`PoolWeak`] handles.
@@ -105,9 +105,29 @@ impl<P: SharedPool> PoolRc<P> {
         P::__counter(self.index())
     }
 
+    /// Whether this is the only handle, and if so, locks out every weak upgrade by taking the count from 1
+    /// to 0. A count of 0 under a live `PoolRc` means exactly that: one handle, locked. Only that handle
+    /// can change the count again (upgrades never raise a zero count), which it does through
+    /// [`PoolRc::unlock`] before anything that shares the item.
+    #[inline]
+    fn lock_unique(&self) -> bool {
+        let counter = self.counter();
+        counter.get(Ordering::Acquire) == 0 || counter.claim_unique()
+    }
+
+    /// Undoes [`PoolRc::lock_unique`]: a locked count of 0 becomes 1 again. Called with `&self`, so no
+    /// mutable borrow from `get_mut` or `make_mut` is alive.
+    #[inline]
+    fn unlock(&self) {
+        let counter = self.counter();
+        if counter.get(Ordering::Relaxed) == 0 {
+            counter.set(1, Ordering::Release);
+        }
+    }
+
     /// How many `PoolRc` handles share the item now.
     pub fn strong_count(this: &Self) -> usize {
-        this.counter().get(Ordering::Acquire) as usize
+        (this.counter().get(Ordering::Acquire) as usize).max(1)
     }
 
     /// Whether two handles share one block.
@@ -126,6 +146,7 @@ impl<P: SharedPool> PoolRc<P> {
     /// [`PoolError::RefOverflow`] when the counter is at its maximum (255 for `refcount = u8`); the count
     /// is unchanged.
     pub fn try_clone(this: &Self) -> Result<Self, PoolError> {
+        this.unlock();
         this.counter().increment()?;
         // SAFETY: the item is live (we hold a count) and the counter now includes the new handle.
         Ok(unsafe { Self::from_block(this.block) })
@@ -134,15 +155,16 @@ impl<P: SharedPool> PoolRc<P> {
     /// Mutable access when this is the only handle and no weak handle was ever made for the item (weak
     /// handles are `Copy` and cannot be counted, so one may still exist). Otherwise `None`; see
     /// [`PoolRc::make_mut`], which also handles those cases.
+    ///
+    /// While the access lasts, the count is held at a locked zero, so not even a weak handle rebuilt with
+    /// [`PoolWeak::from_bits`] or one from a much older generation can upgrade to the item.
     pub fn get_mut(this: &mut Self) -> Option<&mut P::Item> {
-        let unique = this.counter().get(Ordering::Acquire) == 1;
-        if unique && !P::__storage().weak_issued(this.index()) {
-            // SAFETY: no other strong handle exists and none can appear: new ones come from clones of this
-            // handle (borrowed mutably here) or from weak handles, of which none was made.
-            Some(unsafe { this.block.as_mut() })
-        } else {
-            None
+        if P::__storage().weak_issued(this.index()) || !this.lock_unique() {
+            return None;
         }
+        // SAFETY: this is the only strong handle and the locked count makes every upgrade fail; new handles
+        // could only come from clones of this one, which is borrowed mutably for the reference's life.
+        Some(unsafe { this.block.as_mut() })
     }
 
     /// Mutable access, copy-on-write: when the item is shared, clones it into a new block of the same pool
@@ -156,14 +178,13 @@ impl<P: SharedPool> PoolRc<P> {
         P::Item: Clone,
     {
         let index = this.index();
-        let counter = this.counter();
-        if counter.claim_unique() {
-            // The count is 0 while we detach: no weak handle can upgrade meanwhile.
+        if this.lock_unique() {
+            // The count stays at a locked 0 while `&mut` lives, so no weak handle can upgrade; those made so
+            // far are detached for good.
             let storage = P::__storage();
             if storage.weak_issued(index) {
                 storage.renew_generation(index);
             }
-            counter.set(1, Ordering::Release);
         } else {
             let claim = Claim::<P>::take()?;
             // If `clone` panics, dropping the claim gives the new block back.
@@ -176,7 +197,8 @@ impl<P: SharedPool> PoolRc<P> {
             // drops our count on the original.
             *this = unsafe { Self::from_block(block) };
         }
-        // SAFETY: this handle is now the only one to its item and no weak handle can upgrade to it.
+        // SAFETY: this handle is now the only one to its item, and no weak handle can upgrade to it: the
+        // original's count is locked at 0, a fresh copy has never been downgraded.
         Ok(unsafe { this.block.as_mut() })
     }
 
@@ -185,7 +207,7 @@ impl<P: SharedPool> PoolRc<P> {
     /// # Errors
     /// The handle itself, when other handles share the item.
     pub fn try_unwrap(this: Self) -> Result<P::Item, Self> {
-        if !this.counter().claim_unique() {
+        if !this.lock_unique() {
             return Err(this);
         }
         let block = this.block;
@@ -203,7 +225,7 @@ impl<P: SharedPool> PoolRc<P> {
     /// # Errors
     /// The handle itself, when other handles share the item.
     pub fn into_box(this: Self) -> Result<PoolBox<P>, Self> {
-        if !this.counter().claim_unique() {
+        if !this.lock_unique() {
             return Err(this);
         }
         let storage = P::__storage();
@@ -220,6 +242,7 @@ impl<P: SharedPool> PoolRc<P> {
 
     /// A weak handle to the item: `Copy`, 4 bytes, no count held; see [`PoolWeak`].
     pub fn downgrade(this: &Self) -> PoolWeak<P> {
+        this.unlock();
         let storage = P::__storage();
         let index = this.index();
         storage.mark_weak_issued(index);
@@ -266,11 +289,16 @@ fn overflow<P: SharedPool>() -> ! {
 impl<P: SharedPool> Drop for PoolRc<P> {
     #[inline]
     fn drop(&mut self) {
-        if self.counter().decrement() != 1 {
+        let counter = self.counter();
+        // A locked count of 0 means this is the only handle (see `lock_unique`).
+        let last = counter.get(Ordering::Relaxed) == 0 || counter.decrement() == 1;
+        if !last {
             return;
         }
-        // Everything the other handles did with the item happens before the drop below.
-        fence(Ordering::Acquire);
+        // Everything the other handles did with the item happens before the drop below: this acquire
+        // load reads the end of the release sequence of their decrements. (A load rather than a fence,
+        // which ThreadSanitizer cannot see, as in `std::sync::Arc`.)
+        counter.get(Ordering::Acquire);
         let _release = ReleaseOnDrop::<P> {
             index: self.index(),
             _pool: PhantomData,

@@ -76,10 +76,19 @@ fn item(stream: ParseStream<'_>, block: &mut Block, errors: &mut Errors) -> syn:
         ));
     }
     let content;
-    syn::parenthesized!(content in stream);
+    let paren = syn::parenthesized!(content in stream);
     let tokens: TokenStream = content.parse()?;
     let options = options::parse(tokens, Context::Entry, errors);
-    expect_semicolon(stream, &name)?;
+    // A complete entry without its `;` is reported at its `)` and kept: reading goes on with the next
+    // entry, so that mistakes there are reported in the same compile.
+    if stream.peek(Token![;]) {
+        stream.parse::<Token![;]>()?;
+    } else {
+        errors.push(syn::Error::new(
+            paren.span.close(),
+            format_args!("expected `;` after `{name}(..)`: each pool entry ends with `;`"),
+        ));
+    }
     block.entries.push(Entry {
         attrs,
         vis,

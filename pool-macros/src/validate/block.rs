@@ -80,8 +80,8 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
             errors.at(
                 &entry.name,
                 format_args!(
-                    "duplicate pool name `{}`: `{first}` is already declared in this block",
-                    entry.name
+                    "duplicate pool name `{first}`: an entry above already declares it; each entry declares a \
+                     type of its name, so every pool needs its own"
                 ),
             );
         }
@@ -265,13 +265,21 @@ fn size_classes(
             } else if size_value > u64::from(u32::MAX) {
                 errors.at(size, "a class's block size can be at most 4 GiB - 1");
             }
-            if let Some(previous) = previous.filter(|&previous| size_value <= previous) {
-                errors.at(
+            match previous {
+                Some(previous) if size_value == previous => errors.at(
+                    size,
+                    format_args!(
+                        "block size {size_value} is listed twice: give each class its own block size (one class \
+                         with the counts added up)"
+                    ),
+                ),
+                Some(previous) if size_value < previous => errors.at(
                     size,
                     format_args!(
                         "classes must be listed by ascending block size: {size_value} comes after {previous}"
                     ),
-                );
+                ),
+                _ => {}
             }
             previous = Some(size_value);
         }

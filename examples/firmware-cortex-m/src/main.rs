@@ -1,0 +1,304 @@
+//! blockpool on a Cortex-M core, run in QEMU.
+//!
+//! The SysTick interrupt captures a sensor message into a block of the `Messages` pool on every tick and
+//! queues the handle (a `PoolBox`, one pointer) on a lock-free single-producer/single-consumer queue. The
+//! main loop takes each message, sums it, files a report of it in the `Reports` pool, shares the report
+//! with a short history (`PoolRc::clone`: `Reports` has `refcount`) and drops the message, which frees its
+//! block. The run has three phases, each ending at a count rather than at a time:
+//!
+//! 1. steady: the main loop keeps up with 12 messages;
+//! 2. burst: the main loop pauses; the interrupt fills the pool and its next 3 allocations are refused
+//!    with `PoolError::Exhausted` (nothing is written anywhere, the message is handed back);
+//! 3. recovery: the main loop drains the queue and 4 more messages go through.
+//!
+//! At the end it prints both pools' statistics and exits with success only if every block is back, both
+//! pools validate, and the pools' counters agree with what the interrupt and the main loop counted.
+//! `scripts/firmware.sh` at the repository root compares the output with `expected/<target>.run`.
+#![no_std]
+#![no_main]
+
+use core::cell::{Cell, RefCell};
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use blockpool::{PoolBox, PoolError, PoolRc, pools};
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m_rt::{entry, exception};
+use cortex_m_semihosting::{debug, hprintln};
+use critical_section::Mutex;
+use heapless::spsc::{Consumer, Producer, Queue};
+
+/// One sensor reading, captured by the SysTick handler.
+pub struct Message {
+    seq: u32,
+    samples: [u16; 8],
+}
+
+impl Message {
+    /// The reading of tick `seq`: made up, but the same on every run.
+    fn capture(seq: u32) -> Self {
+        let mut samples = [0; 8];
+        for (i, sample) in (0..).zip(samples.iter_mut()) {
+            *sample = ((seq * 37 + i * 11) % 1024) as u16;
+        }
+        Self { seq, samples }
+    }
+}
+
+/// What the main loop made of a message.
+pub struct Report {
+    seq: u32,
+    sum: u32,
+}
+
+pools! {
+    budget = 1 KiB;
+    /// Messages from the interrupt to the main loop.
+    pub Messages(type = Message, count = 4);
+    /// Reports, shared by the main loop and its history.
+    pub Reports(type = Report, count = 4, refcount = u8);
+}
+
+/// Queue slots: its capacity (`QUEUE_DEPTH - 1`) is above the pool's, so the pool runs out first.
+const QUEUE_DEPTH: usize = 8;
+const _: () = assert!(QUEUE_DEPTH - 1 > Messages::CAPACITY);
+/// Messages in the steady phase.
+const STEADY: u32 = 12;
+/// Refused allocations that end the burst.
+const REFUSALS: u32 = 3;
+/// Messages after the queue is drained.
+const RECOVERY: u32 = 4;
+/// Reports the history keeps.
+const HISTORY: usize = 2;
+/// SysTick period in core clock cycles.
+const TICK_CYCLES: u32 = 20_000;
+
+// What the interrupt and the main loop share. The counters have one writer each, so a load and a store
+// suffice: no compare-and-swap, which the Cortex-M0 does not have.
+
+/// The producer end of the queue, handed to the SysTick handler by `main`.
+static PRODUCER: Mutex<RefCell<Option<Producer<'static, PoolBox<Messages>>>>> =
+    Mutex::new(RefCell::new(None));
+/// The handler produces messages until it has produced this many in all. Written by `main`.
+static QUOTA: AtomicU32 = AtomicU32::new(0);
+/// The handler stops trying after this many refused allocations in all. Written by `main`.
+static REFUSAL_LIMIT: AtomicU32 = AtomicU32::new(u32::MAX);
+/// Messages allocated and queued by the handler. Written by the handler.
+static PRODUCED: AtomicU32 = AtomicU32::new(0);
+/// Allocations the pool refused to the handler. Written by the handler.
+static REFUSED: AtomicU32 = AtomicU32::new(0);
+/// Why the last allocation was refused. Written by the handler.
+static LAST_REFUSAL: Mutex<Cell<Option<PoolError>>> = Mutex::new(Cell::new(None));
+
+#[exception]
+fn SysTick() {
+    let produced = PRODUCED.load(Ordering::Relaxed);
+    let refused = REFUSED.load(Ordering::Relaxed);
+    if produced >= QUOTA.load(Ordering::Acquire) || refused >= REFUSAL_LIMIT.load(Ordering::Acquire)
+    {
+        return;
+    }
+    match Messages::alloc(Message::capture(produced)) {
+        Ok(message) => {
+            // The queue holds more handles than the pool has blocks, so it cannot be full here.
+            let queued = critical_section::with(|cs| match PRODUCER.borrow_ref_mut(cs).as_mut() {
+                Some(producer) => producer.enqueue(message).is_ok(),
+                None => false,
+            });
+            if !queued {
+                panic!("no room in the message queue");
+            }
+            PRODUCED.store(produced + 1, Ordering::Release);
+        }
+        Err(refused_alloc) => {
+            // The message comes back with the error; here it is dropped, counted and reported.
+            let (_message, error) = refused_alloc.into_parts();
+            critical_section::with(|cs| LAST_REFUSAL.borrow(cs).set(Some(error)));
+            REFUSED.store(refused + 1, Ordering::Release);
+        }
+    }
+}
+
+/// The main loop's side: the consumer end of the queue and the reports it keeps.
+struct MainLoop {
+    messages: Consumer<'static, PoolBox<Messages>>,
+    history: [Option<PoolRc<Reports>>; HISTORY],
+    processed: u32,
+}
+
+impl MainLoop {
+    /// Processes messages as the interrupt queues them until `total` have been processed in all.
+    fn process_until(&mut self, total: u32) {
+        while self.processed < total {
+            match self.messages.dequeue() {
+                Some(message) => self.process(message),
+                None => cortex_m::asm::wfi(),
+            }
+        }
+    }
+
+    fn process(&mut self, message: PoolBox<Messages>) {
+        let sum = message.samples.iter().copied().map(u32::from).sum();
+        let report = match Reports::alloc_shared(Report {
+            seq: message.seq,
+            sum,
+        }) {
+            Ok(report) => report,
+            Err(failed) => fail(format_args!("no block for a report: {}", failed.error())),
+        };
+        let in_flight = Messages::stats().used;
+        drop(message); // its block goes back to the pool
+
+        // The history takes a second handle to the report; the report it replaces loses its last handle
+        // and its block goes back to `Reports`.
+        self.history[self.processed as usize % HISTORY] = Some(report.clone());
+        hprintln!(
+            "message {:>2}: sum {:>4}, report shared by {} handles, Messages {}/{} used",
+            report.seq,
+            report.sum,
+            PoolRc::strong_count(&report),
+            in_flight,
+            Messages::CAPACITY
+        );
+        self.processed += 1;
+    }
+}
+
+/// Sleeps until an interrupt has made `done()` true. The tick keeps running, so a wake-up that slips in
+/// between the check and the `wfi` costs one tick, not a hang.
+fn wait_until(done: impl Fn() -> bool) {
+    while !done() {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    hprintln!(
+        "blockpool firmware on a {} (QEMU {})",
+        env!("FIRMWARE_CORE"),
+        env!("FIRMWARE_MACHINE")
+    );
+    hprintln!("{}", MEMORY_MAP);
+
+    let queue: &'static mut Queue<PoolBox<Messages>, QUEUE_DEPTH> =
+        cortex_m::singleton!(: Queue<PoolBox<Messages>, QUEUE_DEPTH> = Queue::new())
+            .expect("main runs once");
+    let (producer, consumer) = queue.split();
+    critical_section::with(|cs| PRODUCER.borrow(cs).replace(Some(producer)));
+    let mut main_loop = MainLoop {
+        messages: consumer,
+        history: [const { None }; HISTORY],
+        processed: 0,
+    };
+
+    let mut core = cortex_m::Peripherals::take().expect("main runs once");
+    core.SYST.set_clock_source(SystClkSource::Core);
+    core.SYST.set_reload(TICK_CYCLES - 1);
+    core.SYST.clear_current();
+    core.SYST.enable_interrupt();
+    core.SYST.enable_counter();
+
+    hprintln!("-- steady: the main loop keeps up");
+    QUOTA.store(STEADY, Ordering::Release);
+    main_loop.process_until(STEADY);
+
+    hprintln!("-- burst: the main loop pauses until the interrupt runs out of blocks");
+    REFUSAL_LIMIT.store(REFUSALS, Ordering::Release);
+    QUOTA.store(u32::MAX, Ordering::Release);
+    wait_until(|| REFUSED.load(Ordering::Acquire) >= REFUSALS);
+    let refusal = critical_section::with(|cs| LAST_REFUSAL.borrow(cs).get());
+    hprintln!("Messages: {}", Messages::stats());
+    match refusal {
+        Some(error) => hprintln!("{} allocations refused: {}", REFUSALS, error),
+        None => fail(format_args!("the burst saw no refusal")),
+    }
+
+    hprintln!("-- recovery: the main loop drains the queue, allocation works again");
+    let queued = PRODUCED.load(Ordering::Acquire);
+    main_loop.process_until(queued);
+    QUOTA.store(queued + RECOVERY, Ordering::Release);
+    REFUSAL_LIMIT.store(u32::MAX, Ordering::Release);
+    main_loop.process_until(queued + RECOVERY);
+
+    core.SYST.disable_interrupt();
+    core.SYST.disable_counter();
+    let MainLoop {
+        messages,
+        history,
+        processed,
+    } = main_loop;
+    drop(history);
+    check(processed, messages.len());
+    hprintln!("-- done");
+    hprintln!("Messages: {}", Messages::stats());
+    hprintln!("Reports: {}", Reports::stats());
+    hprintln!("every block is back and the counts add up");
+    exit(debug::EXIT_SUCCESS)
+}
+
+/// Fails the run unless every block is back, the pools validate and their counters agree with the
+/// interrupt's and the main loop's.
+fn check(processed: u32, still_queued: usize) {
+    let produced = u64::from(PRODUCED.load(Ordering::Acquire));
+    let refused = u64::from(REFUSED.load(Ordering::Acquire));
+    let messages = Messages::stats();
+    let reports = Reports::stats();
+    let checks = [
+        (still_queued == 0, "the queue is empty"),
+        (messages.used == 0, "every message block is back"),
+        (reports.used == 0, "every report block is back"),
+        (messages.allocs == produced, "Messages: allocs = produced"),
+        (
+            messages.frees == messages.allocs,
+            "Messages: frees = allocs",
+        ),
+        (messages.failures == refused, "Messages: failures = refused"),
+        (refused == u64::from(REFUSALS), "the burst ran the pool out"),
+        (
+            messages.high_water == Messages::CAPACITY,
+            "the burst used every block",
+        ),
+        (
+            u64::from(processed) == produced,
+            "every message was processed",
+        ),
+        (
+            reports.allocs == u64::from(processed),
+            "Reports: allocs = processed",
+        ),
+        (reports.frees == reports.allocs, "Reports: frees = allocs"),
+        (reports.failures == 0, "Reports: no failures"),
+        (Messages::validate().is_ok(), "Messages validates"),
+        (Reports::validate().is_ok(), "Reports validates"),
+    ];
+    for (holds, what) in checks {
+        if !holds {
+            hprintln!("Messages: {}", messages);
+            hprintln!("Reports: {}", reports);
+            hprintln!("produced {}, refused {}", produced, refused);
+            hprintln!("processed {}", processed);
+            fail(format_args!("check failed: {what}"));
+        }
+    }
+}
+
+fn fail(why: core::fmt::Arguments<'_>) -> ! {
+    hprintln!("FAILED: {}", why);
+    exit(debug::EXIT_FAILURE)
+}
+
+/// Ends the QEMU run with `status` (semihosting `SYS_EXIT`).
+fn exit(status: debug::ExitStatus) -> ! {
+    debug::exit(status);
+    // Only reached without a debugger or emulator that handles semihosting.
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// Any panic fails the run: print it and exit QEMU with failure.
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    hprintln!("panic: {}", info);
+    exit(debug::EXIT_FAILURE)
+}

@@ -1,0 +1,21 @@
+//! Code size of one blockpool pool: allocate a message into a block, read it, free the block.
+#![no_std]
+#![no_main]
+
+mod common;
+
+use blockpool::memory_pool;
+use common::{Message, exit};
+use cortex_m_rt::entry;
+
+#[memory_pool(type = Message, count = 4)]
+struct MessagePool;
+
+#[entry]
+fn main() -> ! {
+    let ok = match MessagePool::alloc(Message::new()) {
+        Ok(message) => message.check(), // dropping the handle frees the block
+        Err(_) => false,
+    };
+    exit(ok)
+}

@@ -1,0 +1,99 @@
+//! `defmt::Format` for the types firmware logs: statistics, errors and the memory map (feature `defmt`).
+//!
+//! The texts match the `Display` impls, with the literal parts interned by defmt: a log line costs a
+//! string index and the numbers, not the formatted text.
+
+use defmt::{Format, Formatter, write};
+
+use crate::{ArenaStats, FailureEvent, MemoryMap, PoolError, PoolInfo, PoolKind, PoolStats};
+
+impl Format for PoolStats {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "{=usize}/{=usize} used, high water {=usize}, {=u64} allocs, {=u64} frees, {=u64} failures",
+            self.used, self.capacity, self.high_water, self.allocs, self.frees, self.failures
+        );
+    }
+}
+
+impl Format for ArenaStats {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "{=usize}/{=usize} bytes used, high water {=usize}, {=u64} scopes, {=u64} failures",
+            self.used, self.capacity, self.high_water, self.scopes, self.failures
+        );
+    }
+}
+
+impl Format for PoolError {
+    fn format(&self, f: Formatter<'_>) {
+        match *self {
+            Self::Exhausted => write!(f, "every block of the pool is in use"),
+            Self::ZeroSize => write!(f, "a zero-sized allocation was requested"),
+            Self::TooLarge {
+                requested,
+                capacity,
+            } => write!(
+                f,
+                "{=usize} bytes were requested but the largest block holds {=usize} bytes",
+                requested, capacity
+            ),
+            Self::ForeignBlock => write!(f, "the pointer does not belong to this pool"),
+            Self::NotBlockStart => {
+                write!(
+                    f,
+                    "the pointer is inside the pool but not at the start of a block"
+                )
+            }
+            Self::DoubleFree => write!(f, "the block is already free"),
+            Self::RefInUse => write!(f, "the block is still shared by other handles"),
+            Self::RefOverflow => write!(f, "the reference count would overflow its counter"),
+            Self::Busy => write!(f, "the resource is already in use"),
+            Self::BadAlignment { requested } => {
+                write!(f, "alignment {=usize} is not a power of two", requested)
+            }
+            Self::Corrupted => write!(f, "the pool's metadata is inconsistent"),
+        }
+    }
+}
+
+impl Format for FailureEvent {
+    fn format(&self, f: Formatter<'_>) {
+        write!(f, "pool `{=str}`: {}", self.pool, self.error);
+    }
+}
+
+impl Format for PoolKind {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            Self::Typed => write!(f, "typed"),
+            Self::Shared => write!(f, "shared"),
+            Self::Bytes => write!(f, "bytes"),
+            Self::Arena => write!(f, "arena"),
+        }
+    }
+}
+
+impl Format for PoolInfo {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "{=str} ({}, {=usize} x {=usize} B): {=usize} bytes",
+            self.name, self.kind, self.count, self.block_size, self.bytes
+        );
+    }
+}
+
+impl Format for MemoryMap {
+    fn format(&self, f: Formatter<'_>) {
+        write!(
+            f,
+            "{=usize} bytes in {=usize} pools: {=[?]}",
+            self.total_bytes(),
+            self.pools.len(),
+            self.pools
+        );
+    }
+}

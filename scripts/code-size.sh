@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# What one pool costs on a Cortex-M: flash (.text + .rodata) and RAM (.data + .bss) of three tiny programs
+# in examples/firmware-cortex-m/src/size/, built in release (opt-level "s", fat LTO, one codegen unit):
+#   size-baseline   a 64-byte message built on the stack, read back, exit
+#   size-blockpool  the same message allocated in a `#[memory_pool(count = 4)]` pool, read, freed
+#   size-heapless   the same with `heapless::pool::box_pool!` and 4 blocks (needs LDREX/STREX: not on M0)
+# The difference to the baseline is the pool's cost. Each program also runs in QEMU, so what is measured is
+# known to allocate and free. Needs llvm-size (rustup component llvm-tools, installed here) and QEMU
+# (scripts/firmware.sh installs it).
+#
+#   scripts/code-size.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+targets=(thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi)
+# Inside the repository, so that both go to the toolchain pinned by rust-toolchain.toml.
+rustup component add llvm-tools >/dev/null 2>&1 || rustup component add llvm-tools
+rustup target add "${targets[@]}" >/dev/null 2>&1 || rustup target add "${targets[@]}"
+host=$(rustc -vV | sed -n 's/^host: //p')
+llvm_size="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-size"
+
+cd examples/firmware-cortex-m
+
+# Prints "flash ram" of an ELF file, from its section sizes.
+measure() {
+  "$llvm_size" -A "$1" | awk '
+    $1 == ".text" || $1 == ".rodata" { flash += $2 }
+    $1 == ".data" || $1 == ".bss" { ram += $2 }
+    END { print flash + 0, ram + 0 }'
+}
+
+row() {
+  printf '%-22s %-15s %7s %7s %7s %7s\n' "$@"
+}
+
+row target program flash "+flash" RAM "+RAM"
+for target in "${targets[@]}"; do
+  programs=(size-baseline size-blockpool size-heapless)
+  if [ "$target" = thumbv6m-none-eabi ]; then programs=(size-baseline size-blockpool); fi
+  bins=()
+  for program in "${programs[@]}"; do bins+=(--bin "$program"); done
+  cargo build --quiet --release --features code-size --target "$target" "${bins[@]}"
+
+  base_flash=0
+  base_ram=0
+  for program in "${programs[@]}"; do
+    if ! timeout 60 cargo run --quiet --release --features code-size --target "$target" \
+      --bin "$program" >/dev/null 2>&1; then
+      echo "FAILED: $program did not exit with success on $target" >&2
+      exit 1
+    fi
+    read -r flash ram < <(measure "target/$target/release/$program")
+    if [ "$program" = size-baseline ]; then
+      base_flash=$flash
+      base_ram=$ram
+      row "$target" baseline "$flash" - "$ram" -
+    else
+      row "$target" "${program#size-}" "$flash" "+$((flash - base_flash))" "$ram" "+$((ram - base_ram))"
+    fi
+  done
+  if [ "$target" = thumbv6m-none-eabi ]; then
+    printf '%-22s %-15s %s\n' "$target" heapless "n/a: heapless::pool needs LDREX/STREX"
+  fi
+done
