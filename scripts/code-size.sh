@@ -5,8 +5,8 @@
 #   size-blockpool  the same message allocated in a `#[memory_pool(count = 4)]` pool, read, freed
 #   size-heapless   the same with `heapless::pool::box_pool!` and 4 blocks (needs LDREX/STREX: not on M0)
 # The difference to the baseline is the pool's cost. Each program also runs in QEMU, so what is measured is
-# known to allocate and free. Needs llvm-size (rustup component llvm-tools, installed here) and QEMU
-# (scripts/firmware.sh installs it).
+# known to allocate and free. Needs llvm-size (rustup component llvm-tools; else Debian's
+# arm-none-eabi-size), both installed here when missing, and QEMU (scripts/firmware.sh installs it).
 #
 #   scripts/code-size.sh
 set -euo pipefail
@@ -14,16 +14,25 @@ cd "$(dirname "$0")/.."
 
 targets=(thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi)
 # Inside the repository, so that both go to the toolchain pinned by rust-toolchain.toml.
-rustup component add llvm-tools >/dev/null 2>&1 || rustup component add llvm-tools
 rustup target add "${targets[@]}" >/dev/null 2>&1 || rustup target add "${targets[@]}"
 host=$(rustc -vV | sed -n 's/^host: //p')
-llvm_size="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-size"
+size_tool="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-size"
+if [ ! -x "$size_tool" ] && ! rustup component add llvm-tools >/dev/null 2>&1; then
+  # No rustup component to be had: GNU size from Debian's ARM binutils prints the same table.
+  size_tool=arm-none-eabi-size
+  if ! command -v "$size_tool" >/dev/null; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends binutils-arm-none-eabi
+  fi
+fi
 
 cd examples/firmware-cortex-m
 
 # Prints "flash ram" of an ELF file, from its section sizes.
 measure() {
-  "$llvm_size" -A "$1" | awk '
+  "$size_tool" -A "$1" | awk '
     $1 == ".text" || $1 == ".rodata" { flash += $2 }
     $1 == ".data" || $1 == ".bss" { ram += $2 }
     END { print flash + 0, ram + 0 }'
@@ -50,6 +59,10 @@ for target in "${targets[@]}"; do
       exit 1
     fi
     read -r flash ram < <(measure "target/$target/release/$program")
+    if [ "$flash" -eq 0 ]; then
+      echo "FAILED: no .text in target/$target/release/$program ($size_tool)" >&2
+      exit 1
+    fi
     if [ "$program" = size-baseline ]; then
       base_flash=$flash
       base_ram=$ram

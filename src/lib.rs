@@ -39,9 +39,15 @@
 //!   function-pointer tables of C pool APIs, but with foreign-pointer and double-free detection.
 //!
 //! # Crate features
-//! - `portable-atomic`: use the `portable-atomic` crate for every atomic, for targets without
-//!   compare-and-swap (Cortex-M0/M0+, RISC-V without the A extension) together with a `critical-section`
-//!   implementation.
+//! - `portable-atomic-critical-section`: for targets without compare-and-swap (Cortex-M0/M0+, RISC-V
+//!   without the A extension): every atomic comes from the `portable-atomic` crate, whose compare-and-swap
+//!   becomes a `critical-section` section; the application links an implementation (on a single-core
+//!   Cortex-M, cortex-m's `critical-section-single-core` feature).
+//! - `portable-atomic`: `portable-atomic`'s atomics, with whichever of its features the application
+//!   enables on its own `portable-atomic` dependency, e.g. `unsafe-assume-single-core` (compare-and-swap
+//!   with interrupts disabled, for single-core chips whose code runs in privileged mode).
+//! - `defmt`: `defmt::Format` for [`PoolStats`], [`PoolError`], [`FailureEvent`], [`ArenaStats`],
+//!   [`MemoryMap`], [`PoolInfo`] and [`PoolKind`].
 #![no_std]
 #![deny(missing_docs)]
 

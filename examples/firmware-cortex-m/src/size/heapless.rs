@@ -14,10 +14,13 @@ box_pool!(MessagePool: Message);
 
 #[entry]
 fn main() -> ! {
-    // As in heapless's documentation: the pool is handed `&'static mut` blocks at run time.
-    let blocks: &'static mut [BoxBlock<Message>; 4] =
-        cortex_m::singleton!(: [BoxBlock<Message>; 4] = [const { BoxBlock::new() }; 4])
-            .expect("main runs once");
+    // As heapless's documentation does it: `&'static mut` blocks from a `static mut` in `.bss`.
+    let blocks: &'static mut [BoxBlock<Message>; 4] = {
+        static mut BLOCKS: [BoxBlock<Message>; 4] = [const { BoxBlock::new() }; 4];
+        let blocks = &raw mut BLOCKS;
+        // SAFETY: `main` runs once and this is the only reference to `BLOCKS` ever made.
+        unsafe { &mut *blocks }
+    };
     for block in blocks {
         MessagePool.manage(block);
     }
