@@ -31,6 +31,7 @@ pools! {
     pub Shown(classes = [(16, 1), (64, 1)]);
     pub Wiped(classes = [(64, 1)], zeroize, link_section = ".data.byte_pool_wiped");
     pub Unwiped(classes = [(64, 1)]);
+    pub WipedGrowth(classes = [(64, 1), (256, 1)], zeroize);
     pub Shared(classes = [(16, 64), (128, 16)]);
 }
 
@@ -525,6 +526,22 @@ fn zeroize_wipes_freed_blocks() {
         assert_eq!(block_contents(&Wiped), [0; 64]);
         valid::<Wiped>();
     }
+}
+
+#[test]
+fn zeroize_wipes_the_block_that_grow_leaves() {
+    let mut secret = WipedGrowth::alloc_bytes(64).unwrap();
+    secret.fill(0xCD);
+    let grown = secret.grow(200).unwrap();
+    assert_eq!(grown.block_size(), 256, "moved to the larger class");
+    assert!(
+        grown[..64].iter().all(|&b| b == 0xCD),
+        "the bytes came along"
+    );
+    // The 64-byte class has one block: the one `grow` left behind.
+    assert_eq!(block_contents(&WipedGrowth), [0; 64]);
+    drop(grown);
+    valid::<WipedGrowth>();
 }
 
 #[test]
