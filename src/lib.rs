@@ -159,7 +159,9 @@ struct MigrationGuideDoctests;
 /// # Syntax
 /// Settings, each at most once: `budget = N B|KiB|MiB;`, `crate = path;` (for crates that re-export
 /// blockpool), `map = NAME;` (the memory map's name, default `MEMORY_MAP`). Entries:
-/// `#[attributes] vis Name(options);`, where the options are
+/// `#[attributes] vis Name(options);` (doc comments and attributes are kept on the pool type; an entry
+/// under a `#[cfg]` that is off generates nothing and is left out of the memory map and the budget), where
+/// the options are
 /// - those of [`memory_pool`] except `name` and `crate`, with `type` required: a typed pool;
 /// - `classes = [(block size, count), ..]` with `align` (default 8), `on_failure`, `zeroize`,
 ///   `link_section`: a [`BytePool`] (sizes ascending, each a multiple of `align`);

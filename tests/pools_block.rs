@@ -403,3 +403,41 @@ fn stats_of_a_fresh_pool_are_zero() {
         }
     );
 }
+
+mod conditional {
+    use blockpool::pools;
+
+    pools! {
+        budget = 4 KiB;
+        map = CONDITIONAL_MAP;
+        pub Always(type = u32, count = 2);
+        /// Compiled out: no type, no storage, no row in the map, nothing counted against the budget.
+        #[cfg(any())]
+        pub Never(classes = [(1024, 64)]);
+        #[cfg(all())]
+        pub Enabled(classes = [(64, 2)]);
+        #[cfg(all(not(any()), all()))]
+        pub Scratch(arena = 128);
+    }
+
+    #[test]
+    fn entries_switched_off_by_cfg_vanish_from_the_map_and_the_budget() {
+        let names: Vec<&str> = CONDITIONAL_MAP.pools.iter().map(|pool| pool.name).collect();
+        assert_eq!(names, ["Always", "Enabled", "Scratch"]);
+        // 64 KiB of `Never` would have broken the 4 KiB budget.
+        assert!(CONDITIONAL_MAP.total_bytes() < 4096);
+        assert_eq!(AlwaysPoolCheck::run(), 7);
+        assert_eq!(Enabled::alloc_bytes(10).unwrap().len(), 10);
+        assert_eq!(
+            Scratch::scope(|arena| Ok(*arena.alloc(3u8).map_err(blockpool::PoolError::from)?)),
+            Ok(3)
+        );
+    }
+
+    struct AlwaysPoolCheck;
+    impl AlwaysPoolCheck {
+        fn run() -> u32 {
+            *Always::alloc(7).unwrap()
+        }
+    }
+}

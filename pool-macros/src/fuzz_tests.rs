@@ -89,7 +89,6 @@ const BAD_BLOCKS: &[&str] = &[
     "pub D(count = 3);",
     "unknown = 1;",
     "pub E(type = u8, count = 1); ;;",
-    "#[cfg(x)] pub F(type = u8, count = 1);",
     "pub G(type = u8, count = 1, name = H);",
     "pub 日本(type = u8, count = 0);",
     "pub I((((((((((((type = u8))))))))))));",

@@ -450,7 +450,7 @@ fn pool_name(name: &Opt<Expr>, errors: &mut Errors) -> Option<Ident> {
     }
 }
 
-fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
+pub(crate) fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
     attrs
         .iter()
         .filter(|attr| attr.path().is_ident("cfg"))

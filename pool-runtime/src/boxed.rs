@@ -109,9 +109,15 @@ impl<P: StaticPool> PoolBox<P> {
 impl<P: StaticPool> Drop for PoolBox<P> {
     #[inline]
     fn drop(&mut self) {
+        let storage = P::__storage();
+        let index = storage.index_of(self.block);
+        // SAFETY: the handle's block is a block of `P` (the invariant every constructor of `PoolBox`
+        // upholds), so its index is below the pool's capacity. Stating it spares the free list its bounds
+        // checks on this path.
+        unsafe { core::hint::assert_unchecked(index < storage.capacity()) };
         // Returns the block even if the item's destructor panics.
         let _release = ReleaseOnDrop::<P> {
-            index: P::__storage().index_of(self.block),
+            index,
             _pool: PhantomData,
         };
         // SAFETY: the handle owns an initialised item in its block, and this is the only place that drops

@@ -57,7 +57,7 @@ pub mod __private {
     pub use crate::byte_class::ByteClass;
     pub use crate::bytes::{allocate, deallocate, global_alloc, global_dealloc, global_realloc};
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
-    pub use crate::map::{budget_report, total_bytes};
+    pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes};
     pub use crate::pool::PoolConfig;
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};

@@ -104,6 +104,41 @@ pub const fn total_bytes(pools: &[PoolInfo]) -> usize {
     total
 }
 
+/// How many rows `parts` hold together (for the length of [`concat_rows`]'s array).
+pub const fn rows_len(parts: &[&[PoolInfo]]) -> usize {
+    let mut len = 0;
+    let mut i = 0;
+    while i < parts.len() {
+        len += parts[i].len();
+        i += 1;
+    }
+    len
+}
+
+/// The rows of `parts`, one after the other; `N` is [`rows_len`] of `parts`.
+pub const fn concat_rows<const N: usize>(parts: &[&[PoolInfo]]) -> [PoolInfo; N] {
+    const EMPTY: PoolInfo = PoolInfo {
+        name: "",
+        kind: PoolKind::Typed,
+        block_size: 0,
+        count: 0,
+        bytes: 0,
+    };
+    let mut rows = [EMPTY; N];
+    let mut next = 0;
+    let mut part = 0;
+    while part < parts.len() {
+        let mut row = 0;
+        while row < parts[part].len() && next < N {
+            rows[next] = parts[part][row];
+            next += 1;
+            row += 1;
+        }
+        part += 1;
+    }
+    rows
+}
+
 /// A message built at compile time (const panics can only print a `&str`).
 pub struct ConstText {
     bytes: [u8; 2048],

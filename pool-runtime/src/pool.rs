@@ -2,7 +2,7 @@
 
 use core::ptr::NonNull;
 
-use crate::block::Claim;
+use crate::block::{Claim, report_failure};
 use crate::boxed::PoolBox;
 use crate::error::{AllocError, FailureEvent, PoolError};
 use crate::stats::PoolStats;
@@ -61,9 +61,15 @@ pub trait StaticPool: Sized + 'static {
     /// [`PoolError::Exhausted`] when every block is in use; the [`AllocError`] gives `value` back.
     #[inline]
     fn alloc(value: Self::Item) -> Result<PoolBox<Self>, AllocError<Self::Item>> {
-        match Claim::<Self>::take() {
-            Ok(claim) => Ok(claim_fill(claim, value)),
-            Err(error) => Err(AllocError::new(value, error)),
+        // Small enough to be inlined into the caller (the failure path is one call to a cold function, and
+        // `value` is never passed by reference): the value is then written straight into the block instead
+        // of being staged on the stack and copied, and the `Result` is not returned through memory.
+        match Self::__storage().take() {
+            Some(index) => Ok(fill(index, value)),
+            None => Err(AllocError::new(
+                value,
+                report_failure::<Self>(PoolError::Exhausted),
+            )),
         }
     }
 
@@ -126,6 +132,19 @@ fn claim_fill<P: StaticPool>(claim: Claim<P>, value: P::Item) -> PoolBox<P> {
     // is an array of slots of the item type) and holds no live item, so writing does not leak or alias.
     unsafe { block.write(value) };
     claim.keep();
+    // SAFETY: the block now holds an initialised item and is owned by nobody else.
+    unsafe { PoolBox::from_block(block) }
+}
+
+/// Moves `value` into block `index`, just taken from the free list, and wraps it in a handle.
+#[inline(always)]
+fn fill<P: StaticPool>(index: usize, value: P::Item) -> PoolBox<P> {
+    let block: NonNull<P::Item> = P::__storage().block(index);
+    // SAFETY: the block was just taken from the free list, so it is ours alone; it is aligned and large
+    // enough for one item (the storage is an array of slots of the item type) and holds no live item, so
+    // writing does not leak or alias. Nothing here can panic (the list hands out indices below the
+    // capacity), so the block cannot be lost before the handle owns it.
+    unsafe { block.write(value) };
     // SAFETY: the block now holds an initialised item and is owned by nobody else.
     unsafe { PoolBox::from_block(block) }
 }

@@ -26,11 +26,19 @@ pub(crate) fn block(spec: &BlockSpec) -> TokenStream {
             entry.kind.name(),
             doc,
         ));
-        out.extend(match &entry.kind {
+        let cfgs = &entry.cfgs;
+        let generated = match &entry.kind {
             EntryKind::Typed(pool_spec) => pool(pool_spec),
-            EntryKind::Bytes(bytes_spec) => byte_pool(&spec.krate, bytes_spec),
-            EntryKind::Arena(arena_spec) => arena(&spec.krate, arena_spec),
-        });
+            EntryKind::Bytes(bytes_spec) => {
+                let generated = byte_pool(&spec.krate, bytes_spec);
+                quote!(#(#cfgs)* #generated)
+            }
+            EntryKind::Arena(arena_spec) => {
+                let generated = arena(&spec.krate, arena_spec);
+                quote!(#(#cfgs)* #generated)
+            }
+        };
+        out.extend(generated);
     }
     out.extend(memory_map(spec));
     out
@@ -256,8 +264,11 @@ fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
 fn memory_map(spec: &BlockSpec) -> TokenStream {
     let krate = &spec.krate;
     let private = quote!(#krate::__private);
-    let mut rows = Vec::new();
+    let map = &spec.map;
+    let mut row_consts = Vec::new();
+    let mut parts = Vec::new();
     for entry in &spec.entries {
+        let mut rows = Vec::new();
         match &entry.kind {
             EntryKind::Typed(pool_spec) => rows.push(typed_row(pool_spec)),
             EntryKind::Bytes(bytes_spec) => {
@@ -291,8 +302,32 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
                 });
             }
         }
+        // One const per entry, empty when the entry's `#[cfg]` is off, so that the map and the budget
+        // count exactly the pools that exist.
+        let rows_const =
+            format_ident!("__BLOCKPOOL_ROWS_{}_{}", map, plain_name(entry.kind.name()));
+        let cfgs = &entry.cfgs;
+        let predicates = entry.cfgs.iter().map(|attr| match &attr.meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            other => quote!(#other),
+        });
+        row_consts.push(quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals, dead_code)]
+            #(#cfgs)*
+            const #rows_const: &[#krate::PoolInfo] = &[#(#rows),*];
+        });
+        if !entry.cfgs.is_empty() {
+            row_consts.push(quote! {
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals, dead_code)]
+                #[cfg(not(all(#(#predicates),*)))]
+                const #rows_const: &[#krate::PoolInfo] = &[];
+            });
+        }
+        parts.push(rows_const);
     }
-    let map = &spec.map;
+    let all_rows = format_ident!("__BLOCKPOOL_ROWS_OF_{}", map);
     let budget = spec.budget.as_ref().map(|budget| {
         let bytes = budget.bytes as usize;
         let written = &budget.text;
@@ -305,9 +340,14 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
         }
     });
     quote! {
+        #(#row_consts)*
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        const #all_rows: [#krate::PoolInfo; #private::rows_len(&[#(#parts),*])] =
+            #private::concat_rows(&[#(#parts),*]);
         /// The static memory of every pool of this `pools!` block, for printing at boot.
         #[allow(dead_code)]
-        pub const #map: #krate::MemoryMap = #krate::MemoryMap::new(&[#(#rows),*]);
+        pub const #map: #krate::MemoryMap = #krate::MemoryMap::new(&#all_rows);
         #budget
     }
 }

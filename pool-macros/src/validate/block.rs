@@ -27,6 +27,8 @@ pub(crate) struct BlockSpec {
 /// A checked entry: the pool struct's attributes and visibility, and what kind of pool it is.
 pub(crate) struct EntrySpec {
     pub(crate) attrs: Vec<Attribute>,
+    /// The `#[cfg]` attributes among `attrs`, repeated on everything the entry generates.
+    pub(crate) cfgs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) kind: EntryKind,
 }
@@ -86,17 +88,6 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
             );
         }
         names.push(entry.name.clone());
-        for attr in entry
-            .attrs
-            .iter()
-            .filter(|attr| attr.path().is_ident("cfg"))
-        {
-            errors.at(
-                attr,
-                "`#[cfg]` on a pools! entry is not supported (the memory map and budget count every entry); \
-                 put the whole pools! block in a `#[cfg]` module instead",
-            );
-        }
         let kind = match (&entry.options.classes, &entry.options.arena) {
             (Some(classes), Some(arena)) => {
                 errors.at(
@@ -115,8 +106,13 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
             (None, None) => typed(&entry.name, &entry.options, &krate, errors)
                 .map(|spec| EntryKind::Typed(Box::new(spec))),
         };
-        if let Some(kind) = kind {
+        if let Some(mut kind) = kind {
+            let cfgs = super::cfg_attrs(&entry.attrs);
+            if let EntryKind::Typed(spec) = &mut kind {
+                spec.cfgs = cfgs.clone();
+            }
             entries.push(EntrySpec {
+                cfgs,
                 attrs: entry.attrs,
                 vis: entry.vis,
                 kind,
