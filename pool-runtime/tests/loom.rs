@@ -46,16 +46,27 @@ macro_rules! model_pool {
     };
 }
 
+// One pool per test: tests run in parallel, and `install` swaps the pool's storage.
 model_pool!(TwoBlocks, (usize, usize), NoRefs, 2);
+model_pool!(Churned, (usize, usize), NoRefs, 2);
 model_pool!(OneBlock, usize, NoRefs, 1);
 model_pool!(Shared, Tracked, counters::U8, 2);
+model_pool!(Upgraded, Tracked, counters::U8, 2);
+model_pool!(Reused, Tracked, counters::U8, 2);
+model_pool!(Edited, Tracked, counters::U8, 2);
 
-impl SharedPool for Shared {
-    type __Counter = counters::U8;
-    fn __counter(index: usize) -> &'static counters::U8 {
-        pool_runtime::__private::Storage::refs(Self::__storage(), index)
-    }
+macro_rules! shared_pool {
+    ($($pool:ident),*) => {$(
+        impl SharedPool for $pool {
+            type __Counter = counters::U8;
+            fn __counter(index: usize) -> &'static counters::U8 {
+                pool_runtime::__private::Storage::refs(Self::__storage(), index)
+            }
+        }
+    )*};
 }
+
+shared_pool!(Shared, Upgraded, Reused, Edited);
 
 /// An item that counts its drops and carries a stamp to tell items apart.
 struct Tracked {
@@ -167,9 +178,9 @@ fn clones_dropped_on_two_threads_drop_the_item_once() {
 #[test]
 fn an_upgrade_racing_the_last_drop_gets_the_item_or_nothing() {
     model(|| {
-        Shared::install();
+        Upgraded::install();
         let drops = Arc::new(AtomicUsize::new(0));
-        let strong = Shared::alloc_shared(Tracked {
+        let strong = Upgraded::alloc_shared(Tracked {
             stamp: 7,
             drops: drops.clone(),
         })
@@ -188,17 +199,17 @@ fn an_upgrade_racing_the_last_drop_gets_the_item_or_nothing() {
             1,
             "the item is dropped exactly once"
         );
-        assert_eq!(Shared::stats().used, 0);
-        Shared::validate().unwrap();
+        assert_eq!(Upgraded::stats().used, 0);
+        Upgraded::validate().unwrap();
     });
 }
 
 #[test]
 fn a_stale_upgrade_racing_reuse_of_the_block_never_returns_the_new_item() {
     model(|| {
-        Shared::install();
+        Reused::install();
         let drops = Arc::new(AtomicUsize::new(0));
-        let old = Shared::alloc_shared(Tracked {
+        let old = Reused::alloc_shared(Tracked {
             stamp: 1,
             drops: drops.clone(),
         })
@@ -212,7 +223,7 @@ fn a_stale_upgrade_racing_reuse_of_the_block_never_returns_the_new_item() {
         });
         drop(old);
         // The freed block is the first to be reused.
-        let new = Shared::alloc_shared(Tracked {
+        let new = Reused::alloc_shared(Tracked {
             stamp: 2,
             drops: drops.clone(),
         })
@@ -223,17 +234,17 @@ fn a_stale_upgrade_racing_reuse_of_the_block_never_returns_the_new_item() {
         assert_eq!(PoolRc::strong_count(&new), 1);
         drop(new);
         assert_eq!(drops.load(Ordering::SeqCst), 2);
-        assert_eq!(Shared::stats().used, 0);
-        Shared::validate().unwrap();
+        assert_eq!(Reused::stats().used, 0);
+        Reused::validate().unwrap();
     });
 }
 
 #[test]
 fn make_mut_racing_an_upgrade_either_copies_or_detaches_the_weak_handle() {
     model(|| {
-        Shared::install();
+        Edited::install();
         let drops = Arc::new(AtomicUsize::new(0));
-        let mut strong = Shared::alloc_shared(Tracked {
+        let mut strong = Edited::alloc_shared(Tracked {
             stamp: 7,
             drops: drops.clone(),
         })
@@ -252,8 +263,8 @@ fn make_mut_racing_an_upgrade_either_copies_or_detaches_the_weak_handle() {
         assert_eq!(strong.stamp, 99);
         assert_eq!(PoolRc::strong_count(&strong), 1);
         drop(strong);
-        assert_eq!(Shared::stats().used, 0);
-        Shared::validate().unwrap();
+        assert_eq!(Edited::stats().used, 0);
+        Edited::validate().unwrap();
     });
 }
 
@@ -264,12 +275,12 @@ fn three_threads_churning_two_blocks_never_share_one() {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(2);
     builder.check(|| {
-        TwoBlocks::install();
+        Churned::install();
         let workers: Vec<_> = (1..=3)
             .map(|id| {
                 thread::spawn(move || {
                     for round in 0..2 {
-                        if let Ok(mut held) = TwoBlocks::alloc((id, round)) {
+                        if let Ok(mut held) = Churned::alloc((id, round)) {
                             held.1 += 100;
                             assert_eq!(
                                 *held,
@@ -284,10 +295,10 @@ fn three_threads_churning_two_blocks_never_share_one() {
         for worker in workers {
             worker.join().unwrap();
         }
-        let stats = TwoBlocks::stats();
+        let stats = Churned::stats();
         assert_eq!(stats.used, 0);
         assert_eq!(stats.allocs, stats.frees);
         assert_eq!(stats.allocs + stats.failures, 6);
-        TwoBlocks::validate().unwrap();
+        Churned::validate().unwrap();
     });
 }
