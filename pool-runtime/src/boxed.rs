@@ -1,8 +1,5 @@
 //! `PoolBox`: the owning handle to one block.
 
-use core::cmp::Ordering;
-use core::fmt;
-use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::pin::Pin;
@@ -145,12 +142,6 @@ impl<P: StaticPool> DerefMut for PoolBox<P> {
     }
 }
 
-impl<P: StaticPool> AsRef<P::Item> for PoolBox<P> {
-    fn as_ref(&self) -> &P::Item {
-        self
-    }
-}
-
 impl<P: StaticPool> AsMut<P::Item> for PoolBox<P> {
     fn as_mut(&mut self) -> &mut P::Item {
         self
@@ -161,58 +152,4 @@ impl<P: StaticPool> AsMut<P::Item> for PoolBox<P> {
 // `deref` returns is stable across moves of the handle.
 unsafe impl<P: StaticPool> stable_deref_trait::StableDeref for PoolBox<P> {}
 
-impl<P: StaticPool> fmt::Debug for PoolBox<P>
-where
-    P::Item: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<P: StaticPool> fmt::Display for PoolBox<P>
-where
-    P::Item: fmt::Display,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<P: StaticPool> PartialEq for PoolBox<P>
-where
-    P::Item: PartialEq,
-{
-    fn eq(&self, other: &Self) -> bool {
-        **self == **other
-    }
-}
-
-impl<P: StaticPool> Eq for PoolBox<P> where P::Item: Eq {}
-
-impl<P: StaticPool> PartialOrd for PoolBox<P>
-where
-    P::Item: PartialOrd,
-{
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        (**self).partial_cmp(&**other)
-    }
-}
-
-impl<P: StaticPool> Ord for PoolBox<P>
-where
-    P::Item: Ord,
-{
-    fn cmp(&self, other: &Self) -> Ordering {
-        (**self).cmp(&**other)
-    }
-}
-
-impl<P: StaticPool> Hash for PoolBox<P>
-where
-    P::Item: Hash,
-{
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        (**self).hash(state);
-    }
-}
+crate::forward::forward_to_item!(PoolBox, StaticPool);

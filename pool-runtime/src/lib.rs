@@ -23,6 +23,7 @@ mod bytes;
 mod defmt_impls;
 mod dump;
 mod error;
+mod forward;
 mod free_list;
 mod head;
 mod map;

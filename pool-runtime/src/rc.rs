@@ -1,8 +1,5 @@
 //! `PoolRc`: shared, reference-counted handles to the blocks of pools declared with `refcount`.
 
-use core::cmp::Ordering as CmpOrdering;
-use core::fmt;
-use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 use core::ops::Deref;
 use core::ptr::NonNull;
@@ -320,69 +317,9 @@ impl<P: SharedPool> Deref for PoolRc<P> {
     }
 }
 
-impl<P: SharedPool> AsRef<P::Item> for PoolRc<P> {
-    fn as_ref(&self) -> &P::Item {
-        self
-    }
-}
-
 // SAFETY: the item stays at its block address while any handle lives.
 unsafe impl<P: SharedPool> stable_deref_trait::StableDeref for PoolRc<P> {}
 // SAFETY: clones point at the same block.
 unsafe impl<P: SharedPool> stable_deref_trait::CloneStableDeref for PoolRc<P> {}
 
-impl<P: SharedPool> fmt::Debug for PoolRc<P>
-where
-    P::Item: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<P: SharedPool> fmt::Display for PoolRc<P>
-where
-    P::Item: fmt::Display,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl<P: SharedPool> PartialEq for PoolRc<P>
-where
-    P::Item: PartialEq,
-{
-    fn eq(&self, other: &Self) -> bool {
-        **self == **other
-    }
-}
-
-impl<P: SharedPool> Eq for PoolRc<P> where P::Item: Eq {}
-
-impl<P: SharedPool> PartialOrd for PoolRc<P>
-where
-    P::Item: PartialOrd,
-{
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        (**self).partial_cmp(&**other)
-    }
-}
-
-impl<P: SharedPool> Ord for PoolRc<P>
-where
-    P::Item: Ord,
-{
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        (**self).cmp(&**other)
-    }
-}
-
-impl<P: SharedPool> Hash for PoolRc<P>
-where
-    P::Item: Hash,
-{
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        (**self).hash(state);
-    }
-}
+crate::forward::forward_to_item!(PoolRc, SharedPool);
