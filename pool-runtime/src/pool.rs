@@ -140,10 +140,10 @@ fn claim_fill<P: StaticPool>(claim: Claim<P>, value: P::Item) -> PoolBox<P> {
 #[inline(always)]
 fn fill<P: StaticPool>(index: usize, value: P::Item) -> PoolBox<P> {
     let block: NonNull<P::Item> = P::__storage().block(index);
+    // Nothing here can panic (the list hands out indices below the capacity), so the block cannot be
+    // lost before the handle owns it.
     // SAFETY: the block was just taken from the free list, so it is ours alone; it is aligned and large
-    // enough for one item (the storage is an array of slots of the item type) and holds no live item, so
-    // writing does not leak or alias. Nothing here can panic (the list hands out indices below the
-    // capacity), so the block cannot be lost before the handle owns it.
+    // enough for one item and holds no live item, so writing does not leak or alias.
     unsafe { block.write(value) };
     // SAFETY: the block now holds an initialised item and is owned by nobody else.
     unsafe { PoolBox::from_block(block) }

@@ -27,6 +27,7 @@ use crate::storage::Storage;
 /// let raw: &dyn RawPool = &PacketPool;
 /// let block = raw.alloc_raw().unwrap();
 /// assert_eq!(raw.layout().size(), 32);
+/// // SAFETY: the block came from `alloc_raw` and nothing refers into it; the second free is checked.
 /// unsafe {
 ///     assert_eq!(raw.free_raw(block), Ok(()));
 ///     assert_eq!(raw.free_raw(block), Err(PoolError::DoubleFree));

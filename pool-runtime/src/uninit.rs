@@ -19,7 +19,9 @@ use crate::pool::StaticPool;
 ///
 /// let mut slot = FramePool::alloc_uninit().unwrap();
 /// // Build the item in the block itself: no 4 KiB temporary on the stack.
+/// // SAFETY: the pointer is the block's; taking a field's address reads nothing.
 /// let bytes = unsafe { &raw mut (*slot.as_mut_ptr()).bytes };
+/// // SAFETY: the field is in our block and has room for one `[u8; 4096]`.
 /// unsafe { bytes.write_bytes(0xA5, 1) };
 /// // SAFETY: every field of `Frame` is initialised.
 /// let frame = unsafe { slot.assume_init() };
