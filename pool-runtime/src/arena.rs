@@ -50,8 +50,13 @@ pub trait ArenaPool: Sized + 'static {
             }
             return Err(PoolError::Busy);
         }
+        let (base, capacity) = core.buffer();
         let arena = Arena {
             core,
+            base,
+            capacity,
+            used: Cell::new(0),
+            published: core.published_used(),
             name: Self::NAME,
             drops: Cell::new(None),
             hook: Self::__CONFIG.on_failure,
@@ -77,7 +82,8 @@ pub struct ArenaStats {
     pub capacity: usize,
     /// Bytes used by the scope running now (0 between scopes).
     pub used: usize,
-    /// The most bytes any scope used.
+    /// The most bytes any finished scope used (recorded when a scope ends, so that allocation touches no
+    /// shared counter).
     pub high_water: usize,
     /// Scopes entered since start-up.
     pub scopes: u64,
@@ -89,14 +95,13 @@ pub struct ArenaStats {
 pub trait ArenaCore: Sync {
     /// Claims the arena for a scope; false if a scope is running.
     fn enter(&self) -> bool;
-    /// Ends the scope: records the high-water mark and frees the arena for the next scope.
-    fn exit(&self);
+    /// Ends the scope that used `used` bytes: records the high-water mark and frees the arena for the next
+    /// scope.
+    fn exit(&self, used: usize);
     /// The buffer's start and length.
     fn buffer(&self) -> (NonNull<u8>, usize);
-    /// Bytes used by the current scope.
-    fn used(&self) -> usize;
-    /// Records the bytes used by the current scope.
-    fn set_used(&self, used: usize);
+    /// Where the running scope publishes how many bytes it uses, for `stats()` from elsewhere.
+    fn published_used(&self) -> &AtomicU32;
     /// Counts a failure.
     fn record_failure(&self);
     /// A snapshot of the counters.
@@ -170,7 +175,9 @@ impl<A: Alignment, const N: usize> ArenaCore for ArenaStorage<A, N> {
         entered
     }
 
-    fn exit(&self) {
+    fn exit(&self, used: usize) {
+        // Within a scope the offset only grows, so its final value is the scope's peak.
+        self.high_water.fetch_max(used as u32, Ordering::Relaxed);
         self.used.store(0, Ordering::Relaxed);
         self.busy.store(false, Ordering::Release);
     }
@@ -179,13 +186,8 @@ impl<A: Alignment, const N: usize> ArenaCore for ArenaStorage<A, N> {
         (self.buffer.as_ptr().cast::<u8>(), N)
     }
 
-    fn used(&self) -> usize {
-        self.used.load(Ordering::Relaxed) as usize
-    }
-
-    fn set_used(&self, used: usize) {
-        self.used.store(used as u32, Ordering::Relaxed);
-        self.high_water.fetch_max(used as u32, Ordering::Relaxed);
+    fn published_used(&self) -> &AtomicU32 {
+        &self.used
     }
 
     fn record_failure(&self) {
@@ -224,6 +226,12 @@ unsafe fn drop_as<T>(value: NonNull<u8>) {
 /// scope ends. Not `Sync`: one scope, one thread.
 pub struct Arena<'scope> {
     core: &'static dyn ArenaCore,
+    // The buffer and the bump offset, kept here so that an allocation is a few instructions on local
+    // state; the offset is also published for `stats()`.
+    base: NonNull<u8>,
+    capacity: usize,
+    used: Cell<usize>,
+    published: &'static AtomicU32,
     name: &'static str,
     drops: Cell<Option<NonNull<DropRecord>>>,
     hook: Option<fn(&FailureEvent)>,
@@ -239,7 +247,7 @@ impl<'scope> Arena<'scope> {
     pub fn alloc<T>(&self, value: T) -> Result<&'scope mut T, AllocError<T>> {
         // A value that needs dropping gets a record in the arena too; both must fit before anything is
         // written or counted, so running out leaves nothing half done.
-        let used = self.core.used();
+        let used = self.used.get();
         let (record, after_record) = if core::mem::needs_drop::<T>() {
             match self.fit::<DropRecord>(used, Layout::new::<DropRecord>()) {
                 Some((record, end)) => (Some(record), end),
@@ -251,7 +259,7 @@ impl<'scope> Arena<'scope> {
         let Some((slot, end)) = self.fit::<T>(after_record, Layout::new::<T>()) else {
             return Err(AllocError::new(value, self.fail(PoolError::Exhausted)));
         };
-        self.core.set_used(end);
+        self.set_used(end);
         // SAFETY: `place` reserved room for a `T`, aligned, used by nothing else.
         unsafe { slot.write(value) };
         if let Some(record) = record {
@@ -298,12 +306,12 @@ impl<'scope> Arena<'scope> {
 
     /// Bytes in use in this scope.
     pub fn used(&self) -> usize {
-        self.core.used()
+        self.used.get()
     }
 
     /// Size of the whole buffer.
     pub fn capacity(&self) -> usize {
-        self.core.buffer().1
+        self.capacity
     }
 
     /// Bytes still free (before alignment padding).
@@ -313,9 +321,9 @@ impl<'scope> Arena<'scope> {
 
     /// Reserves room for `layout`, aligned.
     fn place<T>(&self, layout: Layout) -> Result<NonNull<T>, PoolError> {
-        match self.fit::<T>(self.core.used(), layout) {
+        match self.fit::<T>(self.used.get(), layout) {
             Some((start, end)) => {
-                self.core.set_used(end);
+                self.set_used(end);
                 Ok(start)
             }
             None => Err(self.fail(PoolError::Exhausted)),
@@ -325,7 +333,7 @@ impl<'scope> Arena<'scope> {
     /// Where `layout` would go if placed at offset `from` or after: its aligned address and the offset
     /// just past it, or `None` if it does not fit. Reserves nothing.
     fn fit<T>(&self, from: usize, layout: Layout) -> Option<(NonNull<T>, usize)> {
-        let (base, capacity) = self.core.buffer();
+        let (base, capacity) = (self.base, self.capacity);
         let start = from.checked_add(
             base.as_ptr()
                 .wrapping_add(from)
@@ -337,6 +345,12 @@ impl<'scope> Arena<'scope> {
         // SAFETY: `start <= end <= capacity`: the address is inside the buffer (or one past its end for a
         // zero-sized value).
         Some((unsafe { base.add(start) }.cast::<T>(), end))
+    }
+
+    #[inline(always)]
+    fn set_used(&self, used: usize) {
+        self.used.set(used);
+        self.published.store(used as u32, Ordering::Relaxed);
     }
 
     #[cold]
@@ -361,7 +375,7 @@ struct ScopeEnd<'a, 'scope> {
 impl Drop for ScopeEnd<'_, '_> {
     fn drop(&mut self) {
         // Released even if a destructor below panics.
-        let _release = Release(self.arena.core);
+        let _release = Release(self.arena);
         let mut next = self.arena.drops.take();
         while let Some(record) = next {
             // SAFETY: records were written by `register_drop` and are read once here, newest first.
@@ -372,17 +386,16 @@ impl Drop for ScopeEnd<'_, '_> {
             unsafe { (record.drop)(record.value) };
         }
         if self.zeroize {
-            let (base, _) = self.arena.core.buffer();
-            wipe(base, self.arena.core.used(), 1);
+            wipe(self.arena.base, self.arena.used.get(), 1);
         }
     }
 }
 
-struct Release(&'static dyn ArenaCore);
+struct Release<'a, 'scope>(&'a Arena<'scope>);
 
-impl Drop for Release {
+impl Drop for Release<'_, '_> {
     fn drop(&mut self) {
-        self.0.exit();
+        self.0.core.exit(self.0.used.get());
     }
 }
 
