@@ -170,13 +170,64 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
     let settings = declaration
         .as_ref()
         .and_then(|(_, name)| settings(&options, name, Span::call_site(), errors));
+    let no_fallback = match &declaration {
+        Some((Declaration::Beside { item, .. }, _)) => match item {
+            Item::Struct(s) => is_generic(&s.generics),
+            Item::Enum(e) => is_generic(&e.generics),
+            Item::Union(u) => is_generic(&u.generics),
+            _ => true,
+        },
+        // A derived `Debug` would conflict with the generated one.
+        Some((Declaration::Is(strukt), _)) => {
+            is_generic(&strukt.generics) || derives_debug(&strukt.attrs)
+        }
+        None => true,
+    };
     let spec = match (&declaration, item_ty, settings) {
         (Some((_, name)), Some(item_ty), Some(settings)) if errors.is_empty() => {
             Some(settings.into_spec(name.clone(), item_ty, cfgs))
         }
+        // The errors are reported; a plain pool of one block still gets generated, so that code using the
+        // pool reports nothing but the real mistakes (rather than "no function `alloc`" at every call).
+        (Some((_, name)), Some(item_ty), _)
+            if !no_fallback && !item_ty.to_token_stream().is_empty() =>
+        {
+            Some(fallback_spec(&options, name.clone(), item_ty, cfgs))
+        }
         _ => None,
     };
     Checked { declaration, spec }
+}
+
+fn is_generic(generics: &syn::Generics) -> bool {
+    !generics.params.is_empty() || generics.where_clause.is_some()
+}
+
+/// The pool generated next to errors: one block, no options but a `refcount` (so that shared-handle code
+/// still resolves) and the `crate` path.
+fn fallback_spec(
+    options: &RawOptions,
+    name: Ident,
+    item_ty: Type,
+    cfgs: Vec<Attribute>,
+) -> PoolSpec {
+    PoolSpec {
+        name,
+        item_ty,
+        count: Count::Literal(1),
+        count_tokens: quote::quote!(1),
+        align: None,
+        max_size: None,
+        on_failure: None,
+        zeroize: false,
+        refcount: options.refcount.as_ref().map(|_| RefWidth::U16),
+        link_section: None,
+        krate: options
+            .krate
+            .as_ref()
+            .map_or_else(|| syn::parse_quote!(::blockpool), |k| k.value.clone()),
+        cfgs,
+    }
 }
 
 /// The options every pool has, checked.
@@ -460,6 +511,12 @@ pub(crate) fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
 
 /// The generated code implements `Debug`, `Clone`, `Copy` and `Default` for pools it declares; on a pool
 /// struct the user wrote, `Debug` is generated (it dumps the pool), so a derived one would conflict.
+fn derives_debug(attrs: &[Attribute]) -> bool {
+    let mut errors = Errors::default();
+    reject_derived_pool_traits(attrs, &mut errors);
+    !errors.is_empty()
+}
+
 fn reject_derived_pool_traits(attrs: &[Attribute], errors: &mut Errors) {
     for attr in attrs.iter().filter(|attr| attr.path().is_ident("derive")) {
         let _ = attr.parse_nested_meta(|meta| {
