@@ -199,6 +199,14 @@ pub(crate) fn attribute(options: RawOptions, target: Target, errors: &mut Errors
     Checked { declaration, spec }
 }
 
+/// Where blockpool is: the `crate = ..` option, or `::blockpool`.
+fn crate_path(options: &RawOptions) -> Path {
+    options
+        .krate
+        .as_ref()
+        .map_or_else(|| syn::parse_quote!(::blockpool), |k| k.value.clone())
+}
+
 fn is_generic(generics: &syn::Generics) -> bool {
     !generics.params.is_empty() || generics.where_clause.is_some()
 }
@@ -222,10 +230,7 @@ fn fallback_spec(
         zeroize: false,
         refcount: options.refcount.as_ref().map(|_| RefWidth::U16),
         link_section: None,
-        krate: options
-            .krate
-            .as_ref()
-            .map_or_else(|| syn::parse_quote!(::blockpool), |k| k.value.clone()),
+        krate: crate_path(options),
         cfgs,
     }
 }
@@ -297,10 +302,7 @@ pub(crate) fn settings(
         .refcount
         .as_ref()
         .and_then(|refcount| check_refcount(refcount, errors));
-    let krate = options
-        .krate
-        .as_ref()
-        .map_or_else(|| syn::parse_quote!(::blockpool), |k| k.value.clone());
+    let krate = crate_path(options);
     if errors.len() > before {
         return None;
     }
