@@ -95,7 +95,7 @@ pub use pool_runtime::{
 /// | `max_size = N` | compile error if the item is larger than `N` bytes |
 /// | `on_failure = path` | a `fn(&FailureEvent)` called on every failed allocation of the pool |
 /// | `zeroize` | blocks are wiped with volatile writes when freed: a block handed out by `alloc_raw` reads as zeros |
-/// | `link_section = "..."` | place the pool's static in that linker section (DMA-capable or core-coupled RAM) |
+/// | `link_section = unsafe("...")` | place the pool's static in that linker section (DMA-capable or core-coupled RAM) |
 /// | `crate = path` | where blockpool is, for crates that re-export it (default `::blockpool`) |
 ///
 /// Every mistake in the options is a compile error on the offending tokens, and all of them are reported

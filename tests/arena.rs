@@ -44,7 +44,7 @@ pools! {
         align = 64,
         zeroize,
         on_failure = count_wiped_failure,
-        link_section = ".data.arena_wiped",
+        link_section = unsafe(".data.arena_wiped"),
     );
     pub Racy(arena = 128);
 }

@@ -29,7 +29,7 @@ pools! {
     pub Stuck(classes = [(64, 1), (256, 1)]);
     pub Clones(classes = [(32, 2), (128, 2)]);
     pub Shown(classes = [(16, 1), (64, 1)]);
-    pub Wiped(classes = [(64, 1)], zeroize, link_section = ".data.byte_pool_wiped");
+    pub Wiped(classes = [(64, 1)], zeroize, link_section = unsafe(".data.byte_pool_wiped"));
     pub Unwiped(classes = [(64, 1)]);
     pub WipedGrowth(classes = [(64, 1), (256, 1)], zeroize);
     pub Shared(classes = [(16, 64), (128, 16)]);

@@ -138,7 +138,7 @@ struct Reading {
     max_size = FRAME_LIMIT + 8,
     on_failure = count_failure,
     zeroize,
-    link_section = ".data.blockpool_hygiene",
+    link_section = unsafe(".data.blockpool_hygiene"),
     crate = ::blockpool,
 )]
 pub struct Frame {
@@ -176,7 +176,7 @@ mod reexport {
         max_size = ::core::mem::size_of::<u64>(),
         align = 8,
         zeroize,
-        link_section = ".data.blockpool_hygiene",
+        link_section = unsafe(".data.blockpool_hygiene"),
         crate = crate::reexport::bp,
     )]
     pub struct SpareEvents;

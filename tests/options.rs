@@ -48,7 +48,7 @@ const DEPTH: usize = 3;
 #[memory_pool(count = DEPTH * 2)]
 pub struct Queued(pub u16);
 
-#[memory_pool(count = 4, link_section = ".data.blockpool_test")]
+#[memory_pool(count = 4, link_section = unsafe(".data.blockpool_test"))]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Placed(pub [u32; 4]);
 

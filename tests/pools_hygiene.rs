@@ -121,7 +121,7 @@ static FAILURES: ::core::sync::atomic::AtomicUsize = ::core::sync::atomic::Atomi
         on_failure = count_failure,
         zeroize,
         refcount = u8,
-        link_section = ".data.blockpool_pools_hygiene",
+        link_section = unsafe(".data.blockpool_pools_hygiene"),
     );
     /// A byte pool with every option.
     pub Bytes(
@@ -129,7 +129,7 @@ static FAILURES: ::core::sync::atomic::AtomicUsize = ::core::sync::atomic::Atomi
         align = 16,
         on_failure = count_failure,
         zeroize,
-        link_section = ".data.blockpool_pools_hygiene",
+        link_section = unsafe(".data.blockpool_pools_hygiene"),
     );
     /// An arena with every option.
     pub Scratch(
@@ -137,7 +137,7 @@ static FAILURES: ::core::sync::atomic::AtomicUsize = ::core::sync::atomic::Atomi
         align = 32,
         on_failure = self::count_failure,
         zeroize,
-        link_section = ".data.blockpool_pools_hygiene",
+        link_section = unsafe(".data.blockpool_pools_hygiene"),
     );
 
     // Private and never used, of every kind.

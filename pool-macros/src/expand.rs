@@ -11,7 +11,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::diagnostics::Errors;
-use crate::validate::{Checked, Count, Declaration, PoolSpec, RefWidth};
+use crate::validate::{Checked, Count, Declaration, LinkSection, PoolSpec, RefWidth};
 
 /// Output of `#[memory_pool]`: the declaration, the pool (if every check passed) and the errors.
 pub(crate) fn attribute(checked: Checked, fallback: TokenStream, errors: &Errors) -> TokenStream {
@@ -72,18 +72,12 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
     let link_section = link_section(spec.link_section.as_ref());
     let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
     let item_ty_str = type_string(item_ty);
-    let refs = refs_type(spec);
     let storage_ty = storage_type(spec, &quote!(__BLOCKPOOL_COUNT));
+    // Safe to implement: the counters come from the storage, which the trait's bound requires to have them.
     let shared_impl = spec.refcount.map(|_| {
         quote! {
             #[automatically_derived]
-            impl #krate::SharedPool for #name {
-                type __Counter = #refs;
-                #[inline(always)]
-                fn __counter(index: ::core::primitive::usize) -> &'static #refs {
-                    #private::Storage::refs(&#storage_static, index)
-                }
-            }
+            impl #krate::SharedPool for #name {}
         }
     });
 
@@ -100,18 +94,8 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                 #private::PoolStorage::new()
             };
 
-            #[automatically_derived]
-            impl #krate::StaticPool for #name {
-                type Item = #item_ty;
-                const CAPACITY: ::core::primitive::usize = __BLOCKPOOL_COUNT;
-                const NAME: &'static ::core::primitive::str = #name_str;
-                type __Storage = #storage_ty;
-                const __CONFIG: #private::PoolConfig = #config;
-                #[inline(always)]
-                fn __storage() -> &'static Self::__Storage {
-                    &#storage_static
-                }
-            }
+            // The `unsafe impl` comes from the runtime, so that this crate needs no `unsafe`.
+            #private::static_pool!(#name, #storage_static: #storage_ty, #name_str, #config);
 
             #shared_impl
 
@@ -142,8 +126,8 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
 
                 /// Takes a free block, then builds the item with `make`; if `make` panics the block goes back.
                 #[inline]
-                pub fn alloc_with<F: ::core::ops::FnOnce() -> #item_ty>(
-                    make: F,
+                pub fn alloc_with<__BlockpoolF: ::core::ops::FnOnce() -> #item_ty>(
+                    make: __BlockpoolF,
                 ) -> ::core::result::Result<#krate::PoolBox<Self>, #krate::PoolError> {
                     <Self as #krate::StaticPool>::alloc_with(make)
                 }
@@ -178,8 +162,8 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                 /// Takes a free block, builds the item with `make` and returns the first shared handle.
                 /// Only for pools declared with `refcount`.
                 #[inline]
-                pub fn alloc_shared_with<F: ::core::ops::FnOnce() -> #item_ty>(
-                    make: F,
+                pub fn alloc_shared_with<__BlockpoolF: ::core::ops::FnOnce() -> #item_ty>(
+                    make: __BlockpoolF,
                 ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::PoolError>
                 where
                     for<'__blockpool> Self: #krate::SharedPool,
@@ -326,10 +310,12 @@ pub(crate) fn config(
     on_failure: Option<&syn::Path>,
 ) -> TokenStream {
     let on_failure = match on_failure {
+        // A local rather than a helper constant: a local is not in scope in its own initialiser, so the
+        // hook's path cannot resolve to it whatever its name (a constant named like the hook would).
         Some(hook) => quote_spanned! {hook.span()=>
             ::core::option::Option::Some({
-                const HOOK: fn(&#krate::FailureEvent) = #hook;
-                HOOK
+                let __blockpool_hook: fn(&#krate::FailureEvent) = #hook;
+                __blockpool_hook
             })
         },
         None => quote!(::core::option::Option::None),
@@ -339,9 +325,14 @@ pub(crate) fn config(
     }
 }
 
-/// `#[unsafe(link_section = "..")]` when asked for.
-pub(crate) fn link_section(section: Option<&syn::LitStr>) -> Option<TokenStream> {
-    section.map(|section| quote!(#[unsafe(link_section = #section)]))
+/// `#[unsafe(link_section = "..")]` when asked for, with the `unsafe` the user wrote (its span, so that
+/// `#![forbid(unsafe_code)]` and `unsafe_code` lints point at it).
+pub(crate) fn link_section(section: Option<&LinkSection>) -> Option<TokenStream> {
+    // The whole attribute carries the span of the user's `unsafe`: the `unsafe_code` lint reports an
+    // attribute only where its span is the user's code, never inside a macro's expansion.
+    section.map(|LinkSection { unsafe_token, name }| {
+        quote_spanned!(unsafe_token.span()=> #[#unsafe_token(link_section = #name)])
+    })
 }
 
 /// The unit struct of a pool that the macro declares, with the traits a zero-sized handle-maker should

@@ -12,7 +12,7 @@ const POOL_STRUCT: &str = "pub struct Urgent;";
 const VALID_ARGS: &[&str] = &[
     "count = 20",
     "count = 4, align = 64, on_failure = log_failure, zeroize, refcount = u8, max_size = 128",
-    "count = QUEUE_DEPTH * 2, name = Other, link_section = \".dma\", crate = ::blockpool",
+    "count = QUEUE_DEPTH * 2, name = Other, link_section = unsafe(\".dma\"), crate = ::blockpool",
 ];
 
 const VALID_BLOCK: &str = "budget = 16 KiB; map = MAP; crate = ::blockpool;
@@ -53,7 +53,7 @@ const BAD_ARGS: &[&str] = &[
     "count = 20, refcount = (u8)",
     "count = 20, zeroize = true",
     "count = 20, on_failure = 5",
-    "count = 20, link_section = \"\"",
+    "count = 20, link_section = unsafe(\"\")",
     "count = 20, name = a::b",
     "count = 20, é = 1",
     "count = 20, 日本 = 1",

@@ -14,6 +14,12 @@ pub(crate) struct Opt<T> {
     pub(crate) value: T,
 }
 
+/// `link_section = unsafe("name")` as written: the `unsafe` keyword if present, and the name expression.
+pub(crate) struct LinkSectionValue {
+    pub(crate) unsafe_token: Option<Ident>,
+    pub(crate) name: Expr,
+}
+
 /// The options of one pool, each as written; `None` where absent.
 #[derive(Default)]
 pub(crate) struct RawOptions {
@@ -24,7 +30,7 @@ pub(crate) struct RawOptions {
     pub(crate) max_size: Option<Opt<Expr>>,
     pub(crate) on_failure: Option<Opt<Expr>>,
     pub(crate) zeroize: Option<Opt<()>>,
-    pub(crate) link_section: Option<Opt<Expr>>,
+    pub(crate) link_section: Option<Opt<LinkSectionValue>>,
     pub(crate) krate: Option<Opt<Path>>,
     /// `refcount` alone (`None`) or `refcount = width`.
     pub(crate) refcount: Option<Opt<Option<Expr>>>,
@@ -175,7 +181,7 @@ fn parse_one(
             }
         }
         "link_section" => {
-            if let Some(value) = value_expr(&meta, &key, "link_section = \".dma_ram\"", errors)? {
+            if let Some(value) = link_section_value(&meta, &key, errors)? {
                 set(&mut options.link_section, key, value, errors);
             }
         }
@@ -262,6 +268,46 @@ fn value_expr(
         return Ok(None);
     }
     input.parse::<Expr>().map(Some)
+}
+
+/// Parses `= unsafe("name")` (or the old `= "name"`, which `validate` rejects with a message that says what
+/// to write).
+fn link_section_value(
+    meta: &ParseNestedMeta<'_>,
+    key: &Ident,
+    errors: &mut Errors,
+) -> syn::Result<Option<LinkSectionValue>> {
+    const EXAMPLE: &str = "link_section = unsafe(\".dma_ram\")";
+    if !has_value(meta) {
+        errors.at(
+            key,
+            format_args!("`{key}` needs a value, as in `{EXAMPLE}`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let input = meta.value()?;
+    if input.peek(Token![unsafe]) {
+        let unsafe_token: Token![unsafe] = input.parse()?;
+        let content;
+        syn::parenthesized!(content in input);
+        let name = content.parse::<Expr>()?;
+        return Ok(Some(LinkSectionValue {
+            unsafe_token: Some(Ident::new("unsafe", unsafe_token.span)),
+            name,
+        }));
+    }
+    if input.is_empty() || input.peek(Token![,]) {
+        errors.at(
+            key,
+            format_args!("`{key}` needs a value after `=`, as in `{EXAMPLE}`"),
+        );
+        return Ok(None);
+    }
+    Ok(Some(LinkSectionValue {
+        unsafe_token: None,
+        name: input.parse()?,
+    }))
 }
 
 /// Skips whatever follows an unknown or malformed key, so that the options after it are still read.

@@ -48,7 +48,7 @@ pub(crate) struct PoolSpec {
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
     pub(crate) refcount: Option<RefWidth>,
-    pub(crate) link_section: Option<LitStr>,
+    pub(crate) link_section: Option<LinkSection>,
     pub(crate) krate: Path,
     /// `#[cfg]` attributes of the declaration, repeated on every generated item.
     pub(crate) cfgs: Vec<Attribute>,
@@ -244,7 +244,7 @@ pub(crate) struct Settings {
     on_failure: Option<Path>,
     zeroize: bool,
     refcount: Option<RefWidth>,
-    link_section: Option<LitStr>,
+    link_section: Option<LinkSection>,
     krate: Path,
 }
 
@@ -341,14 +341,41 @@ fn check_on_failure(options: &RawOptions, errors: &mut Errors) -> Option<Path> {
         })
 }
 
-/// `link_section = "name"`: the name, or an error if it is not a non-empty string literal.
-fn check_link_section(options: &RawOptions, errors: &mut Errors) -> Option<LitStr> {
-    options.link_section.as_ref().and_then(|section| match &section.value {
-        Expr::Lit(ExprLit { lit: Lit::Str(name), .. }) if !name.value().is_empty() => Some(name.clone()),
+/// A checked `link_section = unsafe("name")`: the user's `unsafe` keyword and the section name.
+pub(crate) struct LinkSection {
+    pub(crate) unsafe_token: Ident,
+    pub(crate) name: LitStr,
+}
+
+/// `link_section = unsafe("name")`: the name, or an error if the `unsafe` is missing or the name is not a
+/// non-empty string literal.
+pub(crate) fn check_link_section(options: &RawOptions, errors: &mut Errors) -> Option<LinkSection> {
+    let section = options.link_section.as_ref()?;
+    let name = match &section.value.name {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(name),
+            ..
+        }) if !name.value().is_empty() => Some(name.clone()),
         other => {
-            errors.at(other, "`link_section` takes a non-empty string literal, such as `link_section = \".dma_ram\"`");
+            errors.at(other, "`link_section` takes a non-empty string literal inside `unsafe(..)`, such as `link_section = unsafe(\".dma_ram\")`");
             None
         }
+    };
+    let Some(unsafe_token) = section.value.unsafe_token.clone() else {
+        let written = section.value.name.to_token_stream().to_string();
+        errors.at(
+            &section.value.name,
+            format_args!(
+                "`link_section` must be written `link_section = unsafe({written})`: placing a static in a \
+                 linker section is unsafe (a section such as `.init_array` runs its bytes as code, another may \
+                 overlap other data), so the `unsafe` says that you checked the section"
+            ),
+        );
+        return None;
+    };
+    Some(LinkSection {
+        unsafe_token,
+        name: name?,
     })
 }
 

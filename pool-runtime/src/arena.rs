@@ -91,8 +91,9 @@ pub struct ArenaStats {
     pub failures: u64,
 }
 
-/// The state of one arena behind an object-safe trait (implemented by [`ArenaStorage`]).
-pub trait ArenaCore: Sync {
+/// The state of one arena behind an object-safe trait. Implemented by [`ArenaStorage`] only: sealed, since
+/// arenas trust the buffer it reports.
+pub trait ArenaCore: Sync + sealed::Sealed {
     /// Claims the arena for a scope; false if a scope is running.
     fn enter(&self) -> bool;
     /// Ends the scope that used `used` bytes: records the high-water mark and frees the arena for the next
@@ -162,6 +163,12 @@ impl<A: Alignment, const N: usize> Default for ArenaStorage<A, N> {
         Self::new()
     }
 }
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl<A: Alignment, const N: usize> sealed::Sealed for ArenaStorage<A, N> {}
 
 impl<A: Alignment, const N: usize> ArenaCore for ArenaStorage<A, N> {
     fn enter(&self) -> bool {

@@ -6,14 +6,15 @@ use core::ptr::NonNull;
 use crate::align::Alignment;
 use crate::block::wipe;
 use crate::error::PoolError;
-use crate::refcount::RefSlot;
+use crate::refcount::NoRefs;
 use crate::stats::PoolStats;
 use crate::storage::{PoolStorage, Storage};
 
 /// One size class of a byte pool: blocks of one size, with their own free list.
 ///
-/// Implemented by the storage of every pool; byte pools use storages of `[u8; SIZE]`.
-pub trait ByteClass: Sync {
+/// Implemented by the storages of byte pools (`[u8; SIZE]` blocks, no reference counts) only: sealed, since
+/// the byte pools trust its sizes and addresses.
+pub trait ByteClass: Sync + sealed::Sealed {
     /// Size of each block in bytes.
     fn block_size(&self) -> usize;
     /// Alignment of every block.
@@ -34,7 +35,18 @@ pub trait ByteClass: Sync {
     fn validate(&self) -> Result<(), PoolError>;
 }
 
-impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> ByteClass for PoolStorage<T, A, R, N> {
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl<A: Alignment, const SIZE: usize, const N: usize> sealed::Sealed
+    for PoolStorage<[u8; SIZE], A, NoRefs, N>
+{
+}
+
+impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
+    for PoolStorage<[u8; SIZE], A, NoRefs, N>
+{
     fn block_size(&self) -> usize {
         Self::BLOCK_SIZE
     }

@@ -355,6 +355,52 @@ pub unsafe fn deallocate<P: BytePool>(ptr: NonNull<u8>, layout: Layout) {
     }
 }
 
+/// `Allocator::grow` (and `grow_zeroed` with `zeroed`) for byte pool `P`: a new block, a copy, a free.
+///
+/// # Safety
+/// As for `Allocator::grow`: `ptr` is a block allocated by [`allocate`] of this pool that `old_layout`
+/// fits, and `new_layout.size() >= old_layout.size()`.
+pub unsafe fn grow<P: BytePool>(
+    ptr: NonNull<u8>,
+    old_layout: Layout,
+    new_layout: Layout,
+    zeroed: bool,
+) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
+    let new = allocate::<P>(new_layout)?;
+    let new_start = new.cast::<u8>();
+    if zeroed {
+        // SAFETY: the new block is ours and `new.len()` bytes long.
+        unsafe { new_start.write_bytes(0, new.len()) };
+    }
+    // SAFETY: the old block holds `old_layout.size()` bytes the caller may read, the new block is ours and
+    // at least `new_layout.size() >= old_layout.size()` bytes long, and the blocks are distinct.
+    unsafe { core::ptr::copy_nonoverlapping(ptr.as_ptr(), new_start.as_ptr(), old_layout.size()) };
+    // SAFETY: the caller hands the old block back; it is not used after this.
+    unsafe { deallocate::<P>(ptr, old_layout) };
+    Ok(new)
+}
+
+/// `Allocator::shrink` for byte pool `P`: a new block, a copy, a free.
+///
+/// # Safety
+/// As for `Allocator::shrink`: `ptr` is a block allocated by [`allocate`] of this pool that `old_layout`
+/// fits, and `new_layout.size() <= old_layout.size()`.
+pub unsafe fn shrink<P: BytePool>(
+    ptr: NonNull<u8>,
+    old_layout: Layout,
+    new_layout: Layout,
+) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
+    let new = allocate::<P>(new_layout)?;
+    // SAFETY: the old block holds at least `new_layout.size()` readable bytes, the new block is ours and
+    // that long, and the blocks are distinct.
+    unsafe {
+        core::ptr::copy_nonoverlapping(ptr.as_ptr(), new.cast::<u8>().as_ptr(), new_layout.size())
+    };
+    // SAFETY: the caller hands the old block back; it is not used after this.
+    unsafe { deallocate::<P>(ptr, old_layout) };
+    Ok(new)
+}
+
 /// `GlobalAlloc::alloc` for byte pool `P`: null when no block fits.
 pub fn global_alloc<P: BytePool>(layout: Layout) -> *mut u8 {
     match take::<P>(layout.size().max(1), layout.align()) {
@@ -400,7 +446,7 @@ pub unsafe fn global_realloc<P: BytePool>(
 ///
 /// # Safety
 /// `ptr` came from [`global_alloc`] or [`global_realloc`] of this pool and is not used afterwards.
-pub unsafe fn global_dealloc<P: BytePool>(ptr: *mut u8) {
+pub unsafe fn global_dealloc<P: BytePool>(ptr: *mut u8, _layout: Layout) {
     if let Some(data) = NonNull::new(ptr) {
         give_back::<P>(data);
     }

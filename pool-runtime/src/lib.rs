@@ -26,6 +26,7 @@ mod error;
 mod forward;
 mod free_list;
 mod head;
+mod impls;
 mod map;
 mod pool;
 mod raw;
@@ -56,12 +57,15 @@ pub mod __private {
     pub use crate::align::*;
     pub use crate::arena::{ArenaCore, ArenaStorage};
     pub use crate::byte_class::ByteClass;
-    pub use crate::bytes::{allocate, deallocate, global_alloc, global_dealloc, global_realloc};
+    pub use crate::bytes::{
+        allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
+    };
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
     pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes};
     pub use crate::pool::PoolConfig;
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};
+    pub use crate::{__blockpool_allocators as allocators, __blockpool_static_pool as static_pool};
     pub use allocator_api2;
     pub use bytemuck::Zeroable;
 

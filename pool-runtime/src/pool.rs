@@ -35,12 +35,18 @@ impl PoolConfig {
 ///
 /// The generated pool types also have these functions as inherent associated functions, so
 /// `MsgPool::alloc(..)` works without importing this trait.
+///
+/// # Safety
+/// Implemented only by the macros (through the runtime's `__blockpool_static_pool!`, so that the user's
+/// crate contains no `unsafe`). The runtime trusts an implementation for memory safety: `__storage` returns
+/// the same `'static` storage on every call (invariant **P1** in `docs/safety.md`), and `Item`/`CAPACITY`
+/// are those of that storage. Do not implement it by hand.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a blockpool pool",
     label = "not a pool",
     note = "pools are declared with `#[memory_pool(count = N)]` or in a `pools! {{ .. }}` block"
 )]
-pub trait StaticPool: Sized + 'static {
+pub unsafe trait StaticPool: Sized + 'static {
     /// The type of the items the pool holds.
     type Item: 'static;
     /// How many blocks the pool has.

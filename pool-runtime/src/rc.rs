@@ -17,18 +17,16 @@ use crate::weak::PoolWeak;
 ///
 /// Implemented by pools declared with the `refcount` option (`refcount`, or `refcount = u8 | u16 | u32` for
 /// the counter's width; `u16` by default).
+///
+/// Safe to implement, and the runtime trusts nothing in an implementation: the counters come from the
+/// pool's storage (a sealed type), which the bound on `__Storage` requires to have them.
 #[diagnostic::on_unimplemented(
     message = "pool `{Self}` has no reference counts, so it cannot hand out shared handles",
     label = "this pool was declared without `refcount`",
     note = "add `refcount` to the pool's options, as in `#[memory_pool(count = 8, refcount)]` \
             (or `refcount = u8 | u16 | u32` to choose the counter's width)"
 )]
-pub trait SharedPool: StaticPool {
-    #[doc(hidden)]
-    type __Counter: Counter;
-    #[doc(hidden)]
-    fn __counter(index: usize) -> &'static Self::__Counter;
-
+pub trait SharedPool: StaticPool<__Storage: Storage<Refs: Counter>> {
     /// Moves `value` into a free block and returns the first shared handle to it (count 1). O(1).
     ///
     /// # Errors
@@ -44,6 +42,15 @@ pub trait SharedPool: StaticPool {
     fn alloc_shared_with<F: FnOnce() -> Self::Item>(make: F) -> Result<PoolRc<Self>, PoolError> {
         Self::alloc_with(make).map(PoolBox::into_shared)
     }
+}
+
+/// The reference counter type of shared pool `P`.
+pub(crate) type CounterOf<P> = <<P as StaticPool>::__Storage as Storage>::Refs;
+
+/// The reference counter of block `index` of shared pool `P`.
+#[inline(always)]
+pub(crate) fn counter<P: SharedPool>(index: usize) -> &'static CounterOf<P> {
+    P::__storage().refs(index)
 }
 
 /// A shared handle to an item in a block of pool `P`, like `Arc<P::Item>`: cloning adds a reference, and
@@ -98,8 +105,8 @@ impl<P: SharedPool> PoolRc<P> {
     }
 
     #[inline(always)]
-    fn counter(&self) -> &'static P::__Counter {
-        P::__counter(self.index())
+    fn counter(&self) -> &'static CounterOf<P> {
+        counter::<P>(self.index())
     }
 
     /// Whether this is the only handle, and if so, locks out every weak upgrade by taking the count from 1
@@ -113,13 +120,12 @@ impl<P: SharedPool> PoolRc<P> {
     }
 
     /// Undoes [`PoolRc::lock_unique`]: a locked count of 0 becomes 1 again. Called with `&self`, so no
-    /// mutable borrow from `get_mut` or `make_mut` is alive.
+    /// mutable borrow from `get_mut` or `make_mut` is alive; but other threads may call it on the same
+    /// handle at once (`PoolRc` is `Sync`), so it is one compare-and-swap (invariant R2 of
+    /// `docs/safety.md`): of two racing unlocks one moves 0 to 1 and the other sees 1 and does nothing.
     #[inline]
     fn unlock(&self) {
-        let counter = self.counter();
-        if counter.get(Ordering::Relaxed) == 0 {
-            counter.set(1, Ordering::Release);
-        }
+        self.counter().unlock();
     }
 
     /// How many `PoolRc` handles share the item now.
@@ -156,7 +162,14 @@ impl<P: SharedPool> PoolRc<P> {
     /// While the access lasts, the count is held at a locked zero, so not even a weak handle rebuilt with
     /// [`PoolWeak::from_bits`] or one from a much older generation can upgrade to the item.
     pub fn get_mut(this: &mut Self) -> Option<&mut P::Item> {
-        if P::__storage().weak_issued(this.index()) || !this.lock_unique() {
+        if !this.lock_unique() {
+            return None;
+        }
+        // Checked after locking: a clone downgraded and dropped on another thread just before the lock
+        // set the flag before its release decrement, which the lock's acquire made visible. Once locked,
+        // no new weak handle can be made (only this handle could, and it is borrowed mutably).
+        if P::__storage().weak_issued(this.index()) {
+            this.unlock();
             return None;
         }
         // SAFETY: this is the only strong handle and the locked count makes every upgrade fail; new handles
@@ -189,7 +202,7 @@ impl<P: SharedPool> PoolRc<P> {
             let block = claim.block();
             // SAFETY: the claimed block is ours alone and holds no live item.
             unsafe { block.write(copy) };
-            P::__counter(claim.keep()).set(1, Ordering::Release);
+            counter::<P>(claim.keep()).set(1, Ordering::Release);
             // SAFETY: the new block holds the copy and its counter counts this one handle; the assignment
             // drops our count on the original.
             *this = unsafe { Self::from_block(block) };
@@ -254,7 +267,7 @@ impl<P: StaticPool> PoolBox<P> {
         P: SharedPool,
     {
         let block = PoolBox::into_raw(boxed);
-        P::__counter(P::__storage().index_of(block)).set(1, Ordering::Release);
+        counter::<P>(P::__storage().index_of(block)).set(1, Ordering::Release);
         // SAFETY: the block holds the item the box owned, and its counter now counts this one handle.
         unsafe { PoolRc::from_block(block) }
     }
@@ -279,7 +292,7 @@ fn overflow<P: SharedPool>() -> ! {
     panic!(
         "pool `{}`: reference count overflow: more than {} handles to one block (use PoolRc::try_clone to get an error instead)",
         P::NAME,
-        <P::__Counter as Counter>::MAX
+        <CounterOf<P> as Counter>::MAX
     )
 }
 

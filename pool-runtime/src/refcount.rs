@@ -73,6 +73,9 @@ pub trait Counter: RefSlot {
     fn increment_if_live(&self) -> Option<u32>;
     /// Subtracts one; returns the previous count.
     fn decrement(&self) -> u32;
+    /// Turns a locked count of zero back into one; does nothing to any other count. One compare-and-swap,
+    /// so that racing callers cannot both add the one.
+    fn unlock(&self);
     /// Turns a count of exactly one into zero (the caller holds the only handle and takes the item over;
     /// zero also makes every weak upgrade fail). False if other handles exist.
     fn claim_unique(&self) -> bool;
@@ -137,6 +140,13 @@ macro_rules! counters {
             #[inline(always)]
             fn decrement(&self) -> u32 {
                 u32::from(self.fetch_sub(1, Ordering::Release))
+            }
+
+            #[inline]
+            fn unlock(&self) {
+                // Release: what the unique owner wrote through `get_mut`/`make_mut` happens before any
+                // upgrade that acquires the count.
+                let _ = self.compare_exchange(0, 1, Ordering::Release, Ordering::Relaxed);
             }
 
             #[inline]

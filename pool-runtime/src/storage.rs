@@ -71,6 +71,8 @@ pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize> {
 unsafe impl<T, A: Alignment, R: RefSlot, const N: usize> Sync for PoolStorage<T, A, R, N> {}
 
 impl<T, A: Alignment, R: RefSlot, const N: usize> PoolStorage<T, A, R, N> {
+    /// Number of blocks.
+    pub const CAPACITY: usize = N;
     /// Size of one block in bytes: the item rounded up to the block alignment.
     pub const BLOCK_SIZE: usize = size_of::<Slot<T, A>>();
     /// Alignment of every block.

@@ -71,7 +71,7 @@ impl<P: SharedPool> PoolWeak<P> {
         }
         // A count above zero means the block holds a live shared item, maybe a newer one than ours; once
         // we hold a count it cannot be freed, so the second look at the generation is conclusive.
-        P::__counter(index).increment_if_live()?;
+        crate::rc::counter::<P>(index).increment_if_live()?;
         // SAFETY: the increment succeeded, so the block holds a live item and the counter counts the new
         // handle.
         let strong = unsafe { PoolRc::from_block(storage.block(index)) };

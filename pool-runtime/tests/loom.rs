@@ -30,7 +30,9 @@ macro_rules! model_pool {
             }
         }
 
-        impl StaticPool for $pool {
+        // SAFETY: `__storage` returns the storage `install` leaked for the current model; a model installs
+        // it before its threads start and never swaps it while a handle lives (P1 within one model).
+        unsafe impl StaticPool for $pool {
             type Item = $item;
             const CAPACITY: usize = $count;
             const NAME: &'static str = stringify!($pool);
@@ -57,12 +59,7 @@ model_pool!(Edited, Tracked, counters::U8, 2);
 
 macro_rules! shared_pool {
     ($($pool:ident),*) => {$(
-        impl SharedPool for $pool {
-            type __Counter = counters::U8;
-            fn __counter(index: usize) -> &'static counters::U8 {
-                pool_runtime::__private::Storage::refs(Self::__storage(), index)
-            }
-        }
+        impl SharedPool for $pool {}
     )*};
 }
 

@@ -1,6 +1,6 @@
 use blockpool::memory_pool;
 
-#[memory_pool(count = 4, link_section = "")]
+#[memory_pool(count = 4, link_section = unsafe(""))]
 pub struct Msg {
     pub id: u32,
 }

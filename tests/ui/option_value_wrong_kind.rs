@@ -5,7 +5,7 @@ pub struct A {
     pub id: u32,
 }
 
-#[memory_pool(count = 4, link_section = 5)]
+#[memory_pool(count = 4, link_section = unsafe(5))]
 pub struct B {
     pub id: u32,
 }

@@ -133,58 +133,8 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
                 }
             }
 
-            // The allocator traits are `unsafe` to implement; the promises are kept by the runtime functions
-            // these forward to, which are documented with the contracts they rely on.
-            #[automatically_derived]
-            #[allow(unsafe_code)]
-            unsafe impl #private::allocator_api2::alloc::Allocator for #name {
-                #[inline]
-                fn allocate(
-                    &self,
-                    layout: ::core::alloc::Layout,
-                ) -> ::core::result::Result<
-                    ::core::ptr::NonNull<[::core::primitive::u8]>,
-                    #private::allocator_api2::alloc::AllocError,
-                > {
-                    #private::allocate::<Self>(layout)
-                }
-
-                #[inline]
-                unsafe fn deallocate(
-                    &self,
-                    ptr: ::core::ptr::NonNull<::core::primitive::u8>,
-                    layout: ::core::alloc::Layout,
-                ) {
-                    // SAFETY: the caller of `deallocate` upholds the contract `deallocate` forwards.
-                    unsafe { #private::deallocate::<Self>(ptr, layout) }
-                }
-            }
-
-            #[automatically_derived]
-            #[allow(unsafe_code)]
-            unsafe impl ::core::alloc::GlobalAlloc for #name {
-                #[inline]
-                unsafe fn alloc(&self, layout: ::core::alloc::Layout) -> *mut ::core::primitive::u8 {
-                    #private::global_alloc::<Self>(layout)
-                }
-
-                #[inline]
-                unsafe fn dealloc(&self, ptr: *mut ::core::primitive::u8, _layout: ::core::alloc::Layout) {
-                    // SAFETY: the caller of `dealloc` upholds the contract `global_dealloc` forwards.
-                    unsafe { #private::global_dealloc::<Self>(ptr) }
-                }
-
-                #[inline]
-                unsafe fn realloc(
-                    &self,
-                    ptr: *mut ::core::primitive::u8,
-                    layout: ::core::alloc::Layout,
-                    new_size: ::core::primitive::usize,
-                ) -> *mut ::core::primitive::u8 {
-                    // SAFETY: the caller of `realloc` upholds the contract `global_realloc` forwards.
-                    unsafe { #private::global_realloc::<Self>(ptr, layout, new_size) }
-                }
-            }
+            // The allocator traits' `unsafe impl`s come from the runtime, so that this crate needs no `unsafe`.
+            #private::allocators!(#name);
         };
     }
 }

@@ -2,7 +2,7 @@
 //! options that apply to it, unique names, well-formed size classes.
 
 use proc_macro2::Span;
-use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Path, Visibility};
+use syn::{Attribute, Expr, ExprLit, Ident, Lit, Path, Visibility};
 
 use super::{MAX_COUNT, PoolSpec, check_align, check_link_section, check_on_failure, settings};
 use crate::diagnostics::Errors;
@@ -56,7 +56,7 @@ pub(crate) struct BytesSpec {
     pub(crate) align: u64,
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
-    pub(crate) link_section: Option<LitStr>,
+    pub(crate) link_section: Option<super::LinkSection>,
 }
 
 /// An arena: `arena = bytes`.
@@ -66,7 +66,7 @@ pub(crate) struct ArenaSpec {
     pub(crate) align: u64,
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
-    pub(crate) link_section: Option<LitStr>,
+    pub(crate) link_section: Option<super::LinkSection>,
 }
 
 /// Checks the block; `None` if anything is wrong (every problem is in `errors`).

@@ -1,0 +1,138 @@
+//! The `unsafe impl`s of generated pools, written out here so that the code the macros expand into a user's
+//! crate contains no `unsafe` token (a crate with `#![forbid(unsafe_code)]` can declare every kind of pool,
+//! and a `crate = path` override cannot swap what an `unsafe impl` calls: these expand with `$crate`).
+//!
+//! Every macro here is sound whatever it is given, because it is exported and anyone can call it: the only
+//! inputs are a pool type, a `static` (whose type must be a sealed runtime storage) and plain data.
+
+/// `unsafe impl StaticPool for $pool` on the storage `$storage`.
+///
+/// Sound for any arguments: `__storage` returns one `static` (invariant P1 of `docs/safety.md`: the same
+/// address on every call; a `const` would not compile, since the storage has interior mutability and cannot
+/// be promoted), `Item` and `CAPACITY` are read from the storage's own type, and the name and config are
+/// plain data the runtime does not trust.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blockpool_static_pool {
+    ($pool:ty, $storage:ident: $storage_ty:ty, $name:expr, $config:expr $(,)?) => {
+        #[automatically_derived]
+        // SAFETY: P1 holds as argued above; `$storage` is a `static` of a sealed `Storage` type.
+        unsafe impl $crate::StaticPool for $pool {
+            type Item = <$storage_ty as $crate::__private::Storage>::Item;
+            const CAPACITY: ::core::primitive::usize = <$storage_ty>::CAPACITY;
+            const NAME: &'static ::core::primitive::str = $name;
+            type __Storage = $storage_ty;
+            const __CONFIG: $crate::__private::PoolConfig = $config;
+            #[inline(always)]
+            fn __storage() -> &'static Self::__Storage {
+                &$storage
+            }
+        }
+    };
+}
+
+/// `unsafe impl Allocator` (allocator-api2) and `unsafe impl GlobalAlloc` for byte pool `$pool`, forwarding
+/// to the runtime's functions, which uphold the traits' contracts for any `BytePool` (the runtime trusts
+/// nothing in a `BytePool` implementation: its size classes are sealed storages).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blockpool_allocators {
+    ($pool:ty) => {
+        #[automatically_derived]
+        // SAFETY: every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3).
+        unsafe impl $crate::__private::allocator_api2::alloc::Allocator for $pool {
+            #[inline]
+            fn allocate(
+                &self,
+                layout: ::core::alloc::Layout,
+            ) -> ::core::result::Result<
+                ::core::ptr::NonNull<[::core::primitive::u8]>,
+                $crate::__private::allocator_api2::alloc::AllocError,
+            > {
+                $crate::__private::allocate::<Self>(layout)
+            }
+
+            #[inline]
+            unsafe fn deallocate(
+                &self,
+                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                layout: ::core::alloc::Layout,
+            ) {
+                // SAFETY: the caller upholds `Allocator::deallocate`'s contract, which is `deallocate`'s.
+                unsafe { $crate::__private::deallocate::<Self>(ptr, layout) }
+            }
+
+            #[inline]
+            unsafe fn grow(
+                &self,
+                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                old_layout: ::core::alloc::Layout,
+                new_layout: ::core::alloc::Layout,
+            ) -> ::core::result::Result<
+                ::core::ptr::NonNull<[::core::primitive::u8]>,
+                $crate::__private::allocator_api2::alloc::AllocError,
+            > {
+                // SAFETY: the caller upholds `Allocator::grow`'s contract, which is `grow`'s.
+                unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, false) }
+            }
+
+            #[inline]
+            unsafe fn grow_zeroed(
+                &self,
+                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                old_layout: ::core::alloc::Layout,
+                new_layout: ::core::alloc::Layout,
+            ) -> ::core::result::Result<
+                ::core::ptr::NonNull<[::core::primitive::u8]>,
+                $crate::__private::allocator_api2::alloc::AllocError,
+            > {
+                // SAFETY: the caller upholds `Allocator::grow_zeroed`'s contract, which is `grow`'s.
+                unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, true) }
+            }
+
+            #[inline]
+            unsafe fn shrink(
+                &self,
+                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                old_layout: ::core::alloc::Layout,
+                new_layout: ::core::alloc::Layout,
+            ) -> ::core::result::Result<
+                ::core::ptr::NonNull<[::core::primitive::u8]>,
+                $crate::__private::allocator_api2::alloc::AllocError,
+            > {
+                // SAFETY: the caller upholds `Allocator::shrink`'s contract, which is `shrink`'s.
+                unsafe { $crate::__private::shrink::<Self>(ptr, old_layout, new_layout) }
+            }
+        }
+
+        #[automatically_derived]
+        // SAFETY: every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3).
+        unsafe impl ::core::alloc::GlobalAlloc for $pool {
+            #[inline]
+            unsafe fn alloc(&self, layout: ::core::alloc::Layout) -> *mut ::core::primitive::u8 {
+                $crate::__private::global_alloc::<Self>(layout)
+            }
+
+            #[inline]
+            unsafe fn dealloc(
+                &self,
+                ptr: *mut ::core::primitive::u8,
+                layout: ::core::alloc::Layout,
+            ) {
+                // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is `global_dealloc`'s.
+                unsafe { $crate::__private::global_dealloc::<Self>(ptr, layout) }
+            }
+
+            #[inline]
+            unsafe fn realloc(
+                &self,
+                ptr: *mut ::core::primitive::u8,
+                layout: ::core::alloc::Layout,
+                new_size: ::core::primitive::usize,
+            ) -> *mut ::core::primitive::u8 {
+                // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, which is `global_realloc`'s.
+                unsafe { $crate::__private::global_realloc::<Self>(ptr, layout, new_size) }
+            }
+        }
+    };
+}

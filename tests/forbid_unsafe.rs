@@ -1,0 +1,55 @@
+//! A crate that forbids `unsafe` declares and uses every kind of pool: the generated code contains no
+//! `unsafe` token of its own (the `unsafe impl`s it needs come from the runtime's macros) and no
+//! `#[allow(unsafe_code)]`, which `forbid` would reject.
+#![forbid(unsafe_code)]
+
+use allocator_api2::vec::Vec as ApiVec;
+use blockpool::{BytePool, PoolRc, memory_pool, pools};
+
+#[memory_pool(count = 2)]
+pub struct Msg {
+    pub id: u32,
+}
+
+#[memory_pool(count = 2, refcount = u8)]
+pub struct Node {
+    pub value: u32,
+}
+
+pools! {
+    pub Typed(type = u64, count = 2, zeroize);
+    pub Bytes(classes = [(64, 2), (256, 1)], zeroize);
+    pub Scratch(arena = 256, zeroize);
+}
+
+#[test]
+fn every_kind_of_pool_works_in_a_crate_that_forbids_unsafe() {
+    let msg = MsgPool::alloc(Msg { id: 7 }).unwrap();
+    assert_eq!(msg.id, 7);
+
+    let node = NodePool::alloc_shared(Node { value: 3 }).unwrap();
+    let weak = PoolRc::downgrade(&node);
+    assert_eq!(weak.upgrade().map(|n| n.value), Some(3));
+
+    let word = Typed::alloc(9).unwrap();
+    assert_eq!(*word, 9);
+
+    let mut bytes = Bytes::alloc_bytes(10).unwrap();
+    bytes[0] = 1;
+    assert_eq!(Bytes::stats().used, 1);
+
+    let mut vec = ApiVec::new_in(Bytes);
+    vec.extend_from_slice(&[1u8, 2, 3]);
+    assert_eq!(vec.as_slice(), &[1, 2, 3]);
+    drop(vec);
+    drop(bytes);
+    assert_eq!(<Bytes as BytePool>::stats().used, 0);
+
+    let sum = Scratch::scope(|arena| {
+        let a = arena.alloc(40u32)?;
+        let b = arena.alloc(2u32)?;
+        Ok(*a + *b)
+    })
+    .unwrap();
+    assert_eq!(sum, 42);
+}
