@@ -230,7 +230,7 @@ fn parse_and_strip<'a>(
             value: arena.alloc_slice(value)?,
             next: options,
         };
-        options = Some(arena.alloc(option).map_err(PoolError::from)?);
+        options = Some(arena.alloc_no_drop(option).map_err(PoolError::from)?);
         count += 1;
         rest = tail;
     }

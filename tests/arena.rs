@@ -47,6 +47,7 @@ pools! {
         link_section = unsafe(".data.arena_wiped"),
     );
     pub Racy(arena = 128);
+    pub Linked(arena = 256);
 }
 
 /// Records its id in a shared log when dropped.
@@ -443,5 +444,46 @@ fn the_map_lists_each_arena() {
     assert_eq!(wiped.kind, blockpool::PoolKind::Arena);
     assert_eq!((wiped.block_size, wiped.count), (128, 1));
     assert!(wiped.bytes >= 128);
-    assert_eq!(ARENAS.pools.len(), 12);
+    assert_eq!(ARENAS.pools.len(), 13);
+}
+
+/// A node of a list built in the arena: it borrows the next node, so it goes in with `alloc_no_drop`.
+struct Node<'a> {
+    value: u32,
+    next: Option<&'a Node<'a>>,
+    log: Rc<RefCell<Vec<u32>>>,
+}
+
+impl Drop for Node<'_> {
+    fn drop(&mut self) {
+        self.log.borrow_mut().push(self.value);
+    }
+}
+
+#[test]
+fn values_that_borrow_each_other_go_in_without_destructors() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let sum = Linked::scope(|arena| {
+        let mut head: Option<&Node<'_>> = None;
+        for value in 1..=4 {
+            let node = Node {
+                value,
+                next: head,
+                log: Rc::clone(&log),
+            };
+            head = Some(arena.alloc_no_drop(node).map_err(PoolError::from)?);
+        }
+        let mut sum = 0;
+        let mut at = head;
+        while let Some(node) = at {
+            sum += node.value;
+            at = node.next;
+        }
+        Ok(sum)
+    })
+    .unwrap();
+    assert_eq!(sum, 10);
+    assert!(log.borrow().is_empty(), "alloc_no_drop never runs destructors");
+    assert_eq!(Rc::strong_count(&log), 5, "the four clones were leaked, not dropped");
+    assert_eq!(Linked::stats().used, 0, "the memory is reclaimed all the same");
 }

@@ -249,13 +249,33 @@ pub struct Arena<'scope> {
 impl<'scope> Arena<'scope> {
     /// Moves `value` into the arena. O(1). Its destructor runs when the scope ends.
     ///
+    /// `T: 'static`: destructors run newest first when the scope ends, so a value that could borrow another
+    /// arena value could read it after it was dropped (invariant A2 of `docs/safety.md`). Values that borrow
+    /// from the arena go in with [`Arena::alloc_no_drop`].
+    ///
     /// # Errors
     /// [`PoolError::Exhausted`] when the rest of the buffer is too small; the error gives `value` back.
-    pub fn alloc<T>(&self, value: T) -> Result<&'scope mut T, AllocError<T>> {
+    pub fn alloc<T: 'static>(&self, value: T) -> Result<&'scope mut T, AllocError<T>> {
+        self.alloc_inner(value, core::mem::needs_drop::<T>())
+    }
+
+    /// Moves `value` into the arena without ever running its destructor (its memory is still reclaimed
+    /// when the scope ends), so `T` may borrow other arena values, as the nodes of a linked structure do.
+    /// O(1). Leaking is safe; a value whose destructor matters goes in with [`Arena::alloc`].
+    ///
+    /// # Errors
+    /// [`PoolError::Exhausted`] when the rest of the buffer is too small; the error gives `value` back.
+    pub fn alloc_no_drop<T>(&self, value: T) -> Result<&'scope mut T, AllocError<T>> {
+        self.alloc_inner(value, false)
+    }
+
+    /// Places `value`, with a drop record when `record_drop` (only ever for `T: 'static`, see A2).
+    #[inline(always)]
+    fn alloc_inner<T>(&self, value: T, record_drop: bool) -> Result<&'scope mut T, AllocError<T>> {
         // A value that needs dropping gets a record in the arena too; both must fit before anything is
         // written or counted, so running out leaves nothing half done.
         let used = self.used.get();
-        let (record, after_record) = if core::mem::needs_drop::<T>() {
+        let (record, after_record) = if record_drop {
             match self.fit::<DropRecord>(used, Layout::new::<DropRecord>()) {
                 Some((record, end)) => (Some(record), end),
                 None => return Err(AllocError::new(value, self.fail(PoolError::Exhausted))),
@@ -340,6 +360,11 @@ impl<'scope> Arena<'scope> {
     /// Where `layout` would go if placed at offset `from` or after: its aligned address and the offset
     /// just past it, or `None` if it does not fit. Reserves nothing.
     fn fit<T>(&self, from: usize, layout: Layout) -> Option<(NonNull<T>, usize)> {
+        if layout.size() == 0 {
+            // Zero bytes need no room, whatever their alignment: a dangling pointer aligned for `T` (the
+            // only callers pass `T`'s layout or an empty array of `T`) is a valid place for them.
+            return Some((NonNull::dangling(), from));
+        }
         let (base, capacity) = (self.base, self.capacity);
         let start = from.checked_add(
             base.as_ptr()
@@ -381,28 +406,43 @@ struct ScopeEnd<'a, 'scope> {
 
 impl Drop for ScopeEnd<'_, '_> {
     fn drop(&mut self) {
-        // Released even if a destructor below panics.
-        let _release = Release(self.arena);
-        let mut next = self.arena.drops.take();
-        while let Some(record) = next {
-            // SAFETY: records were written by `register_drop` and are read once here, newest first.
-            let record = unsafe { record.read() };
-            next = record.next;
-            // SAFETY: the record names a live value of the type its `drop` function was made for; the
-            // scope is over, so nothing uses the value afterwards.
-            unsafe { (record.drop)(record.value) };
-        }
-        if self.zeroize {
-            wipe(self.arena.base, self.arena.used.get(), 1);
+        // Wiped and released even if a destructor below panics (A3): the guard's own drop does both.
+        let _release = Release {
+            arena: self.arena,
+            zeroize: self.zeroize,
+        };
+        // Until the list stays empty. Only `'static` values have records (A2), and they cannot reach the
+        // arena to allocate more while they drop; the loop is what keeps A3 true if that ever changes.
+        while let Some(first) = self.arena.drops.take() {
+            let mut next = Some(first);
+            while let Some(record) = next {
+                // SAFETY: records were written by `alloc_inner` and are read once here, newest first.
+                let record = unsafe { record.read() };
+                next = record.next;
+                // Off the list before its drop runs: if that panics, the values still listed are leaked
+                // (safe) and none is dropped twice.
+                self.arena.drops.set(next);
+                // SAFETY: the record names a live value of the type its `drop` function was made for (A1);
+                // the scope is over, so nothing uses the value afterwards, and the record is off the list.
+                unsafe { (record.drop)(record.value) };
+            }
         }
     }
 }
 
-struct Release<'a, 'scope>(&'a Arena<'scope>);
+/// Wipes (in `zeroize` arenas) and releases the arena when dropped, so that both happen even when a
+/// destructor panics at scope end.
+struct Release<'a, 'scope> {
+    arena: &'a Arena<'scope>,
+    zeroize: bool,
+}
 
 impl Drop for Release<'_, '_> {
     fn drop(&mut self) {
-        self.0.core.exit(self.0.used.get());
+        if self.zeroize {
+            wipe(self.arena.base, self.arena.used.get(), 1);
+        }
+        self.arena.core.exit(self.arena.used.get());
     }
 }
 
@@ -413,6 +453,19 @@ mod tests {
 
     static WIPED: ArenaStorage<Align16, 64> = ArenaStorage::new();
     static KEPT: ArenaStorage<Align16, 64> = ArenaStorage::new();
+    static BOMBED: ArenaStorage<Align16, 64> = ArenaStorage::new();
+
+    struct Bombed;
+    impl ArenaPool for Bombed {
+        const NAME: &'static str = "Bombed";
+        const __CONFIG: PoolConfig = PoolConfig {
+            zeroize: true,
+            on_failure: None,
+        };
+        fn __storage() -> &'static dyn ArenaCore {
+            &BOMBED
+        }
+    }
 
     struct Wiped;
     impl ArenaPool for Wiped {
@@ -454,6 +507,44 @@ mod tests {
         .unwrap();
         assert_eq!(used, 46);
         assert_eq!(raw_bytes(&WIPED), [0; 64]);
+    }
+
+    #[test]
+    fn a_zeroize_arena_is_wiped_even_when_a_destructor_panics_at_scope_end() {
+        extern crate std;
+        struct Bomb([u8; 8]);
+        impl Drop for Bomb {
+            fn drop(&mut self) {
+                panic!("destructor of {:?} fails", self.0);
+            }
+        }
+        let result = std::panic::catch_unwind(|| {
+            Bombed::scope(|arena| {
+                arena.alloc([0x5Au8; 24]).map_err(PoolError::from)?;
+                arena.alloc(Bomb([0xA5; 8])).map_err(PoolError::from)?;
+                Ok(())
+            })
+        });
+        assert!(result.is_err(), "the destructor's panic reaches the caller");
+        assert_eq!(raw_bytes(&BOMBED), [0; 64], "wiped although a destructor panicked");
+        assert_eq!(Bombed::stats().used, 0, "and released: a new scope can start");
+        assert!(Bombed::scope(|_| Ok(())).is_ok());
+    }
+
+    #[test]
+    fn zero_sized_values_need_no_room_whatever_their_alignment() {
+        #[repr(align(4096))]
+        struct Aligned;
+        Kept::scope(|arena| {
+            let before = arena.used();
+            let value: &mut Aligned = arena.alloc(Aligned).map_err(PoolError::from)?;
+            assert_eq!(core::ptr::from_mut(value) as usize % 4096, 0);
+            let empty: &mut [Aligned; 0] = arena.alloc_no_drop([]).map_err(PoolError::from)?;
+            assert!(empty.is_empty());
+            assert_eq!(arena.used(), before);
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
