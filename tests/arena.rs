@@ -483,7 +483,18 @@ fn values_that_borrow_each_other_go_in_without_destructors() {
     })
     .unwrap();
     assert_eq!(sum, 10);
-    assert!(log.borrow().is_empty(), "alloc_no_drop never runs destructors");
-    assert_eq!(Rc::strong_count(&log), 5, "the four clones were leaked, not dropped");
-    assert_eq!(Linked::stats().used, 0, "the memory is reclaimed all the same");
+    assert!(
+        log.borrow().is_empty(),
+        "alloc_no_drop never runs destructors"
+    );
+    assert_eq!(
+        Rc::strong_count(&log),
+        5,
+        "the four clones were leaked, not dropped"
+    );
+    assert_eq!(
+        Linked::stats().used,
+        0,
+        "the memory is reclaimed all the same"
+    );
 }

@@ -79,9 +79,10 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 /// The bits of a weak handle to `generation` of block `index`, as `PoolWeak::to_bits` lays them out
-/// (`index:16 | generation:14 | 0 | in_use:1`). Tests that use it first check it against real handles.
-fn weak_bits(index: usize, generation: u16) -> u32 {
-    ((index as u32) << 16) | (u32::from(generation) << 2) | 1
+/// (`index:16` in bits 32..48, `generation:32` below). Tests that use it first check it against real
+/// handles.
+fn weak_bits(index: usize, generation: u32) -> u64 {
+    ((index as u64) << 32) | u64::from(generation)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -626,24 +627,22 @@ fn from_bits_of_garbage_never_upgrades() {
     let capacity = GarbageBitsPool::CAPACITY;
 
     let mut garbage = vec![
-        0,
-        u32::MAX,
+        u64::MAX,
         weak_bits(capacity, 0), // index past the capacity
         weak_bits(usize::from(u16::MAX), 0),
-        weak_bits(0, 1),      // a later generation of the live block
-        weak_bits(0, 0x3FFF), // the generation before 0
-        weak_bits(0, 0) & !1, // the live block, marked free
-        weak_bits(0, 0) | 2,  // the live block, with the weak flag in the handle
-        weak_bits(1, 0),      // a block in use by a `PoolBox`: no shared item
-        weak_bits(2, 0),      // a block never used
+        weak_bits(0, 1),        // a later generation of the live block
+        weak_bits(0, u32::MAX), // the generation before 0, and the retired one
+        weak_bits(1, 0),        // a block in use by a `PoolBox`: no shared item
+        weak_bits(2, 0),        // a block never used
+        bits | (1 << 63),       // bits above the index
     ];
-    // Every single-bit change of the real handle.
-    garbage.extend((0..32).map(|bit| bits ^ (1 << bit)));
+    // Every single-bit change of the real handle's index and generation.
+    garbage.extend((0..48).map(|bit| bits ^ (1 << bit)));
     for bits in garbage {
         let forged = PoolWeak::<GarbageBitsPool>::from_bits(bits);
         assert!(
             forged.upgrade().is_none(),
-            "from_bits({bits:#010x}) upgraded"
+            "from_bits({bits:#018x}) upgraded"
         );
     }
     assert_eq!(PoolRc::strong_count(&live), 1, "no count was leaked");
@@ -887,9 +886,10 @@ pub struct SizeU32Pool;
 
 #[test]
 fn handles_are_small() {
-    assert_eq!(size_of::<PoolWeak<SizePool>>(), 4);
-    assert_eq!(size_of::<PoolWeak<SizeU8Pool>>(), 4);
-    assert_eq!(size_of::<PoolWeak<SizeU32Pool>>(), 4);
+    // A 16-bit index and a 32-bit generation that never wraps.
+    assert_eq!(size_of::<PoolWeak<SizePool>>(), 8);
+    assert_eq!(size_of::<PoolWeak<SizeU8Pool>>(), 8);
+    assert_eq!(size_of::<PoolWeak<SizeU32Pool>>(), 8);
     assert!(size_of::<PoolRc<SizePool>>() <= size_of::<usize>());
     assert!(size_of::<Option<PoolRc<SizePool>>>() <= size_of::<usize>());
     assert!(size_of::<PoolRc<SizeU32Pool>>() <= size_of::<usize>());
@@ -944,8 +944,8 @@ fn a_send_and_sync_item_can_be_shared_with_another_thread() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Known soundness holes: `get_mut` trusts that no weak handle can exist for an item that was never
-// downgraded, but `from_bits` (documented as safe for any value) and the 14-bit generation wrapping make one.
+// Former soundness holes: `get_mut` trusted that no weak handle can exist for an item that was never
+// downgraded, but `from_bits` (safe for any value) and the 14-bit generation wrapping made one.
 
 #[memory_pool(type = Frame, count = 1, refcount)]
 pub struct ForgedWeakPool;
@@ -1017,19 +1017,25 @@ pub struct WrappedWeakPool;
 #[test]
 #[cfg_attr(
     miri,
-    ignore = "16384 alloc/free cycles take minutes under Miri; the same aliasing case runs there through \
+    ignore = "70000 alloc/free cycles take minutes under Miri; the same aliasing case runs there through \
               `a_weak_handle_rebuilt_from_bits_cannot_upgrade_while_get_mut_lends_the_item`"
 )]
-fn a_weak_handle_kept_through_a_generation_wrap_cannot_upgrade_while_get_mut_lends_the_item() {
-    // 14 bits of generation: the block's 16384th item after this one has the same stamp.
-    const GENERATIONS: usize = 1 << 14;
+fn a_weak_handle_kept_through_many_reuses_of_its_block_never_upgrades_to_a_newer_item() {
+    // More reuses than the 14 bits of generation of earlier versions (16384) and than 16 bits: the
+    // block's items now carry 32-bit generations that never wrap (W2).
+    const REUSES: u32 = 70_000;
     let first = WrappedWeakPool::alloc_shared(frame(1)).unwrap();
     let stale = PoolRc::downgrade(&first);
     drop(first);
-    for seq in 1..GENERATIONS {
-        drop(WrappedWeakPool::alloc_shared(frame(seq as u32)).unwrap());
+    for seq in 1..REUSES {
+        let item = WrappedWeakPool::alloc_shared(frame(seq)).unwrap();
+        if seq % 16384 == 0 {
+            assert!(stale.upgrade().is_none(), "upgraded to item {seq}");
+        }
+        drop(item);
     }
     let mut current = WrappedWeakPool::alloc_shared(frame(2)).unwrap();
+    assert!(stale.upgrade().is_none());
     assert_used::<WrappedWeakPool>(1);
 
     let exclusive = PoolRc::get_mut(&mut current).expect("the only handle, never downgraded");
@@ -1039,7 +1045,7 @@ fn a_weak_handle_kept_through_a_generation_wrap_cannot_upgrade_while_get_mut_len
     exclusive.seq = 3;
     assert!(
         !aliased,
-        "`get_mut` lent `&mut` to the item while a weak handle of an item 16384 generations older upgraded"
+        "`get_mut` lent `&mut` to the item while a weak handle of a much older item upgraded"
     );
     drop(current);
     assert_used::<WrappedWeakPool>(0);

@@ -6,7 +6,7 @@
 //! Iteration counts are smaller under Miri; the logic is the same.
 
 use std::sync::Barrier;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::thread;
 
 use blockpool::{PoolBox, PoolRc, PoolWeak, StaticPool, memory_pool};
@@ -177,7 +177,7 @@ pub struct RacePool;
 static RACE_CENSUS: Census = Census::new();
 
 /// The weak handle of the current round's item, as `to_bits`.
-static RACE_WEAK: AtomicU32 = AtomicU32::new(0);
+static RACE_WEAK: AtomicU64 = AtomicU64::new(0);
 
 /// Marks the items the dropping thread makes after dropping the round's item: upgrades must never reach
 /// them.
@@ -268,20 +268,20 @@ pub struct MixPool;
 
 static MIX_CENSUS: Census = Census::new();
 
-/// Per thread: the round (high half) and the weak handle bits (low half) of its current item.
+/// Per thread: the round (bits 48..64) and the weak handle bits (bits 0..48) of its current item.
 static MIX_SLOTS: [AtomicU64; THREADS] = [const { AtomicU64::new(u64::MAX) }; THREADS];
 
+/// The bits of `PoolWeak::to_bits` within a slot.
+const WEAK_BITS: u64 = (1 << 48) - 1;
+
 fn publish(owner: usize, round: usize, weak: PoolWeak<MixPool>) {
-    MIX_SLOTS[owner].store(
-        ((round as u64) << 32) | u64::from(weak.to_bits()),
-        Ordering::Release,
-    );
+    MIX_SLOTS[owner].store(((round as u64) << 48) | weak.to_bits(), Ordering::Release);
 }
 
 /// The weak handle another thread published, and the round of its item.
 fn published(owner: usize) -> Option<(usize, PoolWeak<MixPool>)> {
     let slot = MIX_SLOTS[owner].load(Ordering::Acquire);
-    (slot != u64::MAX).then(|| ((slot >> 32) as usize, PoolWeak::from_bits(slot as u32)))
+    (slot != u64::MAX).then(|| ((slot >> 48) as usize, PoolWeak::from_bits(slot & WEAK_BITS)))
 }
 
 /// Generation steps one thread's round can cause: its item is detached (`into_box` of a downgraded item)
@@ -391,7 +391,7 @@ fn mixed_stress_keeps_every_item_with_its_stamp() {
     );
     MIX_CENSUS.assert_balanced(made);
     for (owner, slot) in MIX_SLOTS.iter().enumerate() {
-        let weak = PoolWeak::<MixPool>::from_bits(slot.load(Ordering::Acquire) as u32);
+        let weak = PoolWeak::<MixPool>::from_bits(slot.load(Ordering::Acquire) & WEAK_BITS);
         assert!(
             weak.upgrade().is_none(),
             "thread {owner}'s last item is gone"

@@ -526,8 +526,16 @@ mod tests {
             })
         });
         assert!(result.is_err(), "the destructor's panic reaches the caller");
-        assert_eq!(raw_bytes(&BOMBED), [0; 64], "wiped although a destructor panicked");
-        assert_eq!(Bombed::stats().used, 0, "and released: a new scope can start");
+        assert_eq!(
+            raw_bytes(&BOMBED),
+            [0; 64],
+            "wiped although a destructor panicked"
+        );
+        assert_eq!(
+            Bombed::stats().used,
+            0,
+            "and released: a new scope can start"
+        );
         assert!(Bombed::scope(|_| Ok(())).is_ok());
     }
 

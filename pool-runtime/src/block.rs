@@ -66,7 +66,10 @@ impl<P: StaticPool> Drop for ReleaseOnDrop<P> {
 #[inline(always)]
 pub(crate) fn release<P: StaticPool>(index: usize) {
     let storage = P::__storage();
-    storage.mark_free(index);
+    if !storage.mark_free(index) {
+        // Retired for good (W2): the block's generations are used up. Never for pools without `refcount`.
+        return;
+    }
     if P::__CONFIG.zeroize {
         wipe(
             storage.block(index).cast::<u8>(),

@@ -76,7 +76,10 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
     }
 
     fn free(&self, index: usize, zeroize: bool) {
-        self.mark_free(index);
+        // Byte classes have no reference counts, so no generation to run out (W2 never retires them).
+        if !self.mark_free(index) {
+            return;
+        }
         if zeroize {
             wipe(
                 self.block(index).cast::<u8>(),

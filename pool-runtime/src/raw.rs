@@ -86,7 +86,9 @@ impl<P: StaticPool> RawPool for P {
         if storage.refs(index).current().is_some_and(|count| count > 0) {
             return Err(PoolError::RefInUse);
         }
-        storage.mark_free_checked(index)?;
+        if !storage.mark_free_checked(index)? {
+            return Ok(()); // retired for good (W2)
+        }
         if P::__CONFIG.zeroize {
             wipe(block, storage.block_size(), storage.block_align());
         }

@@ -256,7 +256,9 @@ impl<P: SharedPool> PoolRc<P> {
         let storage = P::__storage();
         let index = this.index();
         storage.mark_weak_issued(index);
-        PoolWeak::new(index, storage.state(index))
+        // Stable while we hold a count: the generation moves only when the block is freed or its unique
+        // holder detaches the weak handles.
+        PoolWeak::new(index, storage.generation(index))
     }
 }
 

@@ -15,6 +15,10 @@ pub trait RefSlot: Sync + Send + Sized + 'static + sealed::Sealed {
     /// Whether this is a real counter (false for [`NoRefs`]).
     const COUNTS: bool;
 
+    /// The per-block generation that weak handles check: a 32-bit atomic for counters, nothing (a
+    /// zero-sized type) for [`NoRefs`], so pools without `refcount` pay no byte for it.
+    type Generation: Generation;
+
     /// A counter at zero.
     #[cfg(not(loom))]
     const ZERO: Self;
@@ -39,6 +43,7 @@ impl sealed::Sealed for NoRefs {}
 
 impl RefSlot for NoRefs {
     const COUNTS: bool = false;
+    type Generation = NoGeneration;
 
     #[cfg(not(loom))]
     const ZERO: Self = NoRefs;
@@ -54,6 +59,76 @@ impl RefSlot for NoRefs {
 
     fn current(&self) -> Option<u32> {
         None
+    }
+}
+
+/// The generation of a block's item, for weak handles (invariant W1 of `docs/safety.md`): it moves on
+/// (wrapping after 2³² steps) every time the block's item is retired: when the block is freed, and when
+/// `make_mut`/`into_box` detach the weak handles of a unique item. Sealed.
+pub trait Generation: Sync + Send + 'static + sealed::Sealed {
+    /// Generation 0.
+    #[cfg(not(loom))]
+    const ZERO: Self;
+
+    /// Generation 0.
+    #[cfg(loom)]
+    fn new() -> Self;
+
+    /// The generation now.
+    fn get(&self, order: Ordering) -> u32;
+
+    /// Moves to the next generation, stopping at `u32::MAX`; false once there: the block must never be
+    /// reused (W2), so that no generation is ever handed out twice. Called only by the block's sole holder
+    /// (with the count at zero or locked), so a load and a store cannot lose an update.
+    fn advance(&self) -> bool;
+}
+
+/// The generation of pools without `refcount`: nothing, since they have no weak handles.
+#[derive(Debug)]
+pub struct NoGeneration;
+
+impl sealed::Sealed for NoGeneration {}
+
+impl Generation for NoGeneration {
+    #[cfg(not(loom))]
+    const ZERO: Self = NoGeneration;
+
+    #[cfg(loom)]
+    fn new() -> Self {
+        NoGeneration
+    }
+
+    #[inline(always)]
+    fn get(&self, _order: Ordering) -> u32 {
+        0
+    }
+
+    #[inline(always)]
+    fn advance(&self) -> bool {
+        true
+    }
+}
+
+impl Generation for AtomicU32 {
+    #[cfg(not(loom))]
+    const ZERO: Self = AtomicU32::new(0);
+
+    #[cfg(loom)]
+    fn new() -> Self {
+        AtomicU32::new(0)
+    }
+
+    #[inline(always)]
+    fn get(&self, order: Ordering) -> u32 {
+        self.load(order)
+    }
+
+    #[inline(always)]
+    fn advance(&self) -> bool {
+        let next = self.load(Ordering::Relaxed).saturating_add(1);
+        // Release: an upgrade that reads the new generation also sees the item's end.
+        self.store(next, Ordering::Release);
+        next != u32::MAX
     }
 }
 
@@ -87,6 +162,7 @@ macro_rules! counters {
 
         impl RefSlot for $atomic {
             const COUNTS: bool = true;
+            type Generation = AtomicU32;
 
             #[cfg(not(loom))]
             const ZERO: Self = $atomic::new(0);

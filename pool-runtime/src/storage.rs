@@ -8,8 +8,9 @@ use core::ptr::NonNull;
 use crate::align::Alignment;
 use crate::error::PoolError;
 use crate::free_list::FreeList;
-use crate::refcount::RefSlot;
+use crate::refcount::{Generation, RefSlot};
 use crate::stats::PoolStats;
+use crate::sync::Ordering;
 
 /// The bytes of one block: the item, then padding up to the block alignment `A`.
 #[repr(C)]
@@ -61,6 +62,7 @@ impl<T, A> Slot<T, A> {
 pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize> {
     list: FreeList<N>,
     refs: [R; N],
+    generations: [R::Generation; N],
     slots: [Slot<T, A>; N],
 }
 
@@ -90,6 +92,7 @@ impl<T, A: Alignment, R: RefSlot, const N: usize> PoolStorage<T, A, R, N> {
         Self {
             list: FreeList::new(),
             refs: [const { R::ZERO }; N],
+            generations: [const { <R::Generation as Generation>::ZERO }; N],
             slots: [const { Slot::new() }; N],
         }
     }
@@ -100,6 +103,7 @@ impl<T, A: Alignment, R: RefSlot, const N: usize> PoolStorage<T, A, R, N> {
         Self {
             list: FreeList::new(),
             refs: core::array::from_fn(|_| R::new()),
+            generations: core::array::from_fn(|_| <R::Generation as Generation>::new()),
             slots: core::array::from_fn(|_| Slot::new()),
         }
     }
@@ -131,10 +135,13 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     fn block_layout(&self) -> Layout;
     /// Takes a free block. O(1).
     fn take(&self) -> Option<usize>;
-    /// Marks a block that the caller holds as free (step one of returning it). O(1).
-    fn mark_free(&self, index: usize);
-    /// Marks a block named by an untrusted caller as free; `DoubleFree` if it is not in use. O(1).
-    fn mark_free_checked(&self, index: usize) -> Result<(), PoolError>;
+    /// Marks a block that the caller holds as free (step one of returning it); false if the block's
+    /// generations are used up, so it must stay out of the free list for good (W2; never for pools without
+    /// `refcount`). O(1).
+    fn mark_free(&self, index: usize) -> bool;
+    /// Marks a block named by an untrusted caller as free; `DoubleFree` if it is not in use. `Ok(false)` as
+    /// for [`Storage::mark_free`]. O(1).
+    fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError>;
     /// Puts a block marked free back on the free list (step two). O(1).
     fn put_back(&self, index: usize);
     /// Counts a failed allocation.
@@ -149,6 +156,8 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     fn weak_issued(&self, index: usize) -> bool;
     /// Moves the item in block `index` to a new generation: earlier weak handles stop upgrading.
     fn renew_generation(&self, index: usize);
+    /// The generation of the item in block `index` (always 0 in pools without `refcount`).
+    fn generation(&self, index: usize) -> u32;
     /// A pointer to block `index`, valid for reads and writes of one item for the pool's lifetime.
     fn block(&self, index: usize) -> NonNull<Self::Item>;
     /// The index of a block pointer obtained from [`Storage::block`].
@@ -199,12 +208,24 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
     }
 
     #[inline(always)]
-    fn mark_free(&self, index: usize) {
+    fn mark_free(&self, index: usize) -> bool {
+        // The generation moves on before the state says free, so an upgrade that still sees the old
+        // generation finds the item alive or its count at zero (W1).
+        if !self.generations[index].advance() {
+            return false;
+        }
         self.list.mark_free(index);
+        true
     }
 
-    fn mark_free_checked(&self, index: usize) -> Result<(), PoolError> {
-        self.list.mark_free_checked(index)
+    fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError> {
+        self.list.mark_free_checked(index)?;
+        if !self.generations[index].advance() {
+            // Claimed by us above; back to "in use" for good (W2).
+            self.list.mark_retired(index);
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     #[inline(always)]
@@ -235,7 +256,15 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
     }
 
     fn renew_generation(&self, index: usize) {
+        // The count is locked at zero, so no upgrade can succeed meanwhile; if the generations run out
+        // here, the block retires when this item is freed (W2).
+        self.generations[index].advance();
         self.list.renew_generation(index);
+    }
+
+    #[inline(always)]
+    fn generation(&self, index: usize) -> u32 {
+        self.generations[index].get(Ordering::Acquire)
     }
 
     #[inline(always)]
@@ -268,5 +297,67 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
     fn validate(&self) -> Result<(), PoolError> {
         self.list.validate()?;
         (0..N).try_for_each(|index| R::check(&self.refs[index], self.list.state(index)))
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::align::Align4;
+    use crate::refcount::NoRefs;
+    use crate::sync::AtomicU8;
+
+    #[test]
+    fn a_block_whose_generations_run_out_is_retired_not_reused() {
+        let storage = PoolStorage::<u32, Align4, AtomicU8, 2>::new();
+        let index = storage.take().unwrap();
+        // As if the block had held 2³² − 2 items already.
+        storage.generations[index].store(u32::MAX - 2, Ordering::Relaxed);
+        assert!(
+            storage.mark_free(index),
+            "generation MAX - 1 is still a valid one"
+        );
+        storage.put_back(index);
+        assert_eq!(storage.take(), Some(index));
+        assert_eq!(storage.generation(index), u32::MAX - 1);
+        assert!(
+            !storage.mark_free(index),
+            "the next generation would be MAX: retire"
+        );
+        assert_eq!(storage.generation(index), u32::MAX);
+        assert_eq!(
+            storage.stats().used,
+            1,
+            "a retired block stays counted as in use"
+        );
+        storage.validate().unwrap();
+        let other = storage.take().unwrap();
+        assert_ne!(other, index);
+        assert_eq!(
+            storage.take(),
+            None,
+            "the retired block is never handed out again"
+        );
+
+        // The checked path (`free_raw`) retires the same way.
+        storage.generations[other].store(u32::MAX - 1, Ordering::Relaxed);
+        assert_eq!(storage.mark_free_checked(other), Ok(false));
+        assert_eq!(storage.take(), None);
+        storage.validate().unwrap();
+    }
+
+    #[test]
+    fn pools_without_refcount_have_no_generations_and_never_retire() {
+        assert_eq!(
+            size_of::<PoolStorage<u32, Align4, NoRefs, 16>>(),
+            size_of::<PoolStorage<u32, Align4, NoRefs, 8>>() + 8 * (4 + 4),
+            "4 bytes of metadata and 4 of item per block, nothing else"
+        );
+        let storage = PoolStorage::<u32, Align4, NoRefs, 1>::new();
+        for _ in 0..3 {
+            let index = storage.take().unwrap();
+            assert!(storage.mark_free(index));
+            storage.put_back(index);
+        }
     }
 }

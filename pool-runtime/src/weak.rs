@@ -4,23 +4,23 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 
-use crate::free_list::stamp;
 use crate::rc::{PoolRc, SharedPool};
 use crate::refcount::Counter;
 use crate::storage::Storage;
 
-/// A weak handle to an item of a shared pool: a block index and the item's generation, 4 bytes, `Copy`,
-/// holding no count. Store it in tables, messages or interrupt-shared statics ([`PoolWeak::to_bits`] fits
-/// an `AtomicU32`).
+/// A weak handle to an item of a shared pool: a block index and the item's 32-bit generation, 8 bytes,
+/// `Copy`, holding no count. Store it in tables, messages or interrupt-shared statics
+/// ([`PoolWeak::to_bits`] fits an `AtomicU64`).
 ///
 /// [`upgrade`](PoolWeak::upgrade) gives a [`PoolRc`] while the item lives and `None` once the last strong
-/// handle is gone, also after the block has been reused for a newer item: the generation in the block's
-/// state word no longer matches. Because a weak handle holds no count, a structure whose items point at
-/// each other through `PoolWeak` (parent ↔ child, a ring of nodes) cannot keep itself alive: use weak
-/// handles for back-references to break reference cycles.
+/// handle is gone, also after the block has been reused for a newer item: each block counts the items it
+/// has held, and a weak handle remembers which one it was made for. The count never wraps: a block whose
+/// count reaches 2³² − 1 is retired (kept out of the free list for good; it shows as in use), so a weak
+/// handle upgrades to the item it was made from and to no other, however long it is kept.
 ///
-/// The generation has 14 bits: a weak handle kept while its block is freed and reused 16384 times may
-/// upgrade to the item then in the block, which is always a valid item of the same type.
+/// Because a weak handle holds no count, a structure whose items point at each other through `PoolWeak`
+/// (parent ↔ child, a ring of nodes) cannot keep itself alive: use weak handles for back-references to
+/// break reference cycles.
 ///
 /// ```
 /// use blockpool::{memory_pool, PoolRc};
@@ -37,8 +37,8 @@ use crate::storage::Storage;
 /// assert!(weak.upgrade().is_none()); // same block, newer item
 /// ```
 pub struct PoolWeak<P: SharedPool> {
+    generation: u32,
     index: u16,
-    stamp: u16,
     // Not `Send`/`Sync` by itself: see the impls below.
     _pool: PhantomData<*const P>,
 }
@@ -50,33 +50,37 @@ unsafe impl<P: SharedPool> Send for PoolWeak<P> where P::Item: Send + Sync {}
 unsafe impl<P: SharedPool> Sync for PoolWeak<P> where P::Item: Send + Sync {}
 
 impl<P: SharedPool> PoolWeak<P> {
-    pub(crate) fn new(index: usize, state: u16) -> Self {
+    pub(crate) fn new(index: usize, generation: u32) -> Self {
         Self {
+            generation,
             index: index as u16,
-            stamp: stamp(state),
             _pool: PhantomData,
         }
     }
 
     /// A strong handle to the item, if it is still alive. Race-free against a concurrent drop of the
-    /// last strong handle. `None` also when the counter is at its maximum.
+    /// last strong handle. `None` also when the counter is at its maximum, or while the only strong
+    /// handle holds `&mut` access (`PoolRc::get_mut`, `PoolRc::make_mut`).
     pub fn upgrade(&self) -> Option<PoolRc<P>> {
         let index = usize::from(self.index);
         if index >= P::CAPACITY {
             return None;
         }
         let storage = P::__storage();
-        if stamp(storage.state(index)) != self.stamp {
+        if storage.generation(index) != self.generation {
             return None;
         }
-        // A count above zero means the block holds a live shared item, maybe a newer one than ours; once
-        // we hold a count it cannot be freed, so the second look at the generation is conclusive.
+        // A count above zero means the block holds a live shared item, maybe a newer one than ours (the
+        // block was freed and reused since the look above); once we hold a count it cannot be freed, so
+        // the second look at the generation is conclusive (W1).
         crate::rc::counter::<P>(index).increment_if_live()?;
         // SAFETY: the increment succeeded, so the block holds a live item and the counter counts the new
         // handle.
         let strong = unsafe { PoolRc::from_block(storage.block(index)) };
-        if stamp(storage.state(index)) != self.stamp {
+        if storage.generation(index) != self.generation {
             // A newer item: give our count back (possibly freeing that item, as its last handle would).
+            // Only items that are `Send + Sync` can be freed by another thread between the two looks, so
+            // only those can be reached here, and dropping one on this thread is allowed (W3).
             drop(strong);
             return None;
         }
@@ -88,21 +92,36 @@ impl<P: SharedPool> PoolWeak<P> {
         usize::from(self.index)
     }
 
-    /// The generation of the item in its block.
-    pub fn generation(&self) -> u16 {
-        self.stamp >> 2
+    /// The generation of the item in its block: how many items the block held before it.
+    pub fn generation(&self) -> u32 {
+        self.generation
     }
 
-    /// The handle as 32 bits, for an `AtomicU32` or a message.
-    pub fn to_bits(self) -> u32 {
-        (u32::from(self.index) << 16) | u32::from(self.stamp)
+    /// The handle as 64 bits (block index in bits 32..48, generation in bits 0..32), for an `AtomicU64` or
+    /// a message.
+    pub fn to_bits(self) -> u64 {
+        (u64::from(self.index) << 32) | u64::from(self.generation)
     }
 
     /// A handle from [`PoolWeak::to_bits`]. Any value is safe: one that names no live item never upgrades.
-    pub fn from_bits(bits: u32) -> Self {
+    ///
+    /// Only for items that are `Send + Sync`: the bits are a plain integer that any thread can hold, so a
+    /// handle rebuilt from them may be on another thread than the item, which only such items allow (a
+    /// weak handle to any other item is confined to its thread, and so are the bits it came from only if
+    /// nothing rebuilds them elsewhere).
+    pub fn from_bits(bits: u64) -> Self
+    where
+        P::Item: Send + Sync,
+    {
+        // Bits above the index name no block: `u16::MAX` is no pool's index (65535 blocks at most).
+        let index = if bits >> 48 == 0 {
+            (bits >> 32) as u16
+        } else {
+            u16::MAX
+        };
         Self {
-            index: (bits >> 16) as u16,
-            stamp: bits as u16,
+            generation: bits as u32,
+            index,
             _pool: PhantomData,
         }
     }
@@ -118,7 +137,7 @@ impl<P: SharedPool> Copy for PoolWeak<P> {}
 
 impl<P: SharedPool> PartialEq for PoolWeak<P> {
     fn eq(&self, other: &Self) -> bool {
-        self.index == other.index && self.stamp == other.stamp
+        self.index == other.index && self.generation == other.generation
     }
 }
 
