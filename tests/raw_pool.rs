@@ -511,3 +511,101 @@ impl RawPool for VecPool {
         self.state.lock().unwrap().stats
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// `free_raw` never frees a block that a typed handle owns (finding 11 of the soundness review): a second
+// `free_raw` of a block that `alloc` has taken meanwhile used to free the new owner's block.
+
+#[memory_pool(type = Frame, count = 1)]
+pub struct StaleRawPool;
+
+#[test]
+fn a_stale_free_raw_of_a_block_a_typed_handle_took_is_refused() {
+    let raw: &dyn RawPool = &StaleRawPool;
+    let block = raw.alloc_raw().unwrap();
+    // SAFETY: the block came from `alloc_raw` and nothing refers into it.
+    assert_eq!(unsafe { raw.free_raw(block) }, Ok(()));
+    let owner = StaleRawPool::alloc(frame(7)).unwrap();
+    assert_eq!(blockpool::PoolBox::as_ptr(&owner).cast::<u8>(), block);
+    // SAFETY (of the call, for the test): the misuse is the point; the check must refuse it.
+    assert_eq!(unsafe { raw.free_raw(block) }, Err(PoolError::DoubleFree));
+    assert_eq!(StaleRawPool::stats().used, 1);
+    assert!(
+        StaleRawPool::alloc(frame(8)).is_err(),
+        "the block was not freed under its owner"
+    );
+    assert_eq!(owner.header, 7);
+    drop(owner);
+    StaleRawPool::validate().unwrap();
+}
+
+#[memory_pool(type = Frame, count = 1)]
+pub struct BoxedRawPool;
+
+#[test]
+fn free_raw_of_a_block_owned_by_a_pool_box_is_refused() {
+    let boxed = BoxedRawPool::alloc(frame(3)).unwrap();
+    let block = blockpool::PoolBox::into_raw(boxed);
+    let raw: &dyn RawPool = &BoxedRawPool;
+    // SAFETY (of the call, for the test): a typed handle's block; the check must refuse it.
+    assert_eq!(
+        unsafe { raw.free_raw(block.cast()) },
+        Err(PoolError::DoubleFree)
+    );
+    // SAFETY: `block` came from `into_raw` of this pool and no other handle was made from it.
+    let boxed = unsafe { blockpool::PoolBox::<BoxedRawPool>::from_raw(block) };
+    assert_eq!(boxed.header, 3);
+    drop(boxed);
+    assert_eq!(BoxedRawPool::stats().used, 0);
+}
+
+#[memory_pool(type = Frame, count = 2)]
+pub struct RacingRawPool;
+
+#[test]
+fn racing_stale_frees_never_free_a_typed_owner() {
+    // Thread A frees a raw block twice; thread B allocates typed items all along. B's items must never be
+    // freed under it: each checks its contents before dropping.
+    let rounds = if cfg!(miri) { 50 } else { 20_000 };
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let raw: &dyn RawPool = &RacingRawPool;
+            for _ in 0..rounds {
+                if let Ok(block) = raw.alloc_raw() {
+                    // SAFETY: from `alloc_raw`, nothing refers into it; the second free is the misuse the
+                    // check must make harmless.
+                    unsafe {
+                        assert_eq!(raw.free_raw(block), Ok(()));
+                        let _ = raw.free_raw(block);
+                    }
+                }
+            }
+        });
+        s.spawn(|| {
+            for round in 0..rounds {
+                if let Ok(mut item) = RacingRawPool::alloc(frame(round as u8)) {
+                    item.header = round as u64;
+                    std::hint::spin_loop();
+                    assert_eq!(item.header, round as u64);
+                    // A freed block would be handed out again: a second item may not share our block.
+                    if let Ok(other) = RacingRawPool::alloc(frame(0)) {
+                        assert_ne!(
+                            blockpool::PoolBox::as_ptr(&other),
+                            blockpool::PoolBox::as_ptr(&item)
+                        );
+                    }
+                }
+            }
+        });
+    });
+    assert_eq!(RacingRawPool::stats().used, 0);
+    RacingRawPool::validate().unwrap();
+}
+
+/// A frame whose header and body say `n`.
+fn frame(n: u8) -> Frame {
+    Frame {
+        header: u64::from(n),
+        body: [n; 16],
+    }
+}

@@ -6,8 +6,10 @@
 //! a stale compare-and-swap fail (ABA).
 //!
 //! Per block the list keeps 4 bytes: a 16-bit link and a 16-bit state word. The state word is
-//! `generation:14 | weak_issued:1 | in_use:1`: the generation goes up by one each time the block is freed,
-//! and weak handles remember `generation | in_use` to tell their item from a later one in the same block.
+//! `generation:13 | raw:1 | weak_issued:1 | in_use:1`: `raw` marks a block handed out by
+//! `RawPool::alloc_raw` (the only kind `free_raw` frees, F1 of `docs/safety.md`), and the generation goes up
+//! by one each time the block is freed, so that a stale compare-and-swap on the state word fails. (Weak
+//! handles check the 32-bit generations of shared pools, kept beside the reference counts.)
 //! A block that was never used has state 0 and a zeroed link, which is decoded as "the next index": the
 //! all-zero bit pattern is a complete free list of every block in order, so a pool needs no initialisation
 //! and lives in `.bss`.
@@ -24,7 +26,7 @@ pub const MAX_BLOCKS: usize = 65535;
 pub(crate) struct BlockMeta {
     /// The next free block, XOR-encoded with `index + 1` so that zero means "the block after this one".
     next: AtomicU16,
-    /// `generation:14 | weak_issued:1 | in_use:1`.
+    /// `generation:13 | raw:1 | weak_issued:1 | in_use:1`.
     state: AtomicU16,
 }
 
@@ -61,8 +63,10 @@ const IN_USE: u16 = 1;
 /// State bit: a weak handle was made for the item in the block (weak handles are `Copy`, so they cannot be
 /// counted; this bit is what tells `get_mut` that one may exist).
 const WEAK_ISSUED: u16 = 2;
+/// State bit: the block was handed out by `RawPool::alloc_raw`, so `free_raw` may free it (F1).
+const RAW: u16 = 4;
 /// One step of the generation, in the state word.
-const GENERATION_STEP: u16 = 4;
+const GENERATION_STEP: u16 = 8;
 
 /// Whether a state word marks its block as in use.
 #[inline(always)]
@@ -73,7 +77,7 @@ pub(crate) const fn in_use(state: u16) -> bool {
 /// The state a block gets when it is freed: next generation, no flags.
 #[inline(always)]
 const fn freed(state: u16) -> u16 {
-    (state & !(IN_USE | WEAK_ISSUED)).wrapping_add(GENERATION_STEP)
+    (state & !(IN_USE | WEAK_ISSUED | RAW)).wrapping_add(GENERATION_STEP)
 }
 
 /// The free list and counters of one pool of `N` blocks.
@@ -163,14 +167,20 @@ impl<const N: usize> FreeList<N> {
         state.store(freed(state.load(Ordering::Relaxed)), Ordering::Release);
     }
 
-    /// Marks a block named by an untrusted caller as free: the state word is claimed with a
-    /// compare-and-swap, so of two racing frees of one block exactly one succeeds and the other gets
-    /// `DoubleFree`. O(1).
+    /// Marks a block the caller holds, just taken from the list, as handed out raw (F1).
+    pub(crate) fn mark_raw(&self, index: usize) {
+        self.meta[index].state.fetch_or(RAW, Ordering::Release);
+    }
+
+    /// Marks a block named by an untrusted caller as free: only a block handed out raw and still in use
+    /// qualifies (F1), and the state word is claimed with a compare-and-swap, so of two racing frees of one
+    /// block exactly one succeeds and the other gets `DoubleFree`, and a block that a typed handle took
+    /// meanwhile is never freed. O(1).
     pub(crate) fn mark_free_checked(&self, index: usize) -> Result<(), PoolError> {
         let state = &self.meta[index].state;
         let mut current = state.load(Ordering::Acquire);
         loop {
-            if !in_use(current) {
+            if !in_use(current) || current & RAW == 0 {
                 return Err(PoolError::DoubleFree);
             }
             match state.compare_exchange_weak(
@@ -356,6 +366,12 @@ mod tests {
     fn a_checked_free_of_a_free_block_is_a_double_free_and_changes_nothing() {
         let list = FreeList::<2>::new();
         let a = list.pop().unwrap();
+        assert_eq!(
+            list.mark_free_checked(a),
+            Err(PoolError::DoubleFree),
+            "not handed out raw: a typed handle's block"
+        );
+        list.mark_raw(a);
         assert_eq!(list.mark_free_checked(a), Ok(()));
         list.push(a);
         let before = list.stats();

@@ -50,12 +50,17 @@ pub trait RawPool {
     ///
     /// # Errors
     /// [`PoolError::ForeignBlock`] if `block` does not point into the pool, [`PoolError::NotBlockStart`] if
-    /// it points inside a block, [`PoolError::DoubleFree`] if the block is free, [`PoolError::RefInUse`] if
-    /// shared handles hold it. The pool is unchanged then.
+    /// it points inside a block, [`PoolError::DoubleFree`] if the block is not a raw allocation in use (it
+    /// is free, or a typed handle such as `PoolBox` owns it), [`PoolError::RefInUse`] if shared handles
+    /// hold it. The pool is unchanged then. These checks hold under concurrency: a block that a typed
+    /// handle takes while a second `free_raw` of it runs is never freed. The one misuse they cannot see is
+    /// a stale pointer to a block that `alloc_raw` has handed out again (to this or another caller): that
+    /// frees the new raw allocation, as in every C pool API.
     ///
     /// # Safety
-    /// If `block` is a block of this pool that is in use, it was handed out by `alloc_raw` (not owned by a
-    /// typed handle such as `PoolBox`), and no reference into it is used after this call.
+    /// If `block` is a block of this pool handed out by `alloc_raw` and not freed since, no reference into
+    /// it is used after this call. (A stale pointer to a block that `alloc_raw` handed out again is the
+    /// caller's bug: it frees the current raw owner's block.)
     unsafe fn free_raw(&self, block: NonNull<u8>) -> Result<(), PoolError>;
 
     /// A snapshot of the pool's counters.
@@ -74,7 +79,7 @@ impl<P: StaticPool> RawPool for P {
     fn alloc_raw(&self) -> Result<NonNull<u8>, PoolError> {
         let claim = Claim::<P>::take()?;
         let block = claim.block().cast::<u8>();
-        claim.keep();
+        P::__storage().mark_raw(claim.keep());
         Ok(block)
     }
 

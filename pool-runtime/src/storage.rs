@@ -139,6 +139,8 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     /// generations are used up, so it must stay out of the free list for good (W2; never for pools without
     /// `refcount`). O(1).
     fn mark_free(&self, index: usize) -> bool;
+    /// Marks a block the caller just took as handed out raw: the only kind `free_raw` frees.
+    fn mark_raw(&self, index: usize);
     /// Marks a block named by an untrusted caller as free; `DoubleFree` if it is not in use. `Ok(false)` as
     /// for [`Storage::mark_free`]. O(1).
     fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError>;
@@ -216,6 +218,10 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
         }
         self.list.mark_free(index);
         true
+    }
+
+    fn mark_raw(&self, index: usize) {
+        self.list.mark_raw(index);
     }
 
     fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError> {
@@ -340,6 +346,7 @@ mod tests {
         );
 
         // The checked path (`free_raw`) retires the same way.
+        storage.mark_raw(other);
         storage.generations[other].store(u32::MAX - 1, Ordering::Relaxed);
         assert_eq!(storage.mark_free_checked(other), Ok(false));
         assert_eq!(storage.take(), None);
