@@ -399,3 +399,44 @@ fn mixed_stress_keeps_every_item_with_its_stamp() {
     }
     assert_all_free::<MixPool>();
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Finding 1 of the soundness review, natively and under Miri's schedules (the loom model
+// `two_threads_cloning_a_handle_that_get_mut_locked_count_every_clone` checks every interleaving).
+
+#[memory_pool(type = u64, count = 1, refcount)]
+pub struct UnlockPool;
+
+#[test]
+fn clones_racing_on_a_handle_that_get_mut_locked_are_all_counted() {
+    let rounds = if cfg!(miri) { 20 } else { 20_000 };
+    for round in 0..rounds {
+        let mut only = UnlockPool::alloc_shared(0).unwrap();
+        *PoolRc::get_mut(&mut only).expect("the only handle") = round;
+        let barrier = Barrier::new(2);
+        let clones: Vec<PoolRc<UnlockPool>> = thread::scope(|s| {
+            let racers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        only.clone()
+                    })
+                })
+                .collect();
+            racers.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        assert_eq!(
+            PoolRc::strong_count(&only),
+            3,
+            "round {round}: a clone was not counted"
+        );
+        drop(clones);
+        assert_eq!(
+            *only, round,
+            "round {round}: the block was freed under a live handle"
+        );
+        assert_eq!(UnlockPool::stats().used, 1);
+        drop(only);
+        assert_eq!(UnlockPool::stats().used, 0);
+    }
+}

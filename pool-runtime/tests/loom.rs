@@ -299,3 +299,75 @@ fn three_threads_churning_two_blocks_never_share_one() {
         Churned::validate().unwrap();
     });
 }
+
+model_pool!(Unlocked, Tracked, counters::U8, 1);
+model_pool!(Downgraded, Tracked, counters::U8, 1);
+shared_pool!(Unlocked, Downgraded);
+
+/// Finding 1 of the soundness review: after `get_mut` left the count locked at 0, two threads cloning the
+/// same `&PoolRc` both saw 0 and both stored 1 (a load then a store): three handles, count 2, and the
+/// block freed under the third. Unlocking is one compare-and-swap now.
+#[test]
+fn two_threads_cloning_a_handle_that_get_mut_locked_count_every_clone() {
+    model(|| {
+        Unlocked::install();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut only = Unlocked::alloc_shared(Tracked {
+            stamp: 1,
+            drops: drops.clone(),
+        })
+        .ok()
+        .unwrap();
+        PoolRc::get_mut(&mut only).expect("the only handle").stamp = 2;
+        let shared = Arc::new(only);
+        let clones: Vec<_> = (0..2)
+            .map(|_| {
+                let shared = shared.clone();
+                thread::spawn(move || PoolRc::clone(&shared))
+            })
+            .collect();
+        let clones: Vec<_> = clones.into_iter().map(|c| c.join().unwrap()).collect();
+        let only = Arc::try_unwrap(shared).ok().unwrap();
+        assert_eq!(PoolRc::strong_count(&only), 3, "a clone was not counted");
+        drop(clones);
+        assert_eq!(drops.load(Ordering::SeqCst), 0, "freed under a live handle");
+        assert_eq!(only.stamp, 2);
+        drop(only);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        assert_eq!(Unlocked::stats().used, 0);
+    });
+}
+
+/// Finding 10: `get_mut` read the weak flag before locking, so a clone downgraded and dropped on another
+/// thread in between made it return `Some` (and leave the count locked) although a weak handle existed,
+/// which then failed to upgrade while the item lived.
+#[test]
+fn get_mut_racing_a_downgrade_and_drop_of_a_clone_never_strands_the_weak_handle() {
+    model(|| {
+        Downgraded::install();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut only = Downgraded::alloc_shared(Tracked {
+            stamp: 1,
+            drops: drops.clone(),
+        })
+        .ok()
+        .unwrap();
+        let clone = PoolRc::clone(&only);
+        let weak_of_clone = thread::spawn(move || {
+            let weak = PoolRc::downgrade(&clone);
+            drop(clone);
+            weak
+        });
+        let lent = PoolRc::get_mut(&mut only).is_some();
+        let weak = weak_of_clone.join().unwrap();
+        // `get_mut` cannot succeed here: until the clone is dropped it shares the item, and by then the
+        // weak flag is set. And while `only` lives, its weak handle must upgrade.
+        assert!(!lent, "get_mut lent `&mut` although a weak handle existed");
+        let upgraded = weak
+            .upgrade()
+            .expect("the item lives, so its weak handle upgrades");
+        assert_eq!(upgraded.stamp, 1);
+        drop((upgraded, only));
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
