@@ -1,0 +1,52 @@
+// Findings 4 and 9 of the soundness review: the traits whose implementations the runtime trusts for
+// memory safety cannot be implemented outside it. `StaticPool` is an `unsafe trait` (the macros implement
+// it through the runtime); the storage, size-class and arena traits are sealed. (`SharedPool`,
+// `BytePool` and `ArenaPool` are safe to implement: they only point at sealed storage.)
+#![forbid(unsafe_code)]
+
+use std::alloc::Layout;
+use std::ptr::NonNull;
+
+use blockpool::__private::{Align4, ArenaCore, ByteClass, NoRefs, PoolConfig, PoolStorage};
+use blockpool::{ArenaStats, PoolError, PoolStats, StaticPool};
+
+pub struct Mine;
+
+impl StaticPool for Mine {
+    type Item = u32;
+    const CAPACITY: usize = 1;
+    const NAME: &'static str = "Mine";
+    type __Storage = PoolStorage<u32, Align4, NoRefs, 1>;
+    const __CONFIG: PoolConfig = PoolConfig::DEFAULT;
+    fn __storage() -> &'static Self::__Storage {
+        static STORAGE: PoolStorage<u32, Align4, NoRefs, 1> = PoolStorage::new();
+        &STORAGE
+    }
+}
+
+pub struct Lying;
+
+impl ByteClass for Lying {
+    fn block_size(&self) -> usize { 1 << 20 }
+    fn block_align(&self) -> usize { 1 }
+    fn capacity(&self) -> usize { 1 }
+    fn take(&self) -> Option<(usize, NonNull<u8>)> { None }
+    fn block_containing(&self, _: NonNull<u8>) -> Option<(usize, NonNull<u8>)> { None }
+    fn free(&self, _: usize, _: bool) {}
+    fn record_failure(&self) {}
+    fn stats(&self) -> PoolStats { PoolStats::default() }
+    fn validate(&self) -> Result<(), PoolError> { Ok(()) }
+}
+
+impl ArenaCore for Lying {
+    fn enter(&self) -> bool { true }
+    fn exit(&self, _: usize) {}
+    fn buffer(&self) -> (NonNull<u8>, usize) { (NonNull::dangling(), usize::MAX) }
+    fn published_used(&self) -> &blockpool::__private::counters::U32 { unimplemented!() }
+    fn record_failure(&self) {}
+    fn stats(&self) -> ArenaStats { ArenaStats::default() }
+}
+
+fn main() {
+    let _ = Layout::new::<u8>();
+}
