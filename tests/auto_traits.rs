@@ -10,7 +10,7 @@ use blockpool::{Arena, PoolBox, PoolBoxUninit, PoolBytes, PoolRc, PoolWeak, memo
 use static_assertions::{assert_impl_all, assert_not_impl_any};
 
 /// `Sync` but not `Send` (like a `MutexGuard`).
-pub struct SyncOnly(u8, PhantomData<*const ()>);
+pub struct SyncOnly(#[allow(dead_code)] u8, PhantomData<*const ()>);
 // SAFETY: it holds nothing; the point is only the marker.
 unsafe impl Sync for SyncOnly {}
 

@@ -527,8 +527,10 @@ fn a_stale_free_raw_of_a_block_a_typed_handle_took_is_refused() {
     assert_eq!(unsafe { raw.free_raw(block) }, Ok(()));
     let owner = StaleRawPool::alloc(frame(7)).unwrap();
     assert_eq!(blockpool::PoolBox::as_ptr(&owner).cast::<u8>(), block);
-    // SAFETY (of the call, for the test): the misuse is the point; the check must refuse it.
-    assert_eq!(unsafe { raw.free_raw(block) }, Err(PoolError::DoubleFree));
+    // The misuse is the point: the check must refuse it, so no reference is invalidated.
+    // SAFETY: the block is a typed handle's; `free_raw` refuses it (F1) and changes nothing.
+    let refused = unsafe { raw.free_raw(block) };
+    assert_eq!(refused, Err(PoolError::DoubleFree));
     assert_eq!(StaleRawPool::stats().used, 1);
     assert!(
         StaleRawPool::alloc(frame(8)).is_err(),
@@ -547,11 +549,9 @@ fn free_raw_of_a_block_owned_by_a_pool_box_is_refused() {
     let boxed = BoxedRawPool::alloc(frame(3)).unwrap();
     let block = blockpool::PoolBox::into_raw(boxed);
     let raw: &dyn RawPool = &BoxedRawPool;
-    // SAFETY (of the call, for the test): a typed handle's block; the check must refuse it.
-    assert_eq!(
-        unsafe { raw.free_raw(block.cast()) },
-        Err(PoolError::DoubleFree)
-    );
+    // SAFETY: the block is a typed handle's; `free_raw` refuses it (F1) and changes nothing.
+    let refused = unsafe { raw.free_raw(block.cast()) };
+    assert_eq!(refused, Err(PoolError::DoubleFree));
     // SAFETY: `block` came from `into_raw` of this pool and no other handle was made from it.
     let boxed = unsafe { blockpool::PoolBox::<BoxedRawPool>::from_raw(block) };
     assert_eq!(boxed.header, 3);

@@ -310,13 +310,11 @@ pub(crate) fn config(
     on_failure: Option<&syn::Path>,
 ) -> TokenStream {
     let on_failure = match on_failure {
-        // A local rather than a helper constant: a local is not in scope in its own initialiser, so the
-        // hook's path cannot resolve to it whatever its name (a constant named like the hook would).
+        // Through a field of a runtime struct rather than a helper constant or a `let`: the generated code then
+        // introduces no name at all that the hook's path could resolve to (a helper constant named like the
+        // hook made a cycle; a `let` binding named like a user constant is a constant pattern).
         Some(hook) => quote_spanned! {hook.span()=>
-            ::core::option::Option::Some({
-                let __blockpool_hook: fn(&#krate::FailureEvent) = #hook;
-                __blockpool_hook
-            })
+            ::core::option::Option::Some(#krate::__private::FailureHook { hook: #hook }.hook)
         },
         None => quote!(::core::option::Option::None),
     };

@@ -530,12 +530,47 @@ fn pool_name(name: &Opt<Expr>, errors: &mut Errors) -> Option<Ident> {
     }
 }
 
+/// The conditions under which the item exists, as plain `#[cfg(..)]` attributes for everything the macro
+/// generates beside it: each `#[cfg]`, and each `#[cfg_attr(pred, ..)]` that contains a `cfg` (directly or
+/// in a nested `cfg_attr`), translated to the equivalent `#[cfg(any(not(pred), all(..)))]`. A function-like
+/// macro such as `pools!` sees the attributes unexpanded, so without this a `cfg_attr` that removes the
+/// pool struct would leave its impls behind.
 pub(crate) fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
     attrs
         .iter()
-        .filter(|attr| attr.path().is_ident("cfg"))
-        .cloned()
+        .filter_map(|attr| {
+            if attr.path().is_ident("cfg") {
+                return Some(attr.clone());
+            }
+            let predicate = cfg_attr_condition(&attr.meta)?;
+            Some(syn::parse_quote!(#[cfg(#predicate)]))
+        })
         .collect()
+}
+
+/// For `cfg_attr(pred, attrs..)`, the condition under which its `cfg`s keep the item, if it has any.
+fn cfg_attr_condition(meta: &syn::Meta) -> Option<TokenStream> {
+    let syn::Meta::List(list) = meta else {
+        return None;
+    };
+    if !list.path.is_ident("cfg_attr") {
+        return None;
+    }
+    let args = list
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.into_iter();
+    let predicate = args.next()?;
+    let kept: Vec<TokenStream> = args
+        .filter_map(|inner| match &inner {
+            syn::Meta::List(cfg) if cfg.path.is_ident("cfg") => Some(cfg.tokens.clone()),
+            other => cfg_attr_condition(other),
+        })
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    Some(quote::quote!(any(not(#predicate), all(#(#kept),*))))
 }
 
 /// The generated code implements `Debug`, `Clone`, `Copy` and `Default` for pools it declares; on a pool

@@ -61,8 +61,8 @@ pub mod __private {
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
     };
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
-    pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes};
-    pub use crate::pool::PoolConfig;
+    pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes, total_bytes_u64};
+    pub use crate::pool::{FailureHook, PoolConfig};
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};
     pub use crate::{__blockpool_allocators as allocators, __blockpool_static_pool as static_pool};

@@ -93,12 +93,24 @@ impl fmt::Display for MemoryMap {
     }
 }
 
-/// The static memory of `pools`, in bytes.
+/// The static memory of `pools`, in bytes (`usize::MAX` if the sum does not fit a `usize`, which only a
+/// 16- or 32-bit target can see; [`total_bytes_u64`] is exact).
 pub const fn total_bytes(pools: &[PoolInfo]) -> usize {
-    let mut total = 0;
+    let total = total_bytes_u64(pools);
+    if total > usize::MAX as u64 {
+        usize::MAX
+    } else {
+        total as usize
+    }
+}
+
+/// The static memory of `pools`, in bytes, exact on every target (a sum of `usize`s never overflows a
+/// `u64` for fewer than 2³² pools).
+pub const fn total_bytes_u64(pools: &[PoolInfo]) -> u64 {
+    let mut total: u64 = 0;
     let mut i = 0;
     while i < pools.len() {
-        total += pools[i].bytes;
+        total = total.saturating_add(pools[i].bytes as u64);
         i += 1;
     }
     total
@@ -164,7 +176,7 @@ impl ConstText {
         self
     }
 
-    const fn push_number(mut self, mut n: usize) -> Self {
+    const fn push_number(mut self, mut n: u64) -> Self {
         let mut digits = [0u8; 20];
         let mut count = 0;
         loop {
@@ -197,10 +209,10 @@ impl ConstText {
 }
 
 /// The compile error of an exceeded `budget`: the total, the budget, and every pool's bytes.
-pub const fn budget_report(pools: &[PoolInfo], budget: usize, written: &str) -> ConstText {
+pub const fn budget_report(pools: &[PoolInfo], budget: u64, written: &str) -> ConstText {
     let mut text = ConstText::new()
         .push_str("the pools! block needs ")
-        .push_number(total_bytes(pools))
+        .push_number(total_bytes_u64(pools))
         .push_str(" bytes of static memory, over its budget of ")
         .push_number(budget)
         .push_str(" bytes (")
@@ -214,11 +226,11 @@ pub const fn budget_report(pools: &[PoolInfo], budget: usize, written: &str) -> 
             .push_str(" (")
             .push_str(pools[i].kind.as_str())
             .push_str(", ")
-            .push_number(pools[i].count)
+            .push_number(pools[i].count as u64)
             .push_str(" x ")
-            .push_number(pools[i].block_size)
+            .push_number(pools[i].block_size as u64)
             .push_str(" B): ")
-            .push_number(pools[i].bytes)
+            .push_number(pools[i].bytes as u64)
             .push_str(" bytes");
         i += 1;
     }
@@ -227,6 +239,7 @@ pub const fn budget_report(pools: &[PoolInfo], budget: usize, written: &str) -> 
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
 
     const POOLS: &[PoolInfo] = &[
@@ -254,6 +267,26 @@ mod tests {
         assert!(text.contains("MsgPool (typed, 20 x 64 B): 1384 bytes"));
         assert!(text.contains("Scratch (arena, 1 x 4096 B): 4112 bytes"));
         assert_eq!(MemoryMap::new(POOLS).total_bytes(), 5496);
+    }
+
+    #[test]
+    fn totals_past_usize_are_exact_in_u64_and_saturate_in_usize() {
+        // Past `usize::MAX` on a 32-bit target (Miri runs these tests on one); exact on 64-bit.
+        let big = u32::MAX as usize;
+        let huge = [PoolInfo {
+            bytes: big,
+            ..POOLS[0]
+        }; 3];
+        let exact = 3 * u64::from(u32::MAX);
+        assert_eq!(total_bytes_u64(&huge), exact);
+        let expected = usize::try_from(exact).unwrap_or(usize::MAX);
+        assert_eq!(total_bytes(&huge), expected, "no overflow panic in a const");
+        let report = budget_report(&huge, 1 << 32, "4 GiB");
+        assert!(
+            report
+                .as_str()
+                .contains(&std::format!("needs {exact} bytes"))
+        );
     }
 
     #[test]

@@ -19,6 +19,14 @@ pub struct PoolConfig {
     pub on_failure: Option<fn(&FailureEvent)>,
 }
 
+/// The `on_failure` hook as a function pointer; generated code passes the user's path through this field
+/// so that a wrong signature is reported at that path and no generated name can shadow it.
+#[doc(hidden)]
+pub struct FailureHook {
+    /// The hook.
+    pub hook: fn(&FailureEvent),
+}
+
 impl PoolConfig {
     /// No wiping, no hook.
     pub const DEFAULT: Self = Self {

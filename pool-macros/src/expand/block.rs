@@ -217,7 +217,7 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
     let map = &spec.map;
     let mut row_consts = Vec::new();
     let mut parts = Vec::new();
-    for entry in &spec.entries {
+    for (index, entry) in spec.entries.iter().enumerate() {
         let mut rows = Vec::new();
         match &entry.kind {
             EntryKind::Typed(pool_spec) => rows.push(typed_row(pool_spec)),
@@ -253,51 +253,47 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
             }
         }
         // One const per entry, empty when the entry's `#[cfg]` is off, so that the map and the budget
-        // count exactly the pools that exist.
-        let rows_const =
-            format_ident!("__BLOCKPOOL_ROWS_{}_{}", map, plain_name(entry.kind.name()));
+        // count exactly the pools that exist. The consts live inside the map's own initialiser block, so
+        // their names are private to it: two `pools!` blocks in one module cannot collide, whatever
+        // their map and entry names.
+        let rows_const = format_ident!("__BLOCKPOOL_ROWS_{}", index);
         let cfgs = &entry.cfgs;
         let predicates = entry.cfgs.iter().map(|attr| match &attr.meta {
             syn::Meta::List(list) => list.tokens.clone(),
             other => quote!(#other),
         });
         row_consts.push(quote! {
-            #[doc(hidden)]
-            #[allow(non_upper_case_globals, dead_code)]
             #(#cfgs)*
             const #rows_const: &[#krate::PoolInfo] = &[#(#rows),*];
         });
         if !entry.cfgs.is_empty() {
             row_consts.push(quote! {
-                #[doc(hidden)]
-                #[allow(non_upper_case_globals, dead_code)]
                 #[cfg(not(all(#(#predicates),*)))]
                 const #rows_const: &[#krate::PoolInfo] = &[];
             });
         }
         parts.push(rows_const);
     }
-    let all_rows = format_ident!("__BLOCKPOOL_ROWS_OF_{}", map);
     let budget = spec.budget.as_ref().map(|budget| {
-        let bytes = budget.bytes as usize;
+        let bytes = budget.bytes;
         let written = &budget.text;
-        let check = format_ident!("__BLOCKPOOL_BUDGET_OF_{}", map);
+        // In `u64` on every target: a budget or a total above `usize::MAX` of a 32-bit target is still
+        // compared and reported exactly.
         quote_spanned! {budget.tokens.span()=>
-            #[allow(non_upper_case_globals)]
-            const #check: () = if #map.total_bytes() > #bytes {
+            const _: () = if #private::total_bytes_u64(#map.pools) > #bytes {
                 ::core::panic!("{}", #private::budget_report(#map.pools, #bytes, #written).as_str())
             };
         }
     });
     quote! {
-        #(#row_consts)*
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals, dead_code)]
-        const #all_rows: [#krate::PoolInfo; #private::rows_len(&[#(#parts),*])] =
-            #private::concat_rows(&[#(#parts),*]);
         /// The static memory of every pool of this `pools!` block, for printing at boot.
         #[allow(dead_code)]
-        pub const #map: #krate::MemoryMap = #krate::MemoryMap::new(&#all_rows);
+        pub const #map: #krate::MemoryMap = {
+            #(#row_consts)*
+            const __BLOCKPOOL_ALL_ROWS: [#krate::PoolInfo; #private::rows_len(&[#(#parts),*])] =
+                #private::concat_rows(&[#(#parts),*]);
+            #krate::MemoryMap::new(&__BLOCKPOOL_ALL_ROWS)
+        };
         #budget
     }
 }

@@ -5,7 +5,16 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use blockpool::{FailureEvent, PoolBox, PoolError, PoolRc, PoolStats, RawPool, memory_pool};
+use blockpool::{FailureEvent, PoolBox, PoolError, PoolRc, PoolStats, RawPool, memory_pool, pools};
+
+// A budget above 4 GiB on a 32-bit target: compared in `u64`, it is not truncated (it once read as
+// `4097 MiB mod 4 GiB` = 1 MiB and failed this small block; the literal was also out of `usize` range).
+pools! {
+    budget = 4097 MiB;
+    map = BIG_BUDGET_MAP;
+    /// Byte buffers, with a budget far above what they use.
+    pub Buffers(classes = [(64, 2)]);
+}
 
 /// A radio frame, pooled in blocks aligned for DMA.
 #[memory_pool(count = 8, align = 32, max_size = 96)]
