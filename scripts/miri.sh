@@ -14,6 +14,12 @@ for test in smoke alloc drops errors handles in_place options raw_pool threads z
 done
 cargo +nightly miri test -p blockpool "${integration[@]}"
 
+# The threaded tests under many schedules: each seed is another interleaving of the threads (finding 1 of
+# the soundness review, a lost reference count, needed a few seeds). MIRI_SEEDS overrides the range.
+seeds="${MIRI_SEEDS:-0..16}"
+MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${seeds}" \
+  cargo +nightly miri test -p blockpool --test shared_threads --test threads --test raw_pool
+
 # A 32-bit big-endian target without 64-bit atomics: the free list's narrow head layout (16-bit index,
 # 16-bit tag, separate counters) and every byte-order assumption. MIRI_HOST_ONLY=1 skips it.
 if [ "${MIRI_HOST_ONLY:-0}" = 1 ]; then exit 0; fi

@@ -119,7 +119,7 @@ pub struct ArenaStorage<A: Alignment, const N: usize> {
     buffer: Slot<[u8; N], A>,
 }
 
-// SAFETY: the buffer is only touched by the one scope that set `busy` (acquire) and cleared it (release)
+// SAFETY: [A4] the buffer is only touched by the one scope that set `busy` (acquire) and cleared it (release)
 // when done; everything else is atomic.
 unsafe impl<A: Alignment, const N: usize> Sync for ArenaStorage<A, N> {}
 
@@ -225,7 +225,7 @@ struct DropRecord {
 /// # Safety
 /// `value` points to a live `T` that is not used afterwards.
 unsafe fn drop_as<T>(value: NonNull<u8>) {
-    // SAFETY: the caller promises a live `T` that nobody uses afterwards.
+    // SAFETY: [A1] the caller promises a live `T` that nobody uses afterwards.
     unsafe { value.cast::<T>().drop_in_place() };
 }
 
@@ -287,7 +287,7 @@ impl<'scope> Arena<'scope> {
             return Err(AllocError::new(value, self.fail(PoolError::Exhausted)));
         };
         self.set_used(end);
-        // SAFETY: `place` reserved room for a `T`, aligned, used by nothing else.
+        // SAFETY: [A4] `place` reserved room for a `T`, aligned, used by nothing else.
         unsafe { slot.write(value) };
         if let Some(record) = record {
             let entry = DropRecord {
@@ -295,11 +295,11 @@ impl<'scope> Arena<'scope> {
                 value: slot.cast(),
                 next: self.drops.get(),
             };
-            // SAFETY: `place` reserved an aligned `DropRecord` slot used by nothing else.
+            // SAFETY: [A1, A4] `place` reserved an aligned `DropRecord` slot used by nothing else.
             unsafe { record.write(entry) };
             self.drops.set(Some(record));
         }
-        // SAFETY: the `T` is initialised; the reference lives for the scope, before whose end the value is
+        // SAFETY: [A2, A4] the `T` is initialised; the reference lives for the scope, before whose end the value is
         // neither moved nor freed, and no other reference to it exists.
         Ok(unsafe { &mut *slot.as_ptr() })
     }
@@ -314,7 +314,7 @@ impl<'scope> Arena<'scope> {
             capacity: self.capacity(),
         })?;
         let start = self.place::<T>(layout)?;
-        // SAFETY: `place` reserved room for `items.len()` aligned `T`s; `T: Copy` needs no drop record.
+        // SAFETY: [A4] `place` reserved room for `items.len()` aligned `T`s; `T: Copy` needs no drop record.
         unsafe {
             core::ptr::copy_nonoverlapping(items.as_ptr(), start.as_ptr(), items.len());
             Ok(core::slice::from_raw_parts_mut(start.as_ptr(), items.len()))
@@ -374,7 +374,7 @@ impl<'scope> Arena<'scope> {
         let end = start
             .checked_add(layout.size())
             .filter(|&end| end <= capacity)?;
-        // SAFETY: `start <= end <= capacity`: the address is inside the buffer (or one past its end for a
+        // SAFETY: [A4] `start <= end <= capacity`: the address is inside the buffer (or one past its end for a
         // zero-sized value).
         Some((unsafe { base.add(start) }.cast::<T>(), end))
     }
@@ -416,13 +416,13 @@ impl Drop for ScopeEnd<'_, '_> {
         while let Some(first) = self.arena.drops.take() {
             let mut next = Some(first);
             while let Some(record) = next {
-                // SAFETY: records were written by `alloc_inner` and are read once here, newest first.
+                // SAFETY: [A1] records were written by `alloc_inner` and are read once here, newest first.
                 let record = unsafe { record.read() };
                 next = record.next;
                 // Off the list before its drop runs: if that panics, the values still listed are leaked
                 // (safe) and none is dropped twice.
                 self.arena.drops.set(next);
-                // SAFETY: the record names a live value of the type its `drop` function was made for (A1);
+                // SAFETY: [A1, A2] the record names a live value of the type its `drop` function was made for (A1);
                 // the scope is over, so nothing uses the value afterwards, and the record is off the list.
                 unsafe { (record.drop)(record.value) };
             }

@@ -101,13 +101,13 @@ pub(crate) fn wipe(block: NonNull<u8>, len: usize, align: usize) {
     if align >= WORD && len % WORD == 0 {
         let words = block.cast::<usize>();
         for i in 0..len / WORD {
-            // SAFETY: the block is `len` bytes long, aligned to `align >= WORD`, writable (it belongs to the
+            // SAFETY: [S1, S2] the block is `len` bytes long, aligned to `align >= WORD`, writable (it belongs to the
             // caller, who is returning it) and holds no live item, so any bit pattern may be written.
             unsafe { words.add(i).write_volatile(0) };
         }
     } else {
         for i in 0..len {
-            // SAFETY: as above, byte by byte.
+            // SAFETY: [S1, S2] as above, byte by byte.
             unsafe { block.add(i).write_volatile(0) };
         }
     }

@@ -33,10 +33,10 @@ pub struct PoolBox<P: StaticPool> {
     _owns: PhantomData<P::Item>,
 }
 
-// SAFETY: a `PoolBox` is the only way to the item in its block; sending the handle sends the item, so it
+// SAFETY: [S1] a `PoolBox` is the only way to the item in its block; sending the handle sends the item, so it
 // is allowed exactly when the item may be sent. The pool storage it returns the block to is `Sync`.
 unsafe impl<P: StaticPool> Send for PoolBox<P> where P::Item: Send {}
-// SAFETY: a shared `PoolBox` gives only shared access to the item.
+// SAFETY: [S1] a shared `PoolBox` gives only shared access to the item.
 unsafe impl<P: StaticPool> Sync for PoolBox<P> where P::Item: Sync {}
 
 impl<P: StaticPool> PoolBox<P> {
@@ -55,7 +55,7 @@ impl<P: StaticPool> PoolBox<P> {
     /// Moves the item out and returns the block to the pool.
     pub fn into_inner(boxed: Self) -> P::Item {
         let block = Self::into_raw(boxed);
-        // SAFETY: the handle owned an initialised item in `block`; it was consumed without dropping the
+        // SAFETY: [S1, S3] the handle owned an initialised item in `block`; it was consumed without dropping the
         // item, so the item is read exactly once here, after which the block holds no live item.
         let value = unsafe { block.read() };
         release::<P>(P::__storage().index_of(block));
@@ -66,7 +66,7 @@ impl<P: StaticPool> PoolBox<P> {
     /// The block is never returned to the pool (it stays counted as used).
     pub fn leak(boxed: Self) -> &'static mut P::Item {
         let block = Self::into_raw(boxed);
-        // SAFETY: the item is initialised and nobody else can reach it (the handle is consumed and nothing
+        // SAFETY: [S1, P1] the item is initialised and nobody else can reach it (the handle is consumed and nothing
         // will ever free the block), and the block lives in a `static`.
         unsafe { &mut *block.as_ptr() }
     }
@@ -85,14 +85,14 @@ impl<P: StaticPool> PoolBox<P> {
     /// `block` was returned by `PoolBox::<P>::into_raw` (for this same pool `P`), and no other handle has
     /// been made from it since.
     pub unsafe fn from_raw(block: NonNull<P::Item>) -> Self {
-        // SAFETY: the caller promises that `block` came from `into_raw` of this pool and is not owned by any
+        // SAFETY: [S3] the caller promises that `block` came from `into_raw` of this pool and is not owned by any
         // other handle, so it is a block of `P` holding an initialised item.
         unsafe { Self::from_block(block) }
     }
 
     /// Pins the item. Free: blocks never move, and the item is dropped before its block is reused.
     pub fn into_pin(boxed: Self) -> Pin<Self> {
-        // SAFETY: the item stays at its block address until it is dropped in place by `PoolBox`'s `Drop`;
+        // SAFETY: [S1] the item stays at its block address until it is dropped in place by `PoolBox`'s `Drop`;
         // `Pin<PoolBox>` gives no way to move it out (`into_inner` needs the unpinned handle).
         unsafe { Pin::new_unchecked(boxed) }
     }
@@ -108,7 +108,7 @@ impl<P: StaticPool> Drop for PoolBox<P> {
     fn drop(&mut self) {
         let storage = P::__storage();
         let index = storage.index_of(self.block);
-        // SAFETY: the handle's block is a block of `P` (the invariant every constructor of `PoolBox`
+        // SAFETY: [P1, S3] the handle's block is a block of `P` (the invariant every constructor of `PoolBox`
         // upholds), so its index is below the pool's capacity. Stating it spares the free list its bounds
         // checks on this path.
         unsafe { core::hint::assert_unchecked(index < storage.capacity()) };
@@ -117,7 +117,7 @@ impl<P: StaticPool> Drop for PoolBox<P> {
             index,
             _pool: PhantomData,
         };
-        // SAFETY: the handle owns an initialised item in its block, and this is the only place that drops
+        // SAFETY: [S1, S3] the handle owns an initialised item in its block, and this is the only place that drops
         // it; the block is not reachable after this.
         unsafe { self.block.drop_in_place() };
     }
@@ -128,7 +128,7 @@ impl<P: StaticPool> Deref for PoolBox<P> {
 
     #[inline(always)]
     fn deref(&self) -> &P::Item {
-        // SAFETY: the block holds an initialised item that only this handle reaches; `&self` limits the
+        // SAFETY: [S1, S3] the block holds an initialised item that only this handle reaches; `&self` limits the
         // reference to shared access for the borrow's length.
         unsafe { self.block.as_ref() }
     }
@@ -137,7 +137,7 @@ impl<P: StaticPool> Deref for PoolBox<P> {
 impl<P: StaticPool> DerefMut for PoolBox<P> {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut P::Item {
-        // SAFETY: as in `deref`, and `&mut self` makes the access unique.
+        // SAFETY: [S1, S3] as in `deref`, and `&mut self` makes the access unique.
         unsafe { self.block.as_mut() }
     }
 }
@@ -148,7 +148,7 @@ impl<P: StaticPool> AsMut<P::Item> for PoolBox<P> {
     }
 }
 
-// SAFETY: the item lives in a block of a `static` and never moves while the handle lives, so the address
+// SAFETY: [P1] the item lives in a block of a `static` and never moves while the handle lives, so the address
 // `deref` returns is stable across moves of the handle.
 unsafe impl<P: StaticPool> stable_deref_trait::StableDeref for PoolBox<P> {}
 

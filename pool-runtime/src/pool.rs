@@ -142,11 +142,11 @@ pub unsafe trait StaticPool: Sized + 'static {
 #[inline(always)]
 fn claim_fill<P: StaticPool>(claim: Claim<P>, value: P::Item) -> PoolBox<P> {
     let block: NonNull<P::Item> = claim.block();
-    // SAFETY: the claim gives us the block alone; it is aligned and large enough for one item (the storage
+    // SAFETY: [S1, S2] the claim gives us the block alone; it is aligned and large enough for one item (the storage
     // is an array of slots of the item type) and holds no live item, so writing does not leak or alias.
     unsafe { block.write(value) };
     claim.keep();
-    // SAFETY: the block now holds an initialised item and is owned by nobody else.
+    // SAFETY: [S1, S3] the block now holds an initialised item and is owned by nobody else.
     unsafe { PoolBox::from_block(block) }
 }
 
@@ -156,9 +156,9 @@ fn fill<P: StaticPool>(index: usize, value: P::Item) -> PoolBox<P> {
     let block: NonNull<P::Item> = P::__storage().block(index);
     // Nothing here can panic (the list hands out indices below the capacity), so the block cannot be
     // lost before the handle owns it.
-    // SAFETY: the block was just taken from the free list, so it is ours alone; it is aligned and large
+    // SAFETY: [S1, S2] the block was just taken from the free list, so it is ours alone; it is aligned and large
     // enough for one item and holds no live item, so writing does not leak or alias.
     unsafe { block.write(value) };
-    // SAFETY: the block now holds an initialised item and is owned by nobody else.
+    // SAFETY: [S1, S3] the block now holds an initialised item and is owned by nobody else.
     unsafe { PoolBox::from_block(block) }
 }

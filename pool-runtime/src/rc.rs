@@ -80,10 +80,10 @@ pub struct PoolRc<P: SharedPool> {
     _shares: PhantomData<P::Item>,
 }
 
-// SAFETY: handles on several threads share the item (needs `Sync`), and whichever thread drops the last
+// SAFETY: [R1, R3, W3] handles on several threads share the item (needs `Sync`), and whichever thread drops the last
 // handle drops the item (needs `Send`); the counter and block state are atomic.
 unsafe impl<P: SharedPool> Send for PoolRc<P> where P::Item: Send + Sync {}
-// SAFETY: as for `Send`: `&PoolRc` can be cloned into a `PoolRc` on another thread.
+// SAFETY: [R2] as for `Send`: `&PoolRc` can be cloned into a `PoolRc` on another thread.
 unsafe impl<P: SharedPool> Sync for PoolRc<P> where P::Item: Send + Sync {}
 
 impl<P: SharedPool> PoolRc<P> {
@@ -151,7 +151,7 @@ impl<P: SharedPool> PoolRc<P> {
     pub fn try_clone(this: &Self) -> Result<Self, PoolError> {
         this.unlock();
         this.counter().increment()?;
-        // SAFETY: the item is live (we hold a count) and the counter now includes the new handle.
+        // SAFETY: [R1, R2] the item is live (we hold a count) and the counter now includes the new handle.
         Ok(unsafe { Self::from_block(this.block) })
     }
 
@@ -172,7 +172,7 @@ impl<P: SharedPool> PoolRc<P> {
             this.unlock();
             return None;
         }
-        // SAFETY: this is the only strong handle and the locked count makes every upgrade fail; new handles
+        // SAFETY: [R1, R4] this is the only strong handle and the locked count makes every upgrade fail; new handles
         // could only come from clones of this one, which is borrowed mutably for the reference's life.
         Some(unsafe { this.block.as_mut() })
     }
@@ -200,14 +200,14 @@ impl<P: SharedPool> PoolRc<P> {
             // If `clone` panics, dropping the claim gives the new block back.
             let copy = (**this).clone();
             let block = claim.block();
-            // SAFETY: the claimed block is ours alone and holds no live item.
+            // SAFETY: [S1, S2] the claimed block is ours alone and holds no live item.
             unsafe { block.write(copy) };
             counter::<P>(claim.keep()).set(1, Ordering::Release);
-            // SAFETY: the new block holds the copy and its counter counts this one handle; the assignment
+            // SAFETY: [R1] the new block holds the copy and its counter counts this one handle; the assignment
             // drops our count on the original.
             *this = unsafe { Self::from_block(block) };
         }
-        // SAFETY: this handle is now the only one to its item, and no weak handle can upgrade to it: the
+        // SAFETY: [R1, R4] this handle is now the only one to its item, and no weak handle can upgrade to it: the
         // original's count is locked at 0, a fresh copy has never been downgraded.
         Ok(unsafe { this.block.as_mut() })
     }
@@ -222,7 +222,7 @@ impl<P: SharedPool> PoolRc<P> {
         }
         let block = this.block;
         core::mem::forget(this);
-        // SAFETY: the count went from 1 to 0 under us, so we hold the only reference; the item is read
+        // SAFETY: [R1] the count went from 1 to 0 under us, so we hold the only reference; the item is read
         // once and the block is freed without dropping it again.
         let value = unsafe { block.read() };
         release::<P>(P::__storage().index_of(block));
@@ -245,7 +245,7 @@ impl<P: SharedPool> PoolRc<P> {
         }
         let block = this.block;
         core::mem::forget(this);
-        // SAFETY: the count is 0 (no shared handle, no upgrade can succeed) and the item is initialised, so
+        // SAFETY: [R1, R4, S3] the count is 0 (no shared handle, no upgrade can succeed) and the item is initialised, so
         // the block can be owned by a `PoolBox` alone.
         Ok(unsafe { PoolBox::from_raw(block) })
     }
@@ -270,7 +270,7 @@ impl<P: StaticPool> PoolBox<P> {
     {
         let block = PoolBox::into_raw(boxed);
         counter::<P>(P::__storage().index_of(block)).set(1, Ordering::Release);
-        // SAFETY: the block holds the item the box owned, and its counter now counts this one handle.
+        // SAFETY: [R1, S3] the block holds the item the box owned, and its counter now counts this one handle.
         unsafe { PoolRc::from_block(block) }
     }
 }
@@ -315,7 +315,7 @@ impl<P: SharedPool> Drop for PoolRc<P> {
             index: self.index(),
             _pool: PhantomData,
         };
-        // SAFETY: the count reached zero: this was the last handle, nobody else can reach the item, and
+        // SAFETY: [R1, R3, W1] the count reached zero: this was the last handle, nobody else can reach the item, and
         // weak upgrades fail on a zero count.
         unsafe { self.block.drop_in_place() };
     }
@@ -326,15 +326,15 @@ impl<P: SharedPool> Deref for PoolRc<P> {
 
     #[inline(always)]
     fn deref(&self) -> &P::Item {
-        // SAFETY: while this handle lives the count is at least one, so the item is live, and shared
+        // SAFETY: [R1] while this handle lives the count is at least one, so the item is live, and shared
         // handles give only shared access.
         unsafe { self.block.as_ref() }
     }
 }
 
-// SAFETY: the item stays at its block address while any handle lives.
+// SAFETY: [P1] the item stays at its block address while any handle lives.
 unsafe impl<P: SharedPool> stable_deref_trait::StableDeref for PoolRc<P> {}
-// SAFETY: clones point at the same block.
+// SAFETY: [R1] clones point at the same block.
 unsafe impl<P: SharedPool> stable_deref_trait::CloneStableDeref for PoolRc<P> {}
 
 crate::forward::forward_to_item!(PoolRc, SharedPool);

@@ -66,7 +66,7 @@ pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize> {
     slots: [Slot<T, A>; N],
 }
 
-// SAFETY: the storage is shared between threads, but each block's contents are reached only through the one
+// SAFETY: [S1, S4] the storage is shared between threads, but each block's contents are reached only through the one
 // handle that took the block from the free list (or, for shared handles, through shared references
 // only), and those handles are `Send`/`Sync` only when the item is. Everything else (free list, counters,
 // reference counts) is atomic.

@@ -34,10 +34,10 @@ pub struct PoolBoxUninit<P: StaticPool> {
     claim: Claim<P>,
 }
 
-// SAFETY: the handle owns a block with no live item in it; moving it between threads moves nothing but the
+// SAFETY: [S1] the handle owns a block with no live item in it; moving it between threads moves nothing but the
 // right to fill the block with a `P::Item`, which is allowed when that item may be sent.
 unsafe impl<P: StaticPool> Send for PoolBoxUninit<P> where P::Item: Send {}
-// SAFETY: shared access gives `&MaybeUninit<P::Item>` only.
+// SAFETY: [S1] shared access gives `&MaybeUninit<P::Item>` only.
 unsafe impl<P: StaticPool> Sync for PoolBoxUninit<P> where P::Item: Sync {}
 
 impl<P: StaticPool> PoolBoxUninit<P> {
@@ -53,9 +53,9 @@ impl<P: StaticPool> PoolBoxUninit<P> {
     /// Moves `value` into the block.
     pub fn write(self, value: P::Item) -> PoolBox<P> {
         let block = self.claim.block();
-        // SAFETY: the block is ours, aligned and large enough for one item, and holds no live item.
+        // SAFETY: [S1, S2] the block is ours, aligned and large enough for one item, and holds no live item.
         unsafe { block.write(value) };
-        // SAFETY: the block is now initialised.
+        // SAFETY: [S3] the block is now initialised.
         unsafe { self.assume_init() }
     }
 
@@ -65,9 +65,9 @@ impl<P: StaticPool> PoolBoxUninit<P> {
         P::Item: bytemuck::Zeroable,
     {
         let block = self.as_mut_ptr();
-        // SAFETY: the block is ours and large enough for one item.
+        // SAFETY: [S1, S2] the block is ours and large enough for one item.
         unsafe { block.write_bytes(0, 1) };
-        // SAFETY: `Zeroable` promises that all-zero bytes are a valid item.
+        // SAFETY: [S3] `Zeroable` promises that all-zero bytes are a valid item.
         unsafe { self.assume_init() }
     }
 
@@ -80,7 +80,7 @@ impl<P: StaticPool> PoolBoxUninit<P> {
         let block: NonNull<P::Item> = self.claim.block();
         let Self { claim } = self;
         claim.keep();
-        // SAFETY: the caller promises the item is initialised; the claim was consumed, so the block belongs
+        // SAFETY: [S1, S3] the caller promises the item is initialised; the claim was consumed, so the block belongs
         // to the new handle alone.
         unsafe { PoolBox::from_block(block) }
     }
@@ -90,14 +90,14 @@ impl<P: StaticPool> Deref for PoolBoxUninit<P> {
     type Target = MaybeUninit<P::Item>;
 
     fn deref(&self) -> &MaybeUninit<P::Item> {
-        // SAFETY: the block is ours; `MaybeUninit` makes no claim about its contents.
+        // SAFETY: [S1, S2] the block is ours; `MaybeUninit` makes no claim about its contents.
         unsafe { self.claim.block().cast::<MaybeUninit<P::Item>>().as_ref() }
     }
 }
 
 impl<P: StaticPool> DerefMut for PoolBoxUninit<P> {
     fn deref_mut(&mut self) -> &mut MaybeUninit<P::Item> {
-        // SAFETY: as in `deref`; `&mut self` makes the access unique.
+        // SAFETY: [S1] as in `deref`; `&mut self` makes the access unique.
         unsafe { self.claim.block().cast::<MaybeUninit<P::Item>>().as_mut() }
     }
 }

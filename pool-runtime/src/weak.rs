@@ -43,10 +43,10 @@ pub struct PoolWeak<P: SharedPool> {
     _pool: PhantomData<*const P>,
 }
 
-// SAFETY: upgrading on another thread creates a `PoolRc` there, which shares the item across threads and
+// SAFETY: [R1, W3] upgrading on another thread creates a `PoolRc` there, which shares the item across threads and
 // may drop it there: allowed when the item is `Send + Sync`, exactly as for `PoolRc`.
 unsafe impl<P: SharedPool> Send for PoolWeak<P> where P::Item: Send + Sync {}
-// SAFETY: as for `Send`.
+// SAFETY: [W3] as for `Send`.
 unsafe impl<P: SharedPool> Sync for PoolWeak<P> where P::Item: Send + Sync {}
 
 impl<P: SharedPool> PoolWeak<P> {
@@ -74,7 +74,7 @@ impl<P: SharedPool> PoolWeak<P> {
         // block was freed and reused since the look above); once we hold a count it cannot be freed, so
         // the second look at the generation is conclusive (W1).
         crate::rc::counter::<P>(index).increment_if_live()?;
-        // SAFETY: the increment succeeded, so the block holds a live item and the counter counts the new
+        // SAFETY: [R1, R2, W1] the increment succeeded, so the block holds a live item and the counter counts the new
         // handle.
         let strong = unsafe { PoolRc::from_block(storage.block(index)) };
         if storage.generation(index) != self.generation {

@@ -193,11 +193,11 @@ fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
                 /// Runs `body` with the arena; everything allocated inside is dropped and reclaimed when it
                 /// returns. Fails with `PoolError::Busy` if the arena is already in a scope.
                 #[inline]
-                pub fn scope<R>(
+                pub fn scope<__BlockpoolR>(
                     body: impl for<'a> ::core::ops::FnOnce(
                         &'a #krate::Arena<'a>,
-                    ) -> ::core::result::Result<R, #krate::PoolError>,
-                ) -> ::core::result::Result<R, #krate::PoolError> {
+                    ) -> ::core::result::Result<__BlockpoolR, #krate::PoolError>,
+                ) -> ::core::result::Result<__BlockpoolR, #krate::PoolError> {
                     <Self as #krate::ArenaPool>::scope(body)
                 }
 
