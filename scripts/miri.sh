@@ -9,7 +9,7 @@ rustup component add miri rust-src --toolchain nightly >/dev/null 2>&1 || true
 cargo +nightly miri test -p pool-runtime --lib
 integration=()
 for test in smoke alloc drops errors handles in_place options raw_pool threads zeroize shared shared_threads \
-            stress pools_block byte_pool allocator_api arena hygiene; do
+            stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names; do
   if [ -f "tests/$test.rs" ]; then integration+=(--test "$test"); fi
 done
 cargo +nightly miri test -p blockpool "${integration[@]}"

@@ -30,7 +30,8 @@
 //! Each pool is a zero-sized type implementing [`StaticPool`], backed by one `static` that holds its blocks
 //! and metadata. The static is zero-initialised, so it lives in `.bss` and needs no init call. Allocation
 //! and free are O(1), lock-free (one compare-and-swap each) and ABA-safe, so they can be called from any
-//! thread and from interrupt handlers at once. Per block the pool keeps 4 bytes of metadata beyond the item.
+//! thread and from interrupt handlers at once. Per block the pool keeps 4 bytes of metadata beyond the item
+//! (with `refcount`, 5 to 8 more: the 1- to 4-byte counter and the 4-byte generation weak handles check).
 //!
 //! # Handles
 //! - [`PoolBox<P>`]: owns one item, like `Box`; one pointer wide; dropping it returns the block.

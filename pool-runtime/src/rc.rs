@@ -250,7 +250,7 @@ impl<P: SharedPool> PoolRc<P> {
         Ok(unsafe { PoolBox::from_raw(block) })
     }
 
-    /// A weak handle to the item: `Copy`, 4 bytes, no count held; see [`PoolWeak`].
+    /// A weak handle to the item: `Copy`, 8 bytes, no count held; see [`PoolWeak`].
     pub fn downgrade(this: &Self) -> PoolWeak<P> {
         this.unlock();
         let storage = P::__storage();

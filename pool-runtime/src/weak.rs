@@ -1,4 +1,4 @@
-//! `PoolWeak`: a 4-byte, `Copy` weak handle checked by generation.
+//! `PoolWeak`: an 8-byte, `Copy` weak handle checked by a 32-bit generation that never wraps.
 
 use core::fmt;
 use core::hash::{Hash, Hasher};
