@@ -7,7 +7,7 @@
 use std::alloc::Layout;
 use std::ptr::NonNull;
 
-use blockpool::__private::{Align4, ArenaCore, ByteClass, NoRefs, PoolConfig, PoolStorage};
+use blockpool::__private::{Align4, Alignment, ArenaCore, ByteClass, NoRefs, PoolConfig, PoolStorage};
 use blockpool::{ArenaStats, PoolError, PoolStats, StaticPool};
 
 pub struct Mine;
@@ -24,6 +24,7 @@ impl StaticPool for Mine {
     }
 }
 
+#[derive(Clone, Copy)]
 pub struct Lying;
 
 impl ByteClass for Lying {
@@ -45,6 +46,11 @@ impl ArenaCore for Lying {
     fn published_used(&self) -> &blockpool::__private::counters::U32 { unimplemented!() }
     fn record_failure(&self) {}
     fn stats(&self) -> ArenaStats { ArenaStats::default() }
+}
+
+// A block alignment the runtime would trust for layout.
+impl Alignment for Lying {
+    const BYTES: usize = 1 << 20;
 }
 
 fn main() {
