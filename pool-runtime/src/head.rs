@@ -6,7 +6,9 @@
 //! how:
 //!
 //! - `wide` (targets with 64-bit atomics): `pops:32 | used:16 | top:16`, a 32-bit tag in the word;
-//! - `tagged` (32-bit targets: a 32-bit compare-and-swap): `tag | top`, where the tag gets every bit
+//! - `llsc` (ARMv7-M, ARMv7E-M, ARMv8-M Mainline, `cfg(blockpool_llsc)` from the build script): LDREX/STREX,
+//!   which every exception breaks, so the word is the top index alone;
+//! - `tagged` (every other target: a 32-bit compare-and-swap): `tag | top`, where the tag gets every bit
 //!   that the index of a pool of `N` blocks does not need.
 //!
 //! All of them read the all-zero bit pattern as "top is block 0, no operation yet", so that a pool in
@@ -25,7 +27,15 @@ mod wide;
 #[cfg(target_has_atomic = "64")]
 pub(crate) use wide::Head;
 
-#[cfg(any(not(target_has_atomic = "64"), all(test, not(loom))))]
+#[cfg(all(not(target_has_atomic = "64"), blockpool_llsc))]
+mod llsc;
+#[cfg(all(not(target_has_atomic = "64"), blockpool_llsc))]
+pub(crate) use llsc::Head;
+
+#[cfg(any(
+    all(not(target_has_atomic = "64"), not(blockpool_llsc)),
+    all(test, not(loom))
+))]
 mod tagged;
-#[cfg(not(target_has_atomic = "64"))]
+#[cfg(all(not(target_has_atomic = "64"), not(blockpool_llsc)))]
 pub(crate) use tagged::Head;
