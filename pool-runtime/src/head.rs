@@ -1,6 +1,6 @@
 //! The free list's head, and the pop and push that change it: one implementation per class of target.
 //!
-//! Each keeps the invariant that makes the Treiber stack correct (see `docs/aba.md`): a pop's exchange
+//! Each one keeps the invariant that makes the Treiber stack correct (see `docs/aba.md`): a pop's exchange
 //! succeeds only if no other list operation completed since its read of the head (with a tag in the word:
 //! unless a multiple of `2^tag_bits` operations completed, the bound each module states). They differ in
 //! how:
@@ -8,6 +8,8 @@
 //! - `wide` (targets with 64-bit atomics): `pops:32 | used:16 | top:16`, a 32-bit tag in the word;
 //! - `llsc` (ARMv7-M, ARMv7E-M, ARMv8-M Mainline, `cfg(blockpool_llsc)` from the build script): LDREX/STREX,
 //!   which every exception breaks, so the word is the top index alone;
+//! - `critical` (no compare-and-swap, feature `portable-atomic-critical-section`): each pop and each push
+//!   is one critical section;
 //! - `tagged` (every other target: a 32-bit compare-and-swap): `tag | top`, where the tag gets every bit
 //!   that the index of a pool of `N` blocks does not need.
 //!
@@ -32,10 +34,43 @@ mod llsc;
 #[cfg(all(not(target_has_atomic = "64"), blockpool_llsc))]
 pub(crate) use llsc::Head;
 
+// `critical` and `tagged` are compiled for the host's unit tests too, so that both are tested there.
 #[cfg(any(
-    all(not(target_has_atomic = "64"), not(blockpool_llsc)),
+    all(
+        not(target_has_atomic = "64"),
+        not(blockpool_llsc),
+        not(target_has_atomic = "32"),
+        feature = "portable-atomic-critical-section"
+    ),
+    all(test, not(loom))
+))]
+mod critical;
+#[cfg(all(
+    not(target_has_atomic = "64"),
+    not(blockpool_llsc),
+    not(target_has_atomic = "32"),
+    feature = "portable-atomic-critical-section"
+))]
+pub(crate) use critical::Head;
+
+#[cfg(any(
+    all(
+        not(target_has_atomic = "64"),
+        not(blockpool_llsc),
+        any(
+            target_has_atomic = "32",
+            not(feature = "portable-atomic-critical-section")
+        )
+    ),
     all(test, not(loom))
 ))]
 mod tagged;
-#[cfg(all(not(target_has_atomic = "64"), not(blockpool_llsc)))]
+#[cfg(all(
+    not(target_has_atomic = "64"),
+    not(blockpool_llsc),
+    any(
+        target_has_atomic = "32",
+        not(feature = "portable-atomic-critical-section")
+    )
+))]
 pub(crate) use tagged::Head;
