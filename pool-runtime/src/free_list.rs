@@ -2,8 +2,8 @@
 //!
 //! Keeping the `next` links out of the blocks matters: a stack that reads the link from inside a free block
 //! races with the thread that has just been handed that block and is writing its payload. Here every link
-//! and every block state is an atomic of its own, so no interleaving is a data race, and a tagged head makes
-//! a stale compare-and-swap fail (ABA).
+//! and every block state is an atomic of its own, so no interleaving is a data race. The head, and the pop
+//! and push that change it, are in `head`: per target it makes a stale exchange fail (ABA, `docs/aba.md`).
 //!
 //! Per block the list keeps 4 bytes: a 16-bit link and a 16-bit state word. The state word is
 //! `generation:13 | raw:1 | weak_issued:1 | in_use:1`: `raw` marks a block handed out by
@@ -15,7 +15,7 @@
 //! and lives in `.bss`.
 
 use crate::error::PoolError;
-use crate::head::{self, Head};
+use crate::head::Head;
 use crate::stats::PoolStats;
 use crate::sync::{AtomicU16, AtomicU32, Ordering};
 
@@ -25,7 +25,8 @@ pub const MAX_BLOCKS: usize = 65535;
 /// The free list's 4 bytes of metadata for one block.
 pub(crate) struct BlockMeta {
     /// The next free block, XOR-encoded with `index + 1` so that zero means "the block after this one".
-    next: AtomicU16,
+    /// Read and written by the pops and pushes in `head` (the LL/SC ones in assembly, at this offset).
+    pub(crate) next: AtomicU16,
     /// `generation:13 | raw:1 | weak_issued:1 | in_use:1`.
     state: AtomicU16,
 }
@@ -36,7 +37,7 @@ static_assertions::const_assert_eq!(core::mem::size_of::<BlockMeta>(), 4);
 
 impl BlockMeta {
     #[cfg(not(loom))]
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self {
             next: AtomicU16::new(0),
             state: AtomicU16::new(0),
@@ -53,8 +54,9 @@ impl BlockMeta {
 }
 
 /// The link value stored for block `index` when the block after it in the list is `next`; also its inverse.
+/// The LL/SC pop and push (`head/llsc.rs`) do the same in assembly.
 #[inline(always)]
-const fn code_link(index: usize, link: usize) -> usize {
+pub(crate) const fn code_link(index: usize, link: usize) -> usize {
     (link ^ (index + 1)) & 0xFFFF
 }
 
@@ -117,35 +119,11 @@ impl<const N: usize> FreeList<N> {
         }
     }
 
-    /// Takes a free block: its index, or `None` when every block is in use. O(1); lock-free.
+    /// Takes a free block: its index, or `None` when every block is in use. O(1); lock-free except on
+    /// cores without compare-and-swap, where it is one critical section.
     #[inline]
     pub(crate) fn pop(&self) -> Option<usize> {
-        let mut current = self.head.load(Ordering::Acquire);
-        let index = loop {
-            let top = head::top(current);
-            if top >= N {
-                return None;
-            }
-            // A stale link (the block was taken and returned meanwhile) is harmless: the tag in the head has
-            // changed too, so the exchange below fails and the loop reads again.
-            let next = code_link(
-                top,
-                usize::from(self.meta[top].next.load(Ordering::Relaxed)),
-            );
-            let new = head::after_pop(current, next);
-            match self.head.compare_exchange_weak(
-                current,
-                new,
-                Ordering::Acquire,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    self.head.popped(new);
-                    break top;
-                }
-                Err(actual) => current = actual,
-            }
-        };
+        let index = self.head.pop(&self.meta)?;
         // The block is ours alone now: nobody else writes its state until we give it back.
         let state = &self.meta[index].state;
         let before = state.load(Ordering::Relaxed);
@@ -202,30 +180,11 @@ impl<const N: usize> FreeList<N> {
         state.store(state.load(Ordering::Relaxed) | IN_USE, Ordering::Release);
     }
 
-    /// Puts a block marked free back on the list. O(1); lock-free.
+    /// Puts a block marked free back on the list. O(1); lock-free except on cores without
+    /// compare-and-swap, where it is one critical section.
     #[inline(always)]
     pub(crate) fn push(&self, index: usize) {
-        let mut current = self.head.load(Ordering::Relaxed);
-        loop {
-            self.meta[index].next.store(
-                code_link(index, head::top(current)) as u16,
-                Ordering::Relaxed,
-            );
-            let new = head::after_push(current, index);
-            // Release: whoever pops this block next sees its link and everything written to the block.
-            match self.head.compare_exchange_weak(
-                current,
-                new,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    self.head.pushed(new);
-                    return;
-                }
-                Err(actual) => current = actual,
-            }
-        }
+        self.head.push(&self.meta, index);
     }
 
     /// Notes that a weak handle exists for the item in block `index` (held by the caller).
@@ -278,7 +237,7 @@ impl<const N: usize> FreeList<N> {
     pub(crate) fn validate(&self) -> Result<(), PoolError> {
         let free_by_state = (0..N).filter(|&i| !in_use(self.state(i))).count();
         let mut on_list = 0;
-        let mut at = head::top(self.head.load(Ordering::Acquire));
+        let mut at = self.head.top::<N>();
         while at < N {
             // A list longer than the number of free blocks has a cycle or holds a block in use.
             if on_list == free_by_state || in_use(self.state(at)) {

@@ -1,0 +1,120 @@
+//! The head on cores without compare-and-swap (ARMv6-M, RISC-V without the A extension), with the feature
+//! `portable-atomic-critical-section`: each pop and each push is one critical section.
+//!
+//! The load of the top index, the read (pop) or write (push) of a link, the store of the new top and the
+//! count of the operation all happen inside one `critical_section::with`, so no other list operation can
+//! come between the load and the store: the word needs no tag and there is no ABA at all. The critical
+//! section also orders memory (its contract: acquire on entry, release on exit, on one location shared by
+//! all critical sections), so what is inside can be plain: a pop sees the link and the contents that the
+//! pusher wrote before its critical section ended. The head's own fields are `Cell`s behind the critical
+//! section's `Mutex`; the link is the free list's atomic, loaded or stored once per operation.
+
+use core::cell::Cell;
+
+use critical_section::Mutex;
+
+use super::Counts;
+use crate::free_list::{BlockMeta, code_link};
+use crate::sync::Ordering;
+
+pub(crate) struct Head {
+    fields: Mutex<Fields>,
+}
+
+/// The head's fields, reached only inside a critical section (plain loads and stores: nothing here needs
+/// an atomic of its own).
+struct Fields {
+    /// The index of the top block; `N` when the list is empty.
+    top: Cell<u32>,
+    allocs: Cell<u32>,
+    frees: Cell<u32>,
+}
+
+/// `counter + 1`, wrapping.
+#[inline(always)]
+fn count(counter: &Cell<u32>) {
+    counter.set(counter.get().wrapping_add(1));
+}
+
+impl Head {
+    pub(crate) const fn new() -> Self {
+        Self {
+            fields: Mutex::new(Fields {
+                top: Cell::new(0),
+                allocs: Cell::new(0),
+                frees: Cell::new(0),
+            }),
+        }
+    }
+
+    /// Takes the top block off the list: its index, or `None` when the list is empty.
+    #[inline(always)]
+    pub(crate) fn pop<const N: usize>(&self, meta: &[BlockMeta; N]) -> Option<usize> {
+        critical_section::with(|cs| {
+            let fields = self.fields.borrow(cs);
+            let top = fields.top.get() as usize;
+            if top >= N {
+                return None;
+            }
+            let next = code_link(top, usize::from(meta[top].next.load(Ordering::Relaxed)));
+            fields.top.set(next as u32);
+            count(&fields.allocs);
+            Some(top)
+        })
+    }
+
+    /// Puts block `index` (not on the list) on top of it.
+    #[inline(always)]
+    pub(crate) fn push<const N: usize>(&self, meta: &[BlockMeta; N], index: usize) {
+        critical_section::with(|cs| {
+            let fields = self.fields.borrow(cs);
+            let top = fields.top.get() as usize;
+            meta[index]
+                .next
+                .store(code_link(index, top) as u16, Ordering::Relaxed);
+            fields.top.set(index as u32);
+            count(&fields.frees);
+        });
+    }
+
+    /// The index of the top block; `N` when the list is empty.
+    pub(crate) fn top<const N: usize>(&self) -> usize {
+        critical_section::with(|cs| self.fields.borrow(cs).top.get() as usize)
+    }
+
+    pub(crate) fn counts(&self) -> Counts {
+        let (allocs, frees) = critical_section::with(|cs| {
+            let fields = self.fields.borrow(cs);
+            (fields.allocs.get(), fields.frees.get())
+        });
+        Counts {
+            used: allocs.wrapping_sub(frees) as usize,
+            allocs: u64::from(allocs),
+            frees: u64::from(frees),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{BlockMeta, Head};
+
+    // The host's critical section is the `critical-section` crate's `std` one (a dev-dependency).
+    #[test]
+    fn pops_and_pushes_keep_the_list_and_the_counts() {
+        let meta = [const { BlockMeta::new() }; 3];
+        let head = Head::new();
+        assert_eq!((head.pop(&meta), head.pop(&meta)), (Some(0), Some(1)));
+        head.push(&meta, 0);
+        assert_eq!(head.top::<3>(), 0);
+        assert_eq!([head.pop(&meta), head.pop(&meta)], [Some(0), Some(2)]);
+        assert_eq!(head.pop(&meta), None);
+        assert_eq!(head.top::<3>(), 3);
+        for index in [2, 1, 0] {
+            head.push(&meta, index);
+        }
+        let counts = head.counts();
+        assert_eq!((counts.used, counts.allocs, counts.frees), (0, 4, 4));
+        assert_eq!([head.pop(&meta), head.pop(&meta)], [Some(0), Some(1)]);
+    }
+}
