@@ -16,6 +16,7 @@ pools! {
     pub Mixed(classes = [(32, 8), (512, 2)]);
     pub Direct(classes = [(64, 2), (128, 1)]);
     pub InPlace(classes = [(64, 1), (256, 1)]);
+    pub Natural(classes = [(64, 4), (96, 2), (1024, 1), (4096, 1)]);
     pub Shrinking(classes = [(16, 2), (64, 1), (4096, 1)]);
 }
 
@@ -278,6 +279,48 @@ fn a_vec_uses_the_room_of_its_block_and_shrinks_in_place() {
 pools! {
     map = IN_PLACE_MAP;
     pub InPlace2(classes = [(64, 1), (256, 1)]);
+}
+
+#[test]
+fn power_of_two_classes_are_naturally_aligned() {
+    // Every block of a power-of-two class is aligned to its size; the 96 class to 32, the largest power
+    // of two dividing 96.
+    let blocks: std::vec::Vec<_> = (0..8).map(|_| Natural::alloc_bytes(1).unwrap()).collect();
+    for buf in &blocks {
+        let expected = match buf.block_size() {
+            96 => 32,
+            size => size,
+        };
+        assert_eq!(
+            buf.as_ptr() as usize % expected,
+            0,
+            "a {} block",
+            buf.block_size()
+        );
+    }
+    assert_eq!(used::<Natural>(), [4, 2, 1, 1]);
+    drop(blocks);
+
+    // A request with `align <= block size` is served by the smallest class that fits, with no padding.
+    for (size, align, block_size) in [
+        (1024, 16, 1024),
+        (4096, 16, 4096),
+        (64, 64, 64),
+        (1000, 1024, 1024),
+        (10, 32, 64),
+        (96, 32, 96),
+    ] {
+        let layout = Layout::from_size_align(size, align).unwrap();
+        let block = Natural
+            .allocate(layout)
+            .unwrap_or_else(|_| panic!("{layout:?} failed"));
+        assert_eq!(block.len(), block_size, "{layout:?}");
+        assert_eq!(block.cast::<u8>().as_ptr() as usize % align, 0);
+        // SAFETY: allocated just above with `layout`.
+        unsafe { Natural.deallocate(block.cast(), layout) };
+    }
+    assert_eq!(Natural::stats().failures, 0);
+    empty::<Natural>();
 }
 
 #[test]

@@ -37,6 +37,7 @@ pools! {
     // larger alignment is padding that the pool has to remember when a buffer moves.
     pub KeepsAlign(classes = [(72, 8), (392, 8)]);
     pub EmptyClones(classes = [(32, 2)], on_failure = count_empty_clone_failure);
+    pub Padded(classes = [(72, 1), (1000, 1)]);
 }
 
 static EMPTY_CLONE_FAILURES: AtomicUsize = AtomicUsize::new(0);
@@ -215,29 +216,43 @@ fn too_large_says_how_much_was_asked_and_what_fits() {
             capacity: 1024
         }
     );
-    // A 64-byte alignment in 8-aligned blocks may cost 56 bytes of padding.
+    // Power-of-two classes are aligned to their block size: an alignment up to it costs no padding.
     assert_eq!(
-        Sizes::alloc_bytes_aligned(969, 64).unwrap_err(),
+        Sizes::alloc_bytes_aligned(1025, 64).unwrap_err(),
         PoolError::TooLarge {
-            requested: 969,
-            capacity: 968
+            requested: 1025,
+            capacity: 1024
         }
     );
+    let whole = Sizes::alloc_bytes_aligned(1024, 1024).unwrap();
+    assert_eq!(addr(&whole) % 1024, 0);
+    drop(whole);
+    // Above it, the padding counts: a 2048-byte alignment leaves no room in a 1024-aligned 1024 block.
     assert_eq!(
-        Sizes::alloc_bytes_aligned(1024, 512).unwrap_err(),
+        Sizes::alloc_bytes_aligned(1, 2048).unwrap_err(),
         PoolError::TooLarge {
-            requested: 1024,
-            capacity: 520
+            requested: 1,
+            capacity: 0
         }
     );
     assert_eq!(Sizes::stats().used, 0);
     valid::<Sizes>();
+
+    // A 64-byte alignment in blocks that are only 8-aligned (1000 is 8 times an odd number) may cost 56
+    // bytes of padding.
+    assert_eq!(
+        Padded::alloc_bytes_aligned(969, 64).unwrap_err(),
+        PoolError::TooLarge {
+            requested: 969,
+            capacity: 944
+        }
+    );
     // What the error says fits, fits.
-    let buf = Sizes::alloc_bytes_aligned(968, 64).unwrap();
-    assert_eq!(buf.len(), 968);
+    let buf = Padded::alloc_bytes_aligned(944, 64).unwrap();
+    assert_eq!(buf.len(), 944);
     assert_eq!(addr(&buf) % 64, 0);
-    assert!(buf.capacity() >= 968);
-    valid::<Sizes>();
+    assert!(buf.capacity() >= 944);
+    valid::<Padded>();
 }
 
 #[test]
@@ -265,7 +280,8 @@ fn every_buffer_is_aligned() {
         assert_eq!(addr(&buf) % align, 0);
     }
 
-    // Larger alignments are served with padding, from a class that has room for it.
+    // Larger alignments: from a class whose blocks are aligned enough (a power-of-two class is aligned to
+    // its size) or that has room for the padding.
     let mut held = Vec::new();
     for (len, align) in [
         (1, 64),
