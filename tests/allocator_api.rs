@@ -15,6 +15,9 @@ pools! {
     pub Tight(classes = [(64, 1), (256, 1)]);
     pub Mixed(classes = [(32, 8), (512, 2)]);
     pub Direct(classes = [(64, 2), (128, 1)]);
+    pub InPlace(classes = [(64, 1), (256, 1)]);
+    pub Natural(classes = [(64, 4), (96, 2), (1024, 1), (4096, 1)]);
+    pub Shrinking(classes = [(16, 2), (64, 1), (4096, 1)]);
 }
 
 /// Blocks in use per class, smallest class first.
@@ -206,4 +209,166 @@ fn the_allocator_hands_out_whole_blocks() {
         Direct.deallocate(nothing.cast(), zero);
     }
     empty::<Direct>();
+}
+
+#[test]
+fn grow_and_shrink_stay_in_the_block_when_it_fits() {
+    let small = Layout::from_size_align(10, 1).unwrap();
+    let block = InPlace.allocate(small).unwrap();
+    assert_eq!(block.len(), 64);
+    let start = block.cast::<u8>();
+    // SAFETY: the 64 bytes are ours.
+    unsafe { start.write_bytes(0xAA, 64) };
+    let allocs = InPlace::stats().allocs;
+
+    // `grow_zeroed` in place zeroes from the old size to the end of the block, and keeps the rest.
+    let bigger = Layout::from_size_align(60, 1).unwrap();
+    // SAFETY: `start` is the block allocated with `small`; 60 >= 10.
+    let zeroed = unsafe { InPlace.grow_zeroed(start, small, bigger) }.unwrap();
+    assert_eq!(zeroed.cast::<u8>(), start);
+    assert_eq!(zeroed.len(), 64);
+    // SAFETY: the block's 64 bytes are ours and initialised.
+    let bytes = unsafe { zeroed.as_ref() };
+    assert!(bytes[..10].iter().all(|&b| b == 0xAA));
+    assert!(bytes[10..].iter().all(|&b| b == 0));
+    assert_eq!(InPlace::stats().allocs, allocs);
+
+    // Growing within the block keeps it: same address, the whole block, no allocation.
+    let whole = Layout::from_size_align(64, 1).unwrap();
+    // SAFETY: the block is allocated with `bigger` now; 64 >= 60.
+    let grown = unsafe { InPlace.grow(start, bigger, whole) }.unwrap();
+    assert_eq!(grown.cast::<u8>(), start);
+    assert_eq!(grown.len(), 64);
+    assert_eq!(InPlace::stats().allocs, allocs);
+
+    // Shrinking with every other class full stays in the block (it used to need a new block, and failed).
+    let blocker = InPlace::alloc_bytes(200).unwrap();
+    let tiny = Layout::from_size_align(4, 1).unwrap();
+    // SAFETY: the block is allocated with `whole`; 4 <= 64.
+    let shrunk = unsafe { InPlace.shrink(start, whole, tiny) }.unwrap();
+    assert_eq!(shrunk.cast::<u8>(), start);
+    assert_eq!(shrunk.len(), 64);
+    assert_eq!(InPlace::stats().failures, 0);
+    assert_eq!(InPlace::stats().allocs, allocs + 1);
+
+    // SAFETY: the block is allocated with `tiny` now.
+    unsafe { InPlace.deallocate(start, tiny) };
+    drop(blocker);
+    empty::<InPlace>();
+}
+
+#[test]
+fn a_vec_uses_the_room_of_its_block_and_shrinks_in_place() {
+    let mut v: Vec<u8, InPlace2> = Vec::new_in(InPlace2);
+    v.push(1);
+    let first = v.as_ptr();
+    let allocs = InPlace2::stats().allocs;
+    v.extend_from_slice(&[2; 60]);
+    assert_eq!(v.as_ptr(), first, "the Vec grew within its block");
+    assert_eq!(InPlace2::stats().allocs, allocs);
+    // Both blocks taken: shrinking must not need a new one (it aborted through `handle_alloc_error`).
+    let blocker = InPlace2::alloc_bytes(1).unwrap();
+    v.truncate(5);
+    v.shrink_to_fit();
+    assert_eq!(v.as_ptr(), first);
+    assert_eq!(&v[..], &[1, 2, 2, 2, 2]);
+    drop((v, blocker));
+    empty::<InPlace2>();
+}
+
+pools! {
+    map = IN_PLACE_MAP;
+    pub InPlace2(classes = [(64, 1), (256, 1)]);
+}
+
+#[test]
+fn power_of_two_classes_are_naturally_aligned() {
+    // Every block of a power-of-two class is aligned to its size; the 96 class to 32, the largest power
+    // of two dividing 96.
+    let blocks: std::vec::Vec<_> = (0..8).map(|_| Natural::alloc_bytes(1).unwrap()).collect();
+    for buf in &blocks {
+        let expected = match buf.block_size() {
+            96 => 32,
+            size => size,
+        };
+        assert_eq!(
+            buf.as_ptr() as usize % expected,
+            0,
+            "a {} block",
+            buf.block_size()
+        );
+    }
+    assert_eq!(used::<Natural>(), [4, 2, 1, 1]);
+    drop(blocks);
+
+    // A request with `align <= block size` is served by the smallest class that fits, with no padding.
+    for (size, align, block_size) in [
+        (1024, 16, 1024),
+        (4096, 16, 4096),
+        (64, 64, 64),
+        (1000, 1024, 1024),
+        (10, 32, 64),
+        (96, 32, 96),
+    ] {
+        let layout = Layout::from_size_align(size, align).unwrap();
+        let block = Natural
+            .allocate(layout)
+            .unwrap_or_else(|_| panic!("{layout:?} failed"));
+        assert_eq!(block.len(), block_size, "{layout:?}");
+        assert_eq!(block.cast::<u8>().as_ptr() as usize % align, 0);
+        // SAFETY: allocated just above with `layout`.
+        unsafe { Natural.deallocate(block.cast(), layout) };
+    }
+    assert_eq!(Natural::stats().failures, 0);
+    empty::<Natural>();
+}
+
+#[test]
+fn shrinking_a_large_buffer_returns_the_large_block() {
+    let mut v: Vec<u8, Shrinking> = Vec::with_capacity_in(4000, Shrinking);
+    v.extend((0..4000).map(|i| i as u8));
+    assert_eq!(used::<Shrinking>(), [0, 0, 1]);
+    v.truncate(10);
+    v.shrink_to_fit();
+    assert_eq!(
+        used::<Shrinking>(),
+        [1, 0, 0],
+        "moved to the smallest class that fits"
+    );
+    assert!(v.iter().copied().eq(0..10));
+    // With the small classes full, shrinking stays where it is.
+    let mut w: Vec<u8, Shrinking> = Vec::with_capacity_in(4000, Shrinking);
+    w.extend_from_slice(&[7; 50]);
+    let fillers = (
+        Shrinking::alloc_bytes(16).unwrap(),
+        Shrinking::alloc_bytes(64).unwrap(),
+    );
+    let at = w.as_ptr();
+    w.shrink_to_fit();
+    assert_eq!(w.as_ptr(), at);
+    assert_eq!(used::<Shrinking>(), [2, 1, 1]);
+    drop(fillers);
+    assert_eq!(Shrinking::stats().failures, 0);
+
+    // `GlobalAlloc::realloc` follows the same policy.
+    drop(w);
+    let layout = Layout::from_size_align(3000, 8).unwrap();
+    // SAFETY: a non-zero layout.
+    let big = unsafe { std::alloc::GlobalAlloc::alloc(&Shrinking, layout) };
+    assert!(!big.is_null());
+    // SAFETY: 3000 bytes are ours.
+    unsafe { big.write_bytes(5, 3000) };
+    assert_eq!(used::<Shrinking>(), [1, 0, 1]);
+    // SAFETY: `big` came from this pool with `layout`; 40 is non-zero.
+    let small = unsafe { std::alloc::GlobalAlloc::realloc(&Shrinking, big, layout, 40) };
+    assert_eq!(used::<Shrinking>(), [1, 1, 0]);
+    // SAFETY: 40 bytes were copied into the new block, which is ours until `dealloc`.
+    let copied = unsafe { std::slice::from_raw_parts(small, 40) };
+    assert!(copied.iter().all(|&b| b == 5));
+    // SAFETY: `small` is the pool's block for 40 bytes.
+    unsafe {
+        std::alloc::GlobalAlloc::dealloc(&Shrinking, small, Layout::from_size_align(40, 8).unwrap())
+    };
+    drop(v);
+    empty::<Shrinking>();
 }

@@ -33,6 +33,17 @@ pools! {
     pub Unwiped(classes = [(64, 1)]);
     pub WipedGrowth(classes = [(64, 1), (256, 1)], zeroize);
     pub Shared(classes = [(16, 64), (128, 16)]);
+    // 72 and 392 are multiples of 8 but of no larger power of two: the blocks are only 8-aligned, so a
+    // larger alignment is padding that the pool has to remember when a buffer moves.
+    pub KeepsAlign(classes = [(72, 8), (392, 8)]);
+    pub EmptyClones(classes = [(32, 2)], on_failure = count_empty_clone_failure);
+    pub Padded(classes = [(72, 1), (1000, 1)]);
+}
+
+static EMPTY_CLONE_FAILURES: AtomicUsize = AtomicUsize::new(0);
+
+fn count_empty_clone_failure(_: &blockpool::FailureEvent) {
+    EMPTY_CLONE_FAILURES.fetch_add(1, Ordering::Relaxed);
 }
 
 /// The pool's free lists agree with its counters.
@@ -205,29 +216,43 @@ fn too_large_says_how_much_was_asked_and_what_fits() {
             capacity: 1024
         }
     );
-    // A 64-byte alignment in 8-aligned blocks may cost 56 bytes of padding.
+    // Power-of-two classes are aligned to their block size: an alignment up to it costs no padding.
     assert_eq!(
-        Sizes::alloc_bytes_aligned(969, 64).unwrap_err(),
+        Sizes::alloc_bytes_aligned(1025, 64).unwrap_err(),
         PoolError::TooLarge {
-            requested: 969,
-            capacity: 968
+            requested: 1025,
+            capacity: 1024
         }
     );
+    let whole = Sizes::alloc_bytes_aligned(1024, 1024).unwrap();
+    assert_eq!(addr(&whole) % 1024, 0);
+    drop(whole);
+    // Above it, the padding counts: a 2048-byte alignment leaves no room in a 1024-aligned 1024 block.
     assert_eq!(
-        Sizes::alloc_bytes_aligned(1024, 512).unwrap_err(),
+        Sizes::alloc_bytes_aligned(1, 2048).unwrap_err(),
         PoolError::TooLarge {
-            requested: 1024,
-            capacity: 520
+            requested: 1,
+            capacity: 0
         }
     );
     assert_eq!(Sizes::stats().used, 0);
     valid::<Sizes>();
+
+    // A 64-byte alignment in blocks that are only 8-aligned (1000 is 8 times an odd number) may cost 56
+    // bytes of padding.
+    assert_eq!(
+        Padded::alloc_bytes_aligned(969, 64).unwrap_err(),
+        PoolError::TooLarge {
+            requested: 969,
+            capacity: 944
+        }
+    );
     // What the error says fits, fits.
-    let buf = Sizes::alloc_bytes_aligned(968, 64).unwrap();
-    assert_eq!(buf.len(), 968);
+    let buf = Padded::alloc_bytes_aligned(944, 64).unwrap();
+    assert_eq!(buf.len(), 944);
     assert_eq!(addr(&buf) % 64, 0);
-    assert!(buf.capacity() >= 968);
-    valid::<Sizes>();
+    assert!(buf.capacity() >= 944);
+    valid::<Padded>();
 }
 
 #[test]
@@ -255,7 +280,8 @@ fn every_buffer_is_aligned() {
         assert_eq!(addr(&buf) % align, 0);
     }
 
-    // Larger alignments are served with padding, from a class that has room for it.
+    // Larger alignments: from a class whose blocks are aligned enough (a power-of-two class is aligned to
+    // its size) or that has room for the padding.
     let mut held = Vec::new();
     for (len, align) in [
         (1, 64),
@@ -589,4 +615,55 @@ fn the_map_lists_each_class() {
         .collect();
     use blockpool::PoolKind::Bytes;
     assert_eq!(choice, [(Bytes, 64, 4), (Bytes, 256, 2), (Bytes, 1024, 1)]);
+}
+
+#[test]
+fn grow_and_try_clone_keep_the_alignment_asked_for() {
+    let mut held = Vec::new();
+    for round in 0..4 {
+        let mut buf = KeepsAlign::alloc_bytes_aligned(8, 64).unwrap();
+        assert_eq!(addr(&buf) % 64, 0, "round {round}: allocated");
+        assert_eq!(buf.block_size(), 72);
+        buf.fill(round);
+        // Beyond the 72-byte block: moves to the 392 class, still 64-aligned.
+        let grown = buf.grow(200).unwrap();
+        assert_eq!(grown.block_size(), 392);
+        assert_eq!(addr(&grown) % 64, 0, "round {round}: grown");
+        assert!(grown[..8].iter().all(|&b| b == round));
+        assert!(grown[8..].iter().all(|&b| b == 0));
+        let clone = grown.try_clone().unwrap();
+        assert_eq!(addr(&clone) % 64, 0, "round {round}: cloned");
+        assert_eq!(clone, grown);
+        // A clone of a small aligned buffer, within the small class.
+        let small = KeepsAlign::alloc_bytes_aligned(3, 64).unwrap();
+        let small_clone = small.try_clone().unwrap();
+        assert_eq!(addr(&small_clone) % 64, 0, "round {round}: small clone");
+        held.push((grown, clone, small, small_clone));
+        valid::<KeepsAlign>();
+    }
+    assert_eq!(used::<KeepsAlign>(), [8, 8]);
+    drop(held);
+    assert_eq!(used::<KeepsAlign>(), [0, 0]);
+    valid::<KeepsAlign>();
+}
+
+#[test]
+fn an_empty_buffer_clones() {
+    let mut buf = EmptyClones::alloc_bytes(10).unwrap();
+    buf.resize(0).unwrap();
+    let mut copy = buf.try_clone().unwrap();
+    assert!(copy.is_empty());
+    assert_eq!(EmptyClones::stats().failures, 0);
+    assert_eq!(EMPTY_CLONE_FAILURES.load(Ordering::Relaxed), 0);
+    // The clone is a buffer like any other: it has a block and can grow in it.
+    assert_eq!(used::<EmptyClones>(), [2]);
+    copy.resize(32).unwrap();
+    assert!(copy.iter().all(|&b| b == 0));
+    // With no block left, cloning an empty buffer fails like any allocation.
+    let failed = buf.try_clone().unwrap_err();
+    assert_eq!(failed, PoolError::Exhausted);
+    assert_eq!(EMPTY_CLONE_FAILURES.load(Ordering::Relaxed), 1);
+    drop((buf, copy));
+    assert_eq!(used::<EmptyClones>(), [0]);
+    valid::<EmptyClones>();
 }

@@ -17,6 +17,22 @@ use crate::stats::PoolStats;
 ///
 /// Requests go to the smallest class whose blocks fit and that has a free block (falling back to larger
 /// classes when a class is exhausted). The items whose names start with `__` are for generated code only.
+///
+/// # Alignment
+/// The blocks of a class are aligned to the largest power of two that divides their size, up to 4096
+/// bytes, and never less than the pool's `align`: a power-of-two class of at most 4096 bytes is aligned to
+/// its block size (a 64-byte class to 64, a 96-byte class to 32, an 8192-byte class to 4096). A request
+/// whose alignment is at most that of a class's blocks costs no padding there, so any request with
+/// `align <= block size <= 4096` is served by the smallest power-of-two class that fits. A larger alignment
+/// is served with padding (at most `align - block alignment` bytes) from a class that has room for it.
+///
+/// # Allocator interfaces
+/// A pool declared in `pools!` is an `allocator_api2::alloc::Allocator` (allocator-api2 0.4, and 0.2 with
+/// the `allocator-api2-02` feature) and a `core::alloc::GlobalAlloc`. `grow` and `shrink` stay in the block
+/// when it has room and the alignment allows. Shrinking (`shrink`, or `realloc` to a smaller size) moves
+/// the data to a class of smaller blocks when one has room for the new size and a free block, so that the
+/// large block goes back to the pool; otherwise it stays in place and never fails. A panic in the
+/// `on_failure` hook aborts the process on these paths: nothing unwinds out of an allocator method.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a byte pool",
     note = "byte pools are declared in `pools! {{ .. }}` with `classes = [(block size, count), ..]`"
@@ -32,6 +48,8 @@ pub trait BytePool: Sized + 'static {
 
     /// A zero-filled buffer of `len` bytes, in the smallest class that fits and has a free block.
     ///
+    /// A panic in the pool's `on_failure` hook propagates to the caller (the pool is unchanged).
+    ///
     /// # Errors
     /// [`PoolError::ZeroSize`] for 0; [`PoolError::TooLarge`] above the largest class;
     /// [`PoolError::Exhausted`] when every class that fits is full.
@@ -40,27 +58,23 @@ pub trait BytePool: Sized + 'static {
     }
 
     /// Like [`BytePool::alloc_bytes`], with the buffer's start aligned to `align` (a power of two). An
-    /// alignment above the blocks' own is served from a class large enough to absorb the padding.
+    /// alignment up to the class's block alignment costs nothing; a larger one is served from a class
+    /// large enough to absorb the padding. [`PoolBytes::grow`] and [`PoolBytes::try_clone`] keep the
+    /// alignment.
     ///
     /// # Errors
     /// As [`BytePool::alloc_bytes`], and [`PoolError::BadAlignment`] if `align` is not a power of two.
     fn alloc_bytes_aligned(len: usize, align: usize) -> Result<PoolBytes<Self>, PoolError> {
-        let taken = take::<Self>(len, align)?;
-        // SAFETY: the block was just taken, so the `capacity` bytes from `data` are ours alone.
-        unsafe { taken.data.write_bytes(0, len) };
-        Ok(PoolBytes {
-            data: taken.data,
-            len,
-            class: taken.class,
-            _pool: PhantomData,
-        })
+        PoolBytes::new(len, align)
     }
 
     /// The largest buffer the pool can hand out.
     fn max_len() -> usize {
-        Self::__classes()
-            .last()
-            .map_or(0, |class| class.block_size())
+        classes::<Self>()
+            .iter()
+            .map(|class| class.block_size())
+            .max()
+            .unwrap_or(0)
     }
 
     /// The counters of all classes added up (`high_water` is the sum of the classes' high-water marks).
@@ -98,6 +112,34 @@ pub trait BytePool: Sized + 'static {
     }
 }
 
+/// The most classes the runtime uses: a handle numbers its class in one byte. Classes past these in
+/// `__classes()` are ignored (`pools!` allows 255).
+const MAX_CLASSES: usize = 1 << u8::BITS;
+
+/// The pool's classes as the runtime uses them: the first [`MAX_CLASSES`] of `__classes()`, in its order.
+/// Nothing else about the list is trusted: classes may come in any order, repeat, or be missing.
+fn classes<P: BytePool>() -> &'static [&'static dyn ByteClass] {
+    let all = P::__classes();
+    &all[..all.len().min(MAX_CLASSES)]
+}
+
+/// The most bytes aligned to `align` that every block of `class` has room for: a block starts at a multiple
+/// of the class's (power-of-two) block alignment, so aligning it further skips at most
+/// `align - block_align` bytes.
+fn room_for(class: &dyn ByteClass, align: usize) -> usize {
+    let padding = align.saturating_sub(class.block_align());
+    class.block_size().saturating_sub(padding)
+}
+
+/// What to do when the failure hook panics.
+#[derive(Clone, Copy)]
+enum HookPanic {
+    /// Unwind to the caller (`PoolBytes`'s own API, whose callers can handle a panic).
+    Propagate,
+    /// Abort: nothing may unwind out of `GlobalAlloc` or `Allocator` methods.
+    Abort,
+}
+
 /// A block taken from a byte pool: which class, where the (aligned) data starts, how much room it has.
 struct Taken {
     class: u8,
@@ -105,82 +147,136 @@ struct Taken {
     capacity: usize,
 }
 
-/// Takes a block for `len` bytes aligned to `align`. O(number of classes).
-fn take<P: BytePool>(len: usize, align: usize) -> Result<Taken, PoolError> {
-    let classes = P::__classes();
+/// Takes a block of `class` (number `index`) for `len` bytes aligned to `align`, if one is free and has room.
+fn take_from(index: usize, class: &dyn ByteClass, len: usize, align: usize) -> Option<Taken> {
+    let class_number = u8::try_from(index).ok()?;
+    let (block_index, block) = class.take()?;
+    // Bytes from the block's start up to the next multiple of `align` (a power of two).
+    let offset = block.addr().get().wrapping_neg() & (align - 1);
+    let capacity = class
+        .block_size()
+        .checked_sub(offset)
+        .filter(|&capacity| capacity >= len && len > 0);
+    let Some(capacity) = capacity else {
+        // Not for a sealed class, whose blocks are aligned to `block_align` (so `room_for` bounds the
+        // padding); the block goes back rather than trusting that.
+        class.free(block_index, false);
+        return None;
+    };
+    Some(Taken {
+        class: class_number,
+        // SAFETY: `offset < offset + len <= block_size`, so the pointer stays inside the block (B2).
+        data: unsafe { block.add(offset) },
+        capacity,
+    })
+}
+
+/// Takes a block for `len` bytes aligned to `align`: from the first class in the list that has room for
+/// them (for `pools!`, the smallest) and a free block, else the next that has room. O(number of classes).
+fn take<P: BytePool>(len: usize, align: usize, on_panic: HookPanic) -> Result<Taken, PoolError> {
+    let classes = classes::<P>();
     if len == 0 {
-        return Err(fail::<P>(classes, 0, PoolError::ZeroSize));
+        return Err(fail::<P>(classes.first(), PoolError::ZeroSize, on_panic));
     }
     if !align.is_power_of_two() {
-        return Err(fail::<P>(
-            classes,
-            0,
-            PoolError::BadAlignment { requested: align },
-        ));
+        let error = PoolError::BadAlignment { requested: align };
+        return Err(fail::<P>(classes.first(), error, on_panic));
     }
-    // Block addresses are multiples of the block alignment, so a larger alignment costs at most this much.
-    let padding = classes
-        .first()
-        .map_or(0, |class| align.saturating_sub(class.block_align()));
-    let needed = len.saturating_add(padding);
-    let Some(first_fit) = classes
-        .iter()
-        .position(|class| class.block_size() >= needed)
-    else {
-        let capacity = P::max_len().saturating_sub(padding);
-        let last = classes.len().saturating_sub(1);
-        return Err(fail::<P>(
-            classes,
-            last,
-            PoolError::TooLarge {
-                requested: len,
-                capacity,
-            },
-        ));
-    };
-    for (class_index, class) in classes.iter().enumerate().skip(first_fit) {
-        if let Some((_, block)) = class.take() {
-            let offset = block.as_ptr().align_offset(align);
-            return Ok(Taken {
-                class: class_index as u8,
-                // SAFETY: the class was chosen so that `padding >= offset` plus `len` fits in the block.
-                data: unsafe { block.add(offset) },
-                capacity: class.block_size() - offset,
-            });
+    let mut first_fit = None;
+    for (index, class) in classes.iter().enumerate() {
+        if len > room_for(*class, align) {
+            continue;
+        }
+        first_fit.get_or_insert(class);
+        if let Some(taken) = take_from(index, *class, len, align) {
+            return Ok(taken);
         }
     }
-    Err(fail::<P>(classes, first_fit, PoolError::Exhausted))
+    if first_fit.is_some() {
+        return Err(fail::<P>(first_fit, PoolError::Exhausted, on_panic));
+    }
+    let largest = classes.iter().max_by_key(|class| room_for(**class, align));
+    let error = PoolError::TooLarge {
+        requested: len,
+        capacity: largest.map_or(0, |class| room_for(*class, align)),
+    };
+    Err(fail::<P>(largest, error, on_panic))
+}
+
+/// Takes a block for `len` bytes aligned to `align` from a class whose blocks are smaller than `below`:
+/// the first such class in the list with room and a free block. A miss is not a failure (nothing is
+/// counted, no hook): the caller keeps the block it has.
+fn take_smaller<P: BytePool>(len: usize, align: usize, below: usize) -> Option<Taken> {
+    classes::<P>()
+        .iter()
+        .enumerate()
+        .filter(|(_, class)| class.block_size() < below && len <= room_for(**class, align))
+        .find_map(|(index, class)| take_from(index, *class, len, align))
 }
 
 /// Counts the failure in `class` and calls the pool's hook.
 #[cold]
 #[inline(never)]
-fn fail<P: BytePool>(classes: &[&dyn ByteClass], class: usize, error: PoolError) -> PoolError {
-    if let Some(class) = classes.get(class) {
+fn fail<P: BytePool>(
+    class: Option<&&'static dyn ByteClass>,
+    error: PoolError,
+    on_panic: HookPanic,
+) -> PoolError {
+    if let Some(class) = class {
         class.record_failure();
     }
     if let Some(hook) = P::__CONFIG.on_failure {
-        hook(&FailureEvent {
+        let event = FailureEvent {
             pool: P::NAME,
             error,
-        });
+        };
+        match on_panic {
+            HookPanic::Propagate => hook(&event),
+            HookPanic::Abort => call_hook_or_abort(hook, &event),
+        }
     }
     error
 }
 
+/// Calls `hook` in a function that cannot unwind: a panic in the hook aborts the process (an `extern "C"`
+/// function aborts on unwind since Rust 1.81), so it never unwinds out of an allocator method. Called
+/// from Rust only; the ABI is chosen for that property, not for C.
+#[allow(improper_ctypes_definitions)]
+extern "C" fn call_hook_or_abort(hook: fn(&FailureEvent), event: &FailureEvent) {
+    hook(event);
+}
+
+/// Where a pointer handed out by a byte pool lies.
+struct Located {
+    class: &'static dyn ByteClass,
+    block_index: usize,
+    /// Bytes from the pointer to the end of its block.
+    room: usize,
+}
+
 /// The class and block that hold `data`, or `None` for a pointer from elsewhere.
-fn find<P: BytePool>(data: NonNull<u8>) -> Option<(&'static dyn ByteClass, usize, NonNull<u8>)> {
-    P::__classes().iter().find_map(|class| {
-        class
-            .block_containing(data)
-            .map(|(index, start)| (*class, index, start))
+fn locate<P: BytePool>(data: NonNull<u8>) -> Option<Located> {
+    classes::<P>()
+        .iter()
+        .find_map(|class| locate_in(*class, data))
+}
+
+/// The block of `class` that holds `data`, if any.
+fn locate_in(class: &'static dyn ByteClass, data: NonNull<u8>) -> Option<Located> {
+    let (block_index, start) = class.block_containing(data)?;
+    let into = data.addr().get().checked_sub(start.addr().get())?;
+    let room = class.block_size().checked_sub(into)?;
+    Some(Located {
+        class,
+        block_index,
+        room,
     })
 }
 
 /// Returns the block holding `data` to its class; pointers that no class holds are ignored.
 fn give_back<P: BytePool>(data: NonNull<u8>) {
-    if let Some((class, index, _)) = find::<P>(data) {
-        class.free(index, P::__CONFIG.zeroize);
+    if let Some(located) = locate::<P>(data) {
+        located.class.free(located.block_index, P::__CONFIG.zeroize);
     }
 }
 
@@ -190,7 +286,10 @@ fn give_back<P: BytePool>(data: NonNull<u8>) {
 pub struct PoolBytes<P: BytePool> {
     data: NonNull<u8>,
     len: usize,
+    /// The class's number in `classes::<P>()`.
     class: u8,
+    /// Log2 of the alignment asked for, kept when the buffer moves (fits in the padding after `class`).
+    align_log2: u8,
     _pool: PhantomData<P>,
 }
 
@@ -200,24 +299,42 @@ unsafe impl<P: BytePool> Send for PoolBytes<P> {}
 unsafe impl<P: BytePool> Sync for PoolBytes<P> {}
 
 impl<P: BytePool> PoolBytes<P> {
-    fn class(&self) -> &'static dyn ByteClass {
-        P::__classes()[usize::from(self.class)]
+    /// A zero-filled buffer of `len` bytes aligned to `align`. A panic in the hook propagates.
+    fn new(len: usize, align: usize) -> Result<Self, PoolError> {
+        let taken = take::<P>(len, align, HookPanic::Propagate)?;
+        // SAFETY: the block was just taken, so the `capacity >= len` bytes from `data` are ours alone (B2).
+        unsafe { taken.data.write_bytes(0, len) };
+        Ok(Self {
+            data: taken.data,
+            len,
+            class: taken.class,
+            // `take` checked that `align` is a power of two, so this is at most `usize::BITS - 1`.
+            align_log2: align.trailing_zeros() as u8,
+            _pool: PhantomData,
+        })
+    }
+
+    /// The alignment asked for when the buffer was allocated.
+    fn align(&self) -> usize {
+        1 << self.align_log2
+    }
+
+    /// Where the buffer lies: its class, block and room. `None` only if `__classes()` no longer lists the
+    /// class (a hand-written `BytePool`); the buffer then keeps its bytes and leaks its block.
+    fn located(&self) -> Option<Located> {
+        let class = classes::<P>().get(usize::from(self.class))?;
+        locate_in(*class, self.data)
     }
 
     /// How many bytes the block has room for, from the start of this buffer.
     pub fn capacity(&self) -> usize {
-        let class = self.class();
-        match class.block_containing(self.data) {
-            Some((_, start)) => {
-                class.block_size() - (self.data.as_ptr() as usize - start.as_ptr() as usize)
-            }
-            None => self.len,
-        }
+        self.located().map_or(self.len, |located| located.room)
     }
 
     /// The block size of the class the buffer lives in.
     pub fn block_size(&self) -> usize {
-        self.class().block_size()
+        self.located()
+            .map_or(self.len, |located| located.class.block_size())
     }
 
     /// Changes the length within the block; new bytes are zero. Never moves (the C designs' "update").
@@ -241,7 +358,8 @@ impl<P: BytePool> PoolBytes<P> {
     }
 
     /// Makes room for `len` bytes: in place when the block is large enough, otherwise by moving to a larger
-    /// class (copying the bytes and freeing the old block). New bytes are zero.
+    /// class (copying the bytes and freeing the old block), aligned as the buffer was asked to be. New bytes
+    /// are zero. A panic in the pool's `on_failure` hook propagates (and drops the buffer).
     ///
     /// # Errors
     /// When no larger block is free, or `len` exceeds the largest class: the error gives the original
@@ -253,8 +371,9 @@ impl<P: BytePool> PoolBytes<P> {
                 Err(error) => Err(AllocError::new(self, error)),
             };
         }
-        match P::alloc_bytes(len) {
+        match Self::new(len, self.align()) {
             Ok(mut bigger) => {
+                // `len > capacity >= self.len`, so the new buffer is longer.
                 bigger[..self.len].copy_from_slice(&self);
                 Ok(bigger)
             }
@@ -262,12 +381,15 @@ impl<P: BytePool> PoolBytes<P> {
         }
     }
 
-    /// A new buffer with the same bytes, in the smallest class that fits.
+    /// A new buffer with the same bytes and alignment, in the smallest class that fits. An empty buffer
+    /// clones to an empty buffer, which takes a block like any other. A panic in the pool's `on_failure`
+    /// hook propagates.
     ///
     /// # Errors
-    /// As [`BytePool::alloc_bytes`].
+    /// [`PoolError::Exhausted`] when every class that fits is full.
     pub fn try_clone(&self) -> Result<Self, PoolError> {
-        let mut copy = P::alloc_bytes(self.len)?;
+        let mut copy = Self::new(self.len.max(1), self.align())?;
+        copy.len = self.len;
         copy.copy_from_slice(self);
         Ok(copy)
     }
@@ -275,9 +397,8 @@ impl<P: BytePool> PoolBytes<P> {
 
 impl<P: BytePool> Drop for PoolBytes<P> {
     fn drop(&mut self) {
-        let class = self.class();
-        if let Some((index, _)) = class.block_containing(self.data) {
-            class.free(index, P::__CONFIG.zeroize);
+        if let Some(located) = self.located() {
+            located.class.free(located.block_index, P::__CONFIG.zeroize);
         }
     }
 }
@@ -329,92 +450,159 @@ impl<P: BytePool> PartialEq for PoolBytes<P> {
 
 impl<P: BytePool> Eq for PoolBytes<P> {}
 
+/// A dangling, `align`-aligned pointer for a zero-sized allocation.
+fn dangling(align: usize) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
+    let dangling = NonNull::new(core::ptr::without_provenance_mut::<u8>(align))
+        .ok_or(allocator_api2::alloc::AllocError)?;
+    Ok(NonNull::slice_from_raw_parts(dangling, 0))
+}
+
 /// `Allocator::allocate` for byte pool `P`: any layout that fits a class; the slice covers the whole room
-/// of the block, so collections use it before asking to grow.
+/// of the block, so collections use it before asking to grow. A panic in the hook aborts.
 pub fn allocate<P: BytePool>(
     layout: Layout,
 ) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
     if layout.size() == 0 {
-        let dangling = NonNull::new(core::ptr::without_provenance_mut::<u8>(layout.align()))
-            .ok_or(allocator_api2::alloc::AllocError)?;
-        return Ok(NonNull::slice_from_raw_parts(dangling, 0));
+        return dangling(layout.align());
     }
-    let taken =
-        take::<P>(layout.size(), layout.align()).map_err(|_| allocator_api2::alloc::AllocError)?;
+    let taken = take::<P>(layout.size(), layout.align(), HookPanic::Abort)
+        .map_err(|_| allocator_api2::alloc::AllocError)?;
     Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity))
 }
 
 /// `Allocator::deallocate` for byte pool `P`.
 ///
 /// # Safety
-/// `ptr` was returned by [`allocate`] (or [`global_alloc`]) of the same pool with a layout of the same
-/// size, and is not used afterwards.
+/// `ptr` was returned by [`allocate`], [`grow`] or [`shrink`] of the same pool, `layout` fits it (as
+/// `Allocator::deallocate` requires), and it is not used afterwards.
 pub unsafe fn deallocate<P: BytePool>(ptr: NonNull<u8>, layout: Layout) {
     if layout.size() != 0 {
         give_back::<P>(ptr);
     }
 }
 
-/// `Allocator::grow` (and `grow_zeroed` with `zeroed`) for byte pool `P`: a new block, a copy, a free.
+/// Moves an allocation to a new block for `new_layout`: take, copy `keep` bytes, free the old block.
 ///
 /// # Safety
-/// As for `Allocator::grow`: `ptr` is a block allocated by [`allocate`] of this pool that `old_layout`
-/// fits, and `new_layout.size() >= old_layout.size()`.
+/// `ptr` is a non-zero-sized allocation of this pool that holds at least `keep` bytes and is not used
+/// afterwards if this succeeds.
+unsafe fn move_to<P: BytePool>(
+    ptr: NonNull<u8>,
+    keep: usize,
+    new_layout: Layout,
+    zeroed: bool,
+) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
+    let taken = take::<P>(new_layout.size(), new_layout.align(), HookPanic::Abort)
+        .map_err(|_| allocator_api2::alloc::AllocError)?;
+    let keep = keep.min(taken.capacity);
+    // SAFETY: the old allocation holds `keep` bytes the caller may read; the new block is ours, at least
+    // `taken.capacity >= keep` bytes long, and distinct from the old one (the old one is not free).
+    unsafe { core::ptr::copy_nonoverlapping(ptr.as_ptr(), taken.data.as_ptr(), keep) };
+    if zeroed {
+        // SAFETY: `keep..capacity` lies in the new block, which is ours.
+        unsafe { taken.data.add(keep).write_bytes(0, taken.capacity - keep) };
+    }
+    give_back::<P>(ptr);
+    Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity))
+}
+
+/// `Allocator::grow` (and `grow_zeroed` with `zeroed`) for byte pool `P`: in place when the block has room
+/// from `ptr` for the new size and `ptr` has the new alignment (the slice then covers the rest of the
+/// block, zeroed from the old size on for `zeroed`), otherwise a new block, a copy and a free. A panic in
+/// the hook aborts.
+///
+/// # Safety
+/// As for `Allocator::grow`: `ptr` is currently allocated by this pool, `old_layout` fits it, and
+/// `new_layout.size() >= old_layout.size()`.
 pub unsafe fn grow<P: BytePool>(
     ptr: NonNull<u8>,
     old_layout: Layout,
     new_layout: Layout,
     zeroed: bool,
 ) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
-    let new = allocate::<P>(new_layout)?;
-    let new_start = new.cast::<u8>();
-    if zeroed {
-        // SAFETY: the new block is ours and `new.len()` bytes long.
-        unsafe { new_start.write_bytes(0, new.len()) };
+    if old_layout.size() == 0 {
+        // A dangling pointer (which may even look like an address in the pool): nothing to keep.
+        let new = allocate::<P>(new_layout)?;
+        if zeroed {
+            // SAFETY: the new block is ours and `new.len()` bytes long.
+            unsafe { new.cast::<u8>().write_bytes(0, new.len()) };
+        }
+        return Ok(new);
     }
-    // SAFETY: the old block holds `old_layout.size()` bytes the caller may read, the new block is ours and
-    // at least `new_layout.size() >= old_layout.size()` bytes long, and the blocks are distinct.
-    unsafe { core::ptr::copy_nonoverlapping(ptr.as_ptr(), new_start.as_ptr(), old_layout.size()) };
-    // SAFETY: the caller hands the old block back; it is not used after this.
-    unsafe { deallocate::<P>(ptr, old_layout) };
-    Ok(new)
+    let in_place = locate::<P>(ptr).filter(|located| {
+        new_layout.size() <= located.room && ptr.addr().get() & (new_layout.align() - 1) == 0
+    });
+    if let Some(located) = in_place {
+        if zeroed {
+            let old = old_layout.size().min(located.room);
+            // SAFETY: the allocation runs from `ptr` to the end of its block (`room` bytes, B3), and is
+            // the caller's.
+            unsafe { ptr.add(old).write_bytes(0, located.room - old) };
+        }
+        return Ok(NonNull::slice_from_raw_parts(ptr, located.room));
+    }
+    // SAFETY: the caller's allocation holds `old_layout.size()` bytes and is handed back to us.
+    unsafe { move_to::<P>(ptr, old_layout.size(), new_layout, zeroed) }
 }
 
-/// `Allocator::shrink` for byte pool `P`: a new block, a copy, a free.
+/// `Allocator::shrink` for byte pool `P`: moves to a class of smaller blocks when one has room for the new
+/// size and a free block (so that the large block goes back to the pool), otherwise stays in place and
+/// returns the rest of the block. Fails only when `ptr` lacks the new alignment and no block is free. A
+/// panic in the hook aborts.
 ///
 /// # Safety
-/// As for `Allocator::shrink`: `ptr` is a block allocated by [`allocate`] of this pool that `old_layout`
-/// fits, and `new_layout.size() <= old_layout.size()`.
+/// As for `Allocator::shrink`: `ptr` is currently allocated by this pool, `old_layout` fits it, and
+/// `new_layout.size() <= old_layout.size()`.
 pub unsafe fn shrink<P: BytePool>(
     ptr: NonNull<u8>,
     old_layout: Layout,
     new_layout: Layout,
 ) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
-    let new = allocate::<P>(new_layout)?;
-    // SAFETY: the old block holds at least `new_layout.size()` readable bytes, the new block is ours and
-    // that long, and the blocks are distinct.
-    unsafe {
-        core::ptr::copy_nonoverlapping(ptr.as_ptr(), new.cast::<u8>().as_ptr(), new_layout.size())
+    if old_layout.size() == 0 {
+        // Then the new size is 0 too: nothing was allocated.
+        return dangling(new_layout.align());
+    }
+    if new_layout.size() == 0 {
+        give_back::<P>(ptr);
+        return dangling(new_layout.align());
+    }
+    if ptr.addr().get() & (new_layout.align() - 1) != 0 {
+        // SAFETY: the allocation holds `old_layout.size() >= new_layout.size()` bytes.
+        return unsafe { move_to::<P>(ptr, new_layout.size(), new_layout, false) };
+    }
+    let Some(located) = locate::<P>(ptr) else {
+        // Not a block of this pool's classes (a hand-written `BytePool` whose list changed): the
+        // allocation is the caller's anyway, and the new size fits in it.
+        return Ok(NonNull::slice_from_raw_parts(ptr, new_layout.size()));
     };
-    // SAFETY: the caller hands the old block back; it is not used after this.
-    unsafe { deallocate::<P>(ptr, old_layout) };
-    Ok(new)
+    let size = located.class.block_size();
+    if let Some(taken) = take_smaller::<P>(new_layout.size(), new_layout.align(), size) {
+        // SAFETY: the old allocation holds `new_layout.size()` bytes; the new block is ours, at least that
+        // long, and distinct from the old one.
+        unsafe {
+            core::ptr::copy_nonoverlapping(ptr.as_ptr(), taken.data.as_ptr(), new_layout.size())
+        };
+        located.class.free(located.block_index, P::__CONFIG.zeroize);
+        return Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity));
+    }
+    Ok(NonNull::slice_from_raw_parts(ptr, located.room))
 }
 
-/// `GlobalAlloc::alloc` for byte pool `P`: null when no block fits.
+/// `GlobalAlloc::alloc` for byte pool `P`: null when no block fits. A panic in the hook aborts.
 pub fn global_alloc<P: BytePool>(layout: Layout) -> *mut u8 {
-    match take::<P>(layout.size().max(1), layout.align()) {
+    match take::<P>(layout.size().max(1), layout.align(), HookPanic::Abort) {
         Ok(taken) => taken.data.as_ptr(),
         Err(_) => core::ptr::null_mut(),
     }
 }
 
-/// `GlobalAlloc::realloc` for byte pool `P`: in place when the block has room, otherwise a new block, a
-/// copy and a free.
+/// `GlobalAlloc::realloc` for byte pool `P`: to a smaller size, moves to a class of smaller blocks when one
+/// has room and a free block, otherwise stays; to a larger size, in place when the block has room,
+/// otherwise a new block, a copy and a free. A panic in the hook aborts.
 ///
 /// # Safety
-/// As for `GlobalAlloc::realloc`: `ptr` came from [`global_alloc`] of this pool with `layout`, and
-/// `new_size` is non-zero and does not overflow when rounded up to `layout.align()`.
+/// As for `GlobalAlloc::realloc`: `ptr` came from [`global_alloc`] or [`global_realloc`] of this pool with
+/// `layout`, and `new_size` is non-zero and does not overflow when rounded up to `layout.align()`.
 pub unsafe fn global_realloc<P: BytePool>(
     ptr: *mut u8,
     layout: Layout,
@@ -423,22 +611,32 @@ pub unsafe fn global_realloc<P: BytePool>(
     let Some(data) = NonNull::new(ptr) else {
         return core::ptr::null_mut();
     };
-    let Some((class, _, start)) = find::<P>(data) else {
+    let Some(located) = locate::<P>(data) else {
         return core::ptr::null_mut();
     };
-    let room = class.block_size() - (data.as_ptr() as usize - start.as_ptr() as usize);
-    if new_size <= room {
+    let old_size = layout.size().max(1);
+    if new_size <= located.room {
+        let smaller = if new_size < old_size {
+            take_smaller::<P>(new_size, layout.align(), located.class.block_size())
+        } else {
+            None
+        };
+        if let Some(taken) = smaller {
+            // SAFETY: the old allocation holds `old_size > new_size` bytes; the new block is ours, at
+            // least `new_size` long, and distinct from the old one.
+            unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), new_size) };
+            located.class.free(located.block_index, P::__CONFIG.zeroize);
+            return taken.data.as_ptr();
+        }
         return ptr;
     }
-    let Ok(taken) = take::<P>(new_size, layout.align()) else {
+    let Ok(taken) = take::<P>(new_size, layout.align(), HookPanic::Abort) else {
         return core::ptr::null_mut();
     };
-    // SAFETY: the old allocation holds `layout.size()` initialised-or-not bytes that we may copy as
-    // `u8`s; the new block is ours and larger; the two blocks are distinct.
-    unsafe {
-        core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), layout.size().min(new_size))
-    };
-    give_back::<P>(data);
+    // SAFETY: the old allocation holds `layout.size()` bytes (initialised or not) that we may copy as
+    // `u8`s; the new block is ours and at least `new_size` long; the two blocks are distinct.
+    unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), old_size.min(new_size)) };
+    located.class.free(located.block_index, P::__CONFIG.zeroize);
     taken.data.as_ptr()
 }
 

@@ -31,13 +31,16 @@ macro_rules! __blockpool_static_pool {
     };
 }
 
-/// `unsafe impl Allocator` (allocator-api2) and `unsafe impl GlobalAlloc` for byte pool `$pool`, forwarding
-/// to the runtime's functions, which uphold the traits' contracts for any `BytePool` (the runtime trusts
-/// nothing in a `BytePool` implementation: its size classes are sealed storages).
+/// `unsafe impl Allocator` (allocator-api2 0.4, and 0.2 when this crate's `allocator-api2-02` feature is on)
+/// and `unsafe impl GlobalAlloc` for byte pool `$pool`, forwarding to the runtime's functions, which uphold
+/// the traits' contracts for any `BytePool` (the runtime trusts nothing in a `BytePool` implementation: its
+/// size classes are sealed storages).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blockpool_allocators {
     ($pool:ty) => {
+        $crate::__blockpool_allocator_api2_02!($pool);
+
         #[automatically_derived]
         // SAFETY: every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3).
         unsafe impl $crate::__private::allocator_api2::alloc::Allocator for $pool {
@@ -135,4 +138,94 @@ macro_rules! __blockpool_allocators {
             }
         }
     };
+}
+
+/// allocator-api2 0.2's `unsafe impl Allocator` for byte pool `$pool`. Defined twice, under this crate's
+/// `allocator-api2-02` feature and without it (then it expands to nothing): a `#[cfg]` written inside
+/// `__blockpool_allocators!`'s expansion would test the features of the crate that declares the pool.
+#[cfg(feature = "allocator-api2-02")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blockpool_allocator_api2_02 {
+    ($pool:ty) => {
+        #[automatically_derived]
+        // SAFETY: every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3);
+        // 0.2's `Allocator` has the same contract as 0.4's.
+        unsafe impl $crate::__private::allocator_api2_02::alloc::Allocator for $pool {
+            #[inline]
+            fn allocate(
+                &self,
+                layout: ::core::alloc::Layout,
+            ) -> ::core::result::Result<
+                ::core::ptr::NonNull<[::core::primitive::u8]>,
+                $crate::__private::allocator_api2_02::alloc::AllocError,
+            > {
+                $crate::__private::allocate::<Self>(layout)
+                    .map_err(|_| $crate::__private::allocator_api2_02::alloc::AllocError)
+            }
+
+            #[inline]
+            unsafe fn deallocate(
+                &self,
+                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                layout: ::core::alloc::Layout,
+            ) {
+                // SAFETY: the caller upholds `Allocator::deallocate`'s contract, which is `deallocate`'s.
+                unsafe { $crate::__private::deallocate::<Self>(ptr, layout) }
+            }
+
+            #[inline]
+            unsafe fn grow(
+                &self,
+                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                old_layout: ::core::alloc::Layout,
+                new_layout: ::core::alloc::Layout,
+            ) -> ::core::result::Result<
+                ::core::ptr::NonNull<[::core::primitive::u8]>,
+                $crate::__private::allocator_api2_02::alloc::AllocError,
+            > {
+                // SAFETY: the caller upholds `Allocator::grow`'s contract, which is `grow`'s.
+                unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, false) }
+                    .map_err(|_| $crate::__private::allocator_api2_02::alloc::AllocError)
+            }
+
+            #[inline]
+            unsafe fn grow_zeroed(
+                &self,
+                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                old_layout: ::core::alloc::Layout,
+                new_layout: ::core::alloc::Layout,
+            ) -> ::core::result::Result<
+                ::core::ptr::NonNull<[::core::primitive::u8]>,
+                $crate::__private::allocator_api2_02::alloc::AllocError,
+            > {
+                // SAFETY: the caller upholds `Allocator::grow_zeroed`'s contract, which is `grow`'s.
+                unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, true) }
+                    .map_err(|_| $crate::__private::allocator_api2_02::alloc::AllocError)
+            }
+
+            #[inline]
+            unsafe fn shrink(
+                &self,
+                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
+                old_layout: ::core::alloc::Layout,
+                new_layout: ::core::alloc::Layout,
+            ) -> ::core::result::Result<
+                ::core::ptr::NonNull<[::core::primitive::u8]>,
+                $crate::__private::allocator_api2_02::alloc::AllocError,
+            > {
+                // SAFETY: the caller upholds `Allocator::shrink`'s contract, which is `shrink`'s.
+                unsafe { $crate::__private::shrink::<Self>(ptr, old_layout, new_layout) }
+                    .map_err(|_| $crate::__private::allocator_api2_02::alloc::AllocError)
+            }
+        }
+    };
+}
+
+/// Without the `allocator-api2-02` feature: no 0.2 `Allocator` impl.
+#[cfg(not(feature = "allocator-api2-02"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blockpool_allocator_api2_02 {
+    ($pool:ty) => {};
 }

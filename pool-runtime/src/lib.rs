@@ -68,6 +68,8 @@ pub mod __private {
     pub use crate::storage::{PoolStorage, Storage};
     pub use crate::{__blockpool_allocators as allocators, __blockpool_static_pool as static_pool};
     pub use allocator_api2;
+    #[cfg(feature = "allocator-api2-02")]
+    pub use allocator_api2_02;
     pub use bytemuck::Zeroable;
 
     /// Reference counter types selected by `refcount = u8 | u16 | u32`.

@@ -48,7 +48,6 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
     let private = quote!(#krate::__private);
     let name = &spec.name;
     let name_str = plain_name(name);
-    let align = align_marker(krate, spec.align, name.span());
     let link_section = link_section(spec.link_section.as_ref());
     let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
     let class_statics: Vec<_> = spec
@@ -59,7 +58,7 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
     let class_types = spec
         .classes
         .iter()
-        .map(|(size, count)| byte_class_type(krate, &align, *size, *count));
+        .map(|(size, count)| byte_class_type(krate, spec, *size, *count));
     let classes_static = static_name(name, "_CLASSES");
     let class_count = spec.classes.len();
     quote! {
@@ -139,12 +138,23 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
     }
 }
 
-fn byte_class_type(
-    krate: &syn::Path,
-    align: &TokenStream,
-    size: usize,
-    count: usize,
-) -> TokenStream {
+/// The largest alignment a byte class gets from its block size alone (documented on `BytePool`).
+const NATURAL_ALIGN_MAX: u64 = 4096;
+
+/// The alignment of a byte class's blocks: the largest power of two that divides the block size, up to
+/// [`NATURAL_ALIGN_MAX`], and at least the pool's `align`. Every block then starts at a multiple of it (the
+/// blocks are `size` bytes apart from an aligned start), at the cost of padding the class's storage by less
+/// than that alignment, which the memory map counts.
+fn byte_class_align(pool_align: u64, size: usize) -> u64 {
+    let natural = u64::try_from(size)
+        .ok()
+        .filter(|size| *size != 0)
+        .map_or(1, |size| 1 << size.trailing_zeros());
+    pool_align.max(natural.min(NATURAL_ALIGN_MAX))
+}
+
+fn byte_class_type(krate: &syn::Path, spec: &BytesSpec, size: usize, count: usize) -> TokenStream {
+    let align = align_marker(krate, byte_class_align(spec.align, size), spec.name.span());
     quote!(#krate::__private::PoolStorage<[::core::primitive::u8; #size], #align, #krate::__private::NoRefs, #count>)
 }
 
@@ -222,10 +232,9 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
         match &entry.kind {
             EntryKind::Typed(pool_spec) => rows.push(typed_row(pool_spec)),
             EntryKind::Bytes(bytes_spec) => {
-                let align = align_marker(krate, bytes_spec.align, bytes_spec.name.span());
                 let name = plain_name(&bytes_spec.name);
                 for (size, count) in &bytes_spec.classes {
-                    let ty = byte_class_type(krate, &align, *size, *count);
+                    let ty = byte_class_type(krate, bytes_spec, *size, *count);
                     rows.push(quote! {
                         #krate::PoolInfo {
                             name: #name,
