@@ -49,6 +49,8 @@
 //!   with interrupts disabled, for single-core chips whose code runs in privileged mode).
 //! - `defmt`: `defmt::Format` for [`PoolStats`], [`PoolError`], [`FailureEvent`], [`ArenaStats`],
 //!   [`MemoryMap`], [`PoolInfo`] and [`PoolKind`].
+//! - `allocator-api2-02`: byte pools also implement allocator-api2 0.2's `Allocator` (besides 0.4's), the
+//!   version `hashbrown::HashMap::new_in` takes.
 #![no_std]
 #![deny(missing_docs)]
 
