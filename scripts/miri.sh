@@ -16,9 +16,12 @@ cargo +nightly miri test -p blockpool "${integration[@]}"
 
 # The threaded tests under many schedules: each seed is another interleaving of the threads (finding 1 of
 # the soundness review, a lost reference count, needed a few seeds). MIRI_SEEDS overrides the range.
+# `threads` (about 20 s a seed) gets a quarter of the seeds of the handle and raw-free races.
 seeds="${MIRI_SEEDS:-0..16}"
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${seeds}" \
-  cargo +nightly miri test -p blockpool --test shared_threads --test threads --test raw_pool
+  cargo +nightly miri test -p blockpool --test shared_threads --test raw_pool
+MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${MIRI_THREAD_SEEDS:-0..4}" \
+  cargo +nightly miri test -p blockpool --test threads
 
 # A 32-bit big-endian target without 64-bit atomics: the free list's narrow head layout (16-bit index,
 # 16-bit tag, separate counters) and every byte-order assumption. MIRI_HOST_ONLY=1 skips it.
