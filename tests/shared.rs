@@ -1050,3 +1050,34 @@ fn a_weak_handle_kept_through_many_reuses_of_its_block_never_upgrades_to_a_newer
     drop(current);
     assert_used::<WrappedWeakPool>(0);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Review round 1: `make_mut`'s copy path left the new block's count at 1, not locked at 0, so a weak handle
+// rebuilt with `from_bits` for the copy's block and generation upgraded while `&mut` was lent out.
+
+#[memory_pool(count = 2, refcount)]
+#[derive(Clone, Debug)]
+pub struct CopyLock(pub u64);
+
+#[test]
+fn a_weak_handle_rebuilt_for_the_copy_of_make_mut_cannot_upgrade_while_mut_is_lent() {
+    let mut a = CopyLockPool::alloc_shared(CopyLock(1)).unwrap(); // block 0
+    let b = a.clone(); // shared, so `make_mut` copies into block 1
+    let copy_bits = weak_bits(1, 0);
+    let m: &mut CopyLock = PoolRc::make_mut(&mut a).unwrap();
+    let upgraded = PoolWeak::<CopyLockPool>::from_bits(copy_bits).upgrade();
+    assert!(
+        upgraded.is_none(),
+        "a second handle to the item `make_mut` lends `&mut` to"
+    );
+    m.0 = 2;
+    assert_eq!(a.0, 2);
+    assert_eq!(b.0, 1);
+    // Once the `&mut` is gone, a clone unlocks the count and weak handles work again.
+    let c = a.clone();
+    assert_eq!(PoolRc::strong_count(&a), 2);
+    let weak = PoolRc::downgrade(&c);
+    assert_eq!(weak.upgrade().map(|up| up.0), Some(2));
+    drop((a, b, c));
+    assert_used::<CopyLockPool>(0);
+}

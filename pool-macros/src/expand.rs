@@ -87,15 +87,18 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
             const __BLOCKPOOL_COUNT: ::core::primitive::usize = #count;
             #checks
 
-            #[allow(non_upper_case_globals)]
-            #link_section
-            static #storage_static: #storage_ty = {
-                #storage_checks
-                #private::PoolStorage::new()
-            };
-
-            // The `unsafe impl` comes from the runtime, so that this crate needs no `unsafe`.
-            #private::static_pool!(#name, #storage_static: #storage_ty, #name_str, #config);
+            // The storage and the `unsafe impl` on it come from the runtime's macro, so that this crate needs
+            // no `unsafe` and the impl can only ever name this one static.
+            #private::static_pool!(
+                #name,
+                [#[allow(non_upper_case_globals)] #link_section]
+                static #storage_static: #storage_ty = {
+                    #storage_checks
+                    #private::PoolStorage::new()
+                },
+                #name_str,
+                #config,
+            );
 
             #shared_impl
 

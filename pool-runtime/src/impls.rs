@@ -3,20 +3,33 @@
 //! and a `crate = path` override cannot swap what an `unsafe impl` calls: these expand with `$crate`).
 //!
 //! Every macro here is sound whatever it is given, because it is exported and anyone can call it: the only
-//! inputs are a pool type, a `static` (whose type must be a sealed runtime storage) and plain data.
+//! inputs are a pool type, the declaration of the pool's `static` (whose type must be a sealed runtime
+//! storage) and plain data.
 
-/// `unsafe impl StaticPool for $pool` on the storage `$storage`.
+/// Declares the pool's storage, `static $storage: $storage_ty = $init;` (after the attributes in brackets,
+/// which keep their spans: a `link_section` stays the caller's own `unsafe`), and `unsafe impl StaticPool
+/// for $pool` on it.
 ///
-/// Sound for any arguments: `__storage` returns one `static` (invariant P1 of `docs/safety.md`: the same
-/// address on every call; a `const` would not compile, since the storage has interior mutability and cannot
-/// be promoted), `Item` and `CAPACITY` are read from the storage's own type, and the name and config are
-/// plain data the runtime does not trust.
+/// Sound for any arguments: the macro declares the `static` itself, with exactly the storage's type, so
+/// `__storage` returns that one `static` on every call (invariant P1 of `docs/safety.md`; an earlier version
+/// took the name of a `static` declared elsewhere, whose type could dereference to a storage and return a
+/// different one on each call). `$storage_ty` must be a sealed `Storage`, so `$init` can only be a fresh
+/// storage; `Item` and `CAPACITY` are read from the storage's type; the name and config are plain data the
+/// runtime does not trust.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blockpool_static_pool {
-    ($pool:ty, $storage:ident: $storage_ty:ty, $name:expr, $config:expr $(,)?) => {
+    (
+        $pool:ty,
+        [$($attrs:tt)*] static $storage:ident: $storage_ty:ty = $init:expr,
+        $name:expr,
+        $config:expr $(,)?
+    ) => {
+        $($attrs)*
+        static $storage: $storage_ty = $init;
+
         #[automatically_derived]
-        // SAFETY: P1 holds as argued above; `$storage` is a `static` of a sealed `Storage` type.
+        // SAFETY: [P1] `$storage` is the `static` declared just above, of the sealed storage type itself.
         unsafe impl $crate::StaticPool for $pool {
             type Item = <$storage_ty as $crate::__private::Storage>::Item;
             const CAPACITY: ::core::primitive::usize = <$storage_ty>::CAPACITY;

@@ -202,13 +202,15 @@ impl<P: SharedPool> PoolRc<P> {
             let block = claim.block();
             // SAFETY: [S1, S2] the claimed block is ours alone and holds no live item.
             unsafe { block.write(copy) };
-            counter::<P>(claim.keep()).set(1, Ordering::Release);
-            // SAFETY: [R1] the new block holds the copy and its counter counts this one handle; the assignment
-            // drops our count on the original.
+            // A locked 0, not 1 (R1, R4): `&mut` is lent below, so not even a weak handle rebuilt with
+            // `from_bits` for this block's current generation may upgrade meanwhile.
+            counter::<P>(claim.keep()).set(0, Ordering::Release);
+            // SAFETY: [R1] the new block holds the copy and its locked count stands for this one handle; the
+            // assignment drops our count on the original.
             *this = unsafe { Self::from_block(block) };
         }
-        // SAFETY: [R1, R4] this handle is now the only one to its item, and no weak handle can upgrade to it: the
-        // original's count is locked at 0, a fresh copy has never been downgraded.
+        // SAFETY: [R1, R4] this handle is now the only one to its item, and no weak handle can upgrade to it:
+        // either way its count is locked at 0.
         Ok(unsafe { this.block.as_mut() })
     }
 

@@ -109,6 +109,14 @@ impl<T, A: Alignment, R: RefSlot, const N: usize> PoolStorage<T, A, R, N> {
     }
 }
 
+#[cfg(all(test, not(loom)))]
+impl<T, A: Alignment, const N: usize> PoolStorage<T, A, crate::sync::AtomicU8, N> {
+    /// Sets a block's generation, as if it had held that many items (tests of W2 without 2³² cycles).
+    pub(crate) fn set_generation(&self, index: usize, generation: u32) {
+        self.generations[index].store(generation, Ordering::Relaxed);
+    }
+}
+
 #[cfg(not(loom))]
 impl<T, A: Alignment, R: RefSlot, const N: usize> Default for PoolStorage<T, A, R, N> {
     fn default() -> Self {

@@ -63,7 +63,9 @@ impl<P: SharedPool> PoolWeak<P> {
     /// handle holds `&mut` access (`PoolRc::get_mut`, `PoolRc::make_mut`).
     pub fn upgrade(&self) -> Option<PoolRc<P>> {
         let index = usize::from(self.index);
-        if index >= P::CAPACITY {
+        // The last generation is spent (W2): a handle made for an item in it never upgrades, so that
+        // detaching the weak handles of such an item (which cannot move to a newer generation) still works.
+        if index >= P::CAPACITY || self.generation == u32::MAX {
             return None;
         }
         let storage = P::__storage();
@@ -156,5 +158,54 @@ impl<P: SharedPool> fmt::Debug for PoolWeak<P> {
             .field("index", &self.index)
             .field("generation", &self.generation())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::__private::{Align8, PoolConfig, PoolStorage};
+    use crate::sync::AtomicU8;
+    use crate::{PoolBox, PoolError, PoolRc, SharedPool, StaticPool};
+
+    pub struct Spent;
+    crate::__blockpool_static_pool!(
+        Spent,
+        [] static SPENT: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
+        "Spent",
+        PoolConfig::DEFAULT,
+    );
+    impl SharedPool for Spent {}
+
+    /// Review round 1: renewing at the last generation could not move the item to a newer one, so weak
+    /// handles made in it kept upgrading after `into_box` / `make_mut` had detached them.
+    #[test]
+    fn weak_handles_of_the_last_generation_never_upgrade_and_the_block_retires() {
+        let mut rc = Spent::alloc_shared(1).ok().unwrap();
+        SPENT.set_generation(0, u32::MAX - 1);
+        let before = PoolRc::downgrade(&rc);
+        assert_eq!(before.generation(), u32::MAX - 1);
+        assert_eq!(before.upgrade().map(|up| *up), Some(1));
+        *PoolRc::make_mut(&mut rc).unwrap() = 2; // unique: renews to the last generation
+        assert!(before.upgrade().is_none(), "detached by make_mut");
+
+        let last = PoolRc::downgrade(&rc);
+        assert_eq!(last.generation(), u32::MAX);
+        assert!(
+            last.upgrade().is_none(),
+            "the last generation never upgrades"
+        );
+        let boxed: PoolBox<Spent> = PoolRc::into_box(rc).ok().unwrap(); // renews: stays at the last
+        let rc = PoolBox::into_shared(boxed);
+        assert!(last.upgrade().is_none(), "still detached after into_box");
+        assert!(PoolRc::downgrade(&rc).upgrade().is_none());
+        assert_eq!(*rc, 2);
+
+        drop(rc);
+        assert_eq!(Spent::stats().used, 1, "retired, not freed");
+        assert_eq!(
+            Spent::alloc_shared(3).map(|_| ()).map_err(|e| e.error()),
+            Err(PoolError::Exhausted)
+        );
+        Spent::validate().unwrap();
     }
 }
