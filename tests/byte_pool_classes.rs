@@ -1,7 +1,9 @@
-//! `BytePool` is a safe trait, so the runtime trusts nothing in an implementation: these pools are written by
-//! hand, with class lists that `pools!` never generates (classes of mixed alignment in any order, repeated
-//! classes, no class at all, more classes than a handle can number). Every request must either fail cleanly
-//! or hand out a buffer that lies inside one block; nothing may panic, write outside a block or leak.
+//! The byte-pool functions do not rely on how `pools!` orders its classes: these pools are written by hand
+//! (an `unsafe impl`, keeping the trait's contract: distinct class statics, a list that never changes and
+//! never panics), with class lists that `pools!` never generates (classes of mixed alignment in any order,
+//! repeated classes, no class at all, more classes than a handle can number). Every request must either fail
+//! cleanly or hand out a buffer that lies inside one block; nothing may panic, write outside a block or
+//! leak.
 //!
 //! Each test has pools of its own (tests run in parallel), built from the runtime's sealed class storage.
 
@@ -19,7 +21,9 @@ macro_rules! hand_written_pool {
         #[derive(Clone, Copy, Debug)]
         struct $name;
 
-        impl BytePool for $name {
+        // SAFETY: the list names class statics of this file (distinct, none inside another's blocks), is the
+        // same on every call and cannot panic: `BytePool`'s contract.
+        unsafe impl BytePool for $name {
             const NAME: &'static str = stringify!($name);
             const __CONFIG: PoolConfig = PoolConfig::DEFAULT;
             fn __classes() -> &'static [&'static dyn ByteClass] {

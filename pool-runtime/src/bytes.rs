@@ -33,11 +33,17 @@ use crate::stats::PoolStats;
 /// the data to a class of smaller blocks when one has room for the new size and a free block, so that the
 /// large block goes back to the pool; otherwise it stays in place and never fails. A panic in the
 /// `on_failure` hook aborts the process on these paths: nothing unwinds out of an allocator method.
+///
+/// # Safety
+/// Implemented only by `pools!` (through the runtime's `__blockpool_byte_pool!`, so that the user's crate
+/// contains no `unsafe`). The runtime trusts an implementation (invariants B1, B5, B7 of `docs/safety.md`):
+/// `__classes` returns the same list of distinct class `static`s on every call, none inside another's
+/// blocks, and runs no code that can panic. Do not implement it by hand.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a byte pool",
     note = "byte pools are declared in `pools! {{ .. }}` with `classes = [(block size, count), ..]`"
 )]
-pub trait BytePool: Sized + 'static {
+pub unsafe trait BytePool: Sized + 'static {
     /// The pool's name, as declared.
     const NAME: &'static str;
 

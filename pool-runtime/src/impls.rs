@@ -44,6 +44,43 @@ macro_rules! __blockpool_static_pool {
     };
 }
 
+/// Declares a byte pool's size classes, one `static` each (after its attributes in brackets, which keep their
+/// spans), the `static` list of them, and `unsafe impl BytePool for $pool` returning that list.
+///
+/// Sound for any arguments: every class is a `static` this macro declares, of a sealed class type (a
+/// `PoolStorage` of byte blocks), so the classes are disjoint and none lies inside another's blocks (B1), and
+/// `__classes` runs no user code (B5) and returns the same list on every call (B7). Review round 2 showed
+/// why `BytePool` cannot be a safe trait: a hand-written list could name a class whose storage was leaked
+/// into a block of another listed class, and `__classes` could panic inside `GlobalAlloc`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blockpool_byte_pool {
+    (
+        $pool:ty,
+        static $classes:ident = [$([$($attrs:tt)*] static $class:ident: $class_ty:ty),+ $(,)?],
+        $name:expr,
+        $config:expr $(,)?
+    ) => {
+        $(
+            $($attrs)*
+            static $class: $class_ty = <$class_ty>::new();
+        )+
+
+        static $classes: &[&'static dyn $crate::__private::ByteClass] = &[$(&$class),+];
+
+        #[automatically_derived]
+        // SAFETY: [B1, B5, B7] the list names only the class statics declared just above, of sealed types.
+        unsafe impl $crate::BytePool for $pool {
+            const NAME: &'static ::core::primitive::str = $name;
+            const __CONFIG: $crate::__private::PoolConfig = $config;
+            #[inline(always)]
+            fn __classes() -> &'static [&'static dyn $crate::__private::ByteClass] {
+                $classes
+            }
+        }
+    };
+}
+
 /// `unsafe impl Allocator` (allocator-api2 0.4, and 0.2 when this crate's `allocator-api2-02` feature is on)
 /// and `unsafe impl GlobalAlloc` for byte pool `$pool`, forwarding to the runtime's functions, which uphold
 /// the traits' contracts for any `BytePool` (the runtime trusts nothing in a `BytePool` implementation: its

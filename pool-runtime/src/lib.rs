@@ -66,7 +66,10 @@ pub mod __private {
     pub use crate::pool::{FailureHook, PoolConfig};
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};
-    pub use crate::{__blockpool_allocators as allocators, __blockpool_static_pool as static_pool};
+    pub use crate::{
+        __blockpool_allocators as allocators, __blockpool_byte_pool as byte_pool,
+        __blockpool_static_pool as static_pool,
+    };
     pub use allocator_api2;
     #[cfg(feature = "allocator-api2-02")]
     pub use allocator_api2_02;

@@ -1,14 +1,16 @@
 // Findings 4 and 9 of the soundness review: the traits whose implementations the runtime trusts for
-// memory safety cannot be implemented outside it. `StaticPool` is an `unsafe trait` (the macros implement
-// it through the runtime); the storage, size-class and arena traits are sealed. (`SharedPool`,
-// `BytePool` and `ArenaPool` are safe to implement: they only point at sealed storage.)
+// memory safety cannot be implemented outside it. `StaticPool` and `BytePool` are `unsafe trait`s (the
+// macros implement them through the runtime; review round 2 showed that a safe `BytePool` could list a
+// class leaked into another class's block, or panic inside `GlobalAlloc`); the storage, size-class and
+// arena traits are sealed. (`SharedPool` and `ArenaPool` are safe to implement: they only point at sealed
+// storage.)
 #![forbid(unsafe_code)]
 
 use std::alloc::Layout;
 use std::ptr::NonNull;
 
 use blockpool::__private::{Align4, Alignment, ArenaCore, ByteClass, NoRefs, PoolConfig, PoolStorage};
-use blockpool::{ArenaStats, PoolError, PoolStats, StaticPool};
+use blockpool::{ArenaStats, BytePool, PoolError, PoolStats, StaticPool};
 
 pub struct Mine;
 
@@ -21,6 +23,16 @@ impl StaticPool for Mine {
     fn __storage() -> &'static Self::__Storage {
         static STORAGE: PoolStorage<u32, Align4, NoRefs, 1> = PoolStorage::new();
         &STORAGE
+    }
+}
+
+pub struct Bytes;
+
+impl BytePool for Bytes {
+    const NAME: &'static str = "Bytes";
+    const __CONFIG: PoolConfig = PoolConfig::DEFAULT;
+    fn __classes() -> &'static [&'static dyn ByteClass] {
+        &[]
     }
 }
 

@@ -60,25 +60,18 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
         .iter()
         .map(|(size, count)| byte_class_type(krate, spec, *size, *count));
     let classes_static = static_name(name, "_CLASSES");
-    let class_count = spec.classes.len();
     quote! {
         const _: () = {
-            #(
-                #[allow(non_upper_case_globals)]
-                #link_section
-                static #class_statics: #class_types = #private::PoolStorage::new();
-            )*
-            static #classes_static: [&'static dyn #private::ByteClass; #class_count] = [#(&#class_statics),*];
-
-            #[automatically_derived]
-            impl #krate::BytePool for #name {
-                const NAME: &'static ::core::primitive::str = #name_str;
-                const __CONFIG: #private::PoolConfig = #config;
-                #[inline(always)]
-                fn __classes() -> &'static [&'static dyn #private::ByteClass] {
-                    &#classes_static
-                }
-            }
+            // The classes, their list and the `unsafe impl BytePool` come from the runtime's macro, so that
+            // this crate needs no `unsafe` and the list can only name these classes.
+            #private::byte_pool!(
+                #name,
+                static #classes_static = [
+                    #([#[allow(non_upper_case_globals)] #link_section] static #class_statics: #class_types),*
+                ],
+                #name_str,
+                #config,
+            );
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #name {
