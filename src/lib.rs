@@ -57,8 +57,37 @@
 pub use pool_runtime::{
     AllocError, Arena, ArenaPool, ArenaStats, BytePool, FailureEvent, MAX_BLOCKS, MemoryMap,
     PoolBox, PoolBoxUninit, PoolBytes, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak,
-    RawPool, SharedPool, StaticPool,
+    RawPool, SharedPool, StaticPool, ZeroableItem,
 };
+
+/// bytemuck's marker trait for types whose all-zero bytes are a valid value, and its derive: what
+/// `alloc_zeroed` needs. The derive is bytemuck's, so it is told where the trait is:
+///
+/// ```
+/// use blockpool::{memory_pool, PoolError, Zeroable};
+///
+/// #[memory_pool(count = 2)]
+/// #[derive(Zeroable)]
+/// #[bytemuck(crate = "blockpool")] // the derive's path to the trait (no bytemuck dependency needed)
+/// pub struct Frame {
+///     pub len: u16,
+///     pub gain: f32,
+///     pub valid: bool,
+///     pub data: [u8; 4096],
+///     pub next: Option<core::num::NonZeroU32>,
+/// }
+///
+/// fn main() -> Result<(), PoolError> {
+///     let frame = FramePool::alloc_zeroed()?; // 4 KiB zero-filled in place, never on the stack
+///     assert!(frame.len == 0 && !frame.valid && frame.next.is_none());
+///     Ok(())
+/// }
+/// ```
+///
+/// A crate that depends on bytemuck itself (with its `derive` feature) can write
+/// `#[derive(bytemuck::Zeroable)]` instead; it is the same trait.
+#[doc(inline)]
+pub use bytemuck::Zeroable;
 
 /// Declares a static pool of blocks.
 ///

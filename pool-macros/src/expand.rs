@@ -138,11 +138,11 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                     <Self as #krate::StaticPool>::alloc_uninit()
                 }
 
-                /// Takes a free block and zero-fills the item in place (for `bytemuck::Zeroable` items).
+                /// Takes a free block and zero-fills the item in place (for items that are `blockpool::Zeroable`).
                 #[inline]
                 pub fn alloc_zeroed() -> ::core::result::Result<#krate::PoolBox<Self>, #krate::PoolError>
                 where
-                    for<'__blockpool> #item_ty: #private::Zeroable,
+                    for<'__blockpool> #item_ty: #private::ZeroableItem,
                 {
                     <Self as #krate::StaticPool>::alloc_zeroed()
                 }
