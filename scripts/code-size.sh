@@ -6,11 +6,13 @@
 #   size-heapless   the same with `heapless::pool::box_pool!` and 4 blocks (needs LDREX/STREX: not on M0)
 # The difference to the baseline is the pool's cost. Each program also runs in QEMU, so what is measured is
 # known to allocate and free. Needs llvm-size (rustup component llvm-tools; else Debian's
-# arm-none-eabi-size), both installed here when missing, and QEMU (scripts/firmware.sh installs it).
+# arm-none-eabi-size) and QEMU, each installed here when missing (scripts/apt.sh: nothing is removed).
 #
 #   scripts/code-size.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt.sh
+install_qemu
 
 targets=(thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi)
 # Inside the repository, so that both go to the toolchain pinned by rust-toolchain.toml.
@@ -21,10 +23,7 @@ if [ ! -x "$size_tool" ] && ! rustup component add llvm-tools >/dev/null 2>&1; t
   # No rustup component to be had: GNU size from Debian's ARM binutils prints the same table.
   size_tool=arm-none-eabi-size
   if ! command -v "$size_tool" >/dev/null; then
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends binutils-arm-none-eabi
+    apt_install binutils-arm-none-eabi
   fi
 fi
 

@@ -12,13 +12,11 @@
 #   scripts/o1-proof.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt.sh
 
 if ! command -v valgrind >/dev/null; then
   echo "== installing valgrind (Debian/Ubuntu apt-get)" >&2
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+  apt_install valgrind >/dev/null
 fi
 
 out=target/o1
