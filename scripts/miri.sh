@@ -12,7 +12,7 @@ cargo +"$NIGHTLY" miri test -p pool-runtime --lib
 # Every file named here must exist (cargo stops on a missing one): the list is what the README counts.
 integration=()
 for test in alloc drops errors handles in_place options raw_pool threads zeroize shared shared_threads \
-            stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names; do
+            stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names memory_cost; do
   integration+=(--test "$test")
 done
 echo "Miri: ${#integration[@]} integration test files"
@@ -32,4 +32,4 @@ MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${MIRI_THREAD_SEEDS:-0..4}" \
 if [ "${MIRI_HOST_ONLY:-0}" = 1 ]; then exit 0; fi
 cargo +"$NIGHTLY" miri test -p pool-runtime --lib --target powerpc-unknown-linux-gnu
 cargo +"$NIGHTLY" miri test -p blockpool --target powerpc-unknown-linux-gnu --test alloc --test threads \
-  --test raw_pool --test shared --test stress --test byte_pool
+  --test raw_pool --test shared --test stress --test byte_pool --test memory_cost
