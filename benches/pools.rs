@@ -11,7 +11,7 @@
 //!   aligned to a cache line (time per pair, per thread).
 //!
 //! `scripts/bench.sh` runs this with the latency tool and the instruction-count proof and writes
-//! `docs/benchmarks.md` and its chart. Alone: `cargo bench --bench pools` (HTML report in
+//! `docs/benchmarks.md` and its chart. Alone: `cargo bench -p blockpool-bench --bench pools` (HTML report in
 //! `target/criterion/report/index.html`).
 
 #[path = "common/mod.rs"]

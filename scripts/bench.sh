@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces docs/benchmarks.md and docs/benchmarks.svg: the criterion benchmarks (benches/pools.rs, HTML
-# report in target/criterion/report/index.html), the single-operation latency tool (examples/latency.rs)
+# report in target/criterion/report/index.html), the single-operation latency tool
+# (benches/examples/latency.rs)
 # and the instruction-count proof (scripts/o1-proof.sh), then writes the results into the doc.
 #
 # Takes a few minutes. Run it on a quiet machine: other processes show up as noise (the doc reports
@@ -13,8 +14,8 @@ cd "$(dirname "$0")/.."
 mkdir -p target/bench
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-cargo bench --bench pools -- "$@" 2>&1 | tee target/bench/criterion.txt
-cargo run --quiet --release --example latency | tee target/bench/latency.md
+cargo bench -p blockpool-bench --bench pools -- "$@" 2>&1 | tee target/bench/criterion.txt
+cargo run --quiet --release -p blockpool-bench --example latency | tee target/bench/latency.md
 bash scripts/o1-proof.sh | tee target/bench/o1.md
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 

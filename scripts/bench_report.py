@@ -211,7 +211,7 @@ def main():
         '![Benchmark chart](benchmarks.svg)',
         '',
         tables(crit),
-        '## Latency of single operations (`examples/latency.rs`)',
+        '## Latency of single operations (`benches/examples/latency.rs`)',
         '',
         read('target/bench/latency.md', '(not run)'),
         '',

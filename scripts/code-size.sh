@@ -6,11 +6,17 @@
 #   size-heapless   the same with `heapless::pool::box_pool!` and 4 blocks (needs LDREX/STREX: not on M0)
 # The difference to the baseline is the pool's cost. Each program also runs in QEMU, so what is measured is
 # known to allocate and free. Needs llvm-size (rustup component llvm-tools; else Debian's
-# arm-none-eabi-size), both installed here when missing, and QEMU (scripts/firmware.sh installs it).
+# arm-none-eabi-size) and QEMU, each installed here when missing (scripts/apt.sh: nothing is removed).
+#
+# Prints the table and writes it into README.md, between the `<!-- code-size:begin -->` and
+# `<!-- code-size:end -->` markers (CODE_SIZE_README=0 only prints it). The README's numbers are therefore the
+# last run's; review the diff before committing it.
 #
 #   scripts/code-size.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt.sh
+install_qemu
 
 targets=(thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi)
 # Inside the repository, so that both go to the toolchain pinned by rust-toolchain.toml.
@@ -21,10 +27,7 @@ if [ ! -x "$size_tool" ] && ! rustup component add llvm-tools >/dev/null 2>&1; t
   # No rustup component to be had: GNU size from Debian's ARM binutils prints the same table.
   size_tool=arm-none-eabi-size
   if ! command -v "$size_tool" >/dev/null; then
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends binutils-arm-none-eabi
+    apt_install binutils-arm-none-eabi
   fi
 fi
 
@@ -40,6 +43,26 @@ measure() {
 
 row() {
   printf '%-22s %-15s %7s %7s %7s %7s\n' "$@"
+}
+
+# The same rows as a Markdown table, for the README.
+table="$(mktemp)"
+trap 'rm -f "$table"' EXIT
+md() {
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$@" >>"$table"
+}
+label() { # program, target -> what the README calls it
+  case "$1" in
+    size-baseline) echo "baseline: the message on the stack" ;;
+    size-blockpool)
+      if [ "$2" = thumbv6m-none-eabi ]; then
+        echo "blockpool \`#[memory_pool(count = 4)]\` (\`portable-atomic-critical-section\`)"
+      else
+        echo "blockpool \`#[memory_pool(count = 4)]\`"
+      fi
+      ;;
+    size-heapless) echo "\`heapless::pool\` \`box_pool!\` + 4 blocks" ;;
+  esac
 }
 
 row target program flash "+flash" RAM "+RAM"
@@ -67,11 +90,32 @@ for target in "${targets[@]}"; do
       base_flash=$flash
       base_ram=$ram
       row "$target" baseline "$flash" - "$ram" -
+      md "\`$target\`" "$(label "$program" "$target")" "$flash" "" "$ram" ""
     else
       row "$target" "${program#size-}" "$flash" "+$((flash - base_flash))" "$ram" "+$((ram - base_ram))"
+      md "" "$(label "$program" "$target")" "$flash" "+$((flash - base_flash))" "$ram" "+$((ram - base_ram))"
     fi
   done
   if [ "$target" = thumbv6m-none-eabi ]; then
     printf '%-22s %-15s %s\n' "$target" heapless "n/a: heapless::pool needs LDREX/STREX"
+    md "" "\`heapless::pool\`" "n/a: it needs LDREX/STREX" "" "" ""
   fi
 done
+
+if [ "${CODE_SIZE_README:-1}" = 1 ]; then
+  cd ../..
+  python3 - "$table" "$(rustc -V | cut -d' ' -f1-2)" <<'EOF_PY'
+import sys
+table, rustc = open(sys.argv[1]).read(), sys.argv[2]
+begin, end = '<!-- code-size:begin -->', '<!-- code-size:end -->'
+text = open('README.md').read()
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+block = (f'{begin}\n<!-- Written by scripts/code-size.sh; do not edit by hand. -->\n'
+         f'Measured with {rustc}, in bytes:\n\n'
+         '| target | program | flash | + flash | RAM | + RAM |\n|---|---|--:|--:|--:|--:|\n'
+         f'{table}{end}')
+open('README.md', 'w').write(head + block + tail)
+print('wrote the code-size table into README.md')
+EOF_PY
+fi

@@ -2,7 +2,8 @@
 # Builds the firmware in examples/firmware-cortex-m for each Cortex-M core, runs it in QEMU and compares
 # what it prints with examples/firmware-cortex-m/expected/<target>.run. Fails if a run does not exit with
 # success (the firmware exits with failure on any panic or failed check), times out, or prints anything
-# else. Installs the Rust targets, and QEMU when `qemu-system-arm` is missing (Debian/Ubuntu apt-get).
+# else. Installs the Rust targets, and QEMU when `qemu-system-arm` is missing (Debian/Ubuntu apt-get, never
+# removing a package already installed: scripts/apt.sh).
 #
 #   scripts/firmware.sh                      # every core
 #   scripts/firmware.sh thumbv6m-none-eabi   # one or more targets
@@ -15,14 +16,8 @@ all_targets=(thumbv7m-none-eabi thumbv6m-none-eabi thumbv7em-none-eabihf)
 targets=("${@:-${all_targets[@]}}")
 final_line="every block is back and the counts add up"
 
-if ! command -v qemu-system-arm >/dev/null; then
-  echo "== installing QEMU (qemu-system-arm)"
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
-  $sudo apt-get update -qq
-  # Without recommends: no GUI, no firmware images; the board models are all in this package.
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends qemu-system-arm
-fi
+source scripts/apt.sh
+install_qemu
 qemu-system-arm --version | head -n 1
 # Inside the repository, so that the targets go to the toolchain pinned by rust-toolchain.toml.
 rustup target add "${all_targets[@]}" >/dev/null

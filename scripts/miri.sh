@@ -1,31 +1,35 @@
 #!/usr/bin/env bash
 # Runs the runtime's unit tests and the integration tests that exercise allocation, handles, refcounts, weak
-# handles, byte pools and arenas under Miri (nightly). Iteration counts shrink under cfg(miri); the logic
-# does not. Pass extra flags in MIRIFLAGS, e.g. MIRIFLAGS=-Zmiri-tree-borrows.
+# handles, byte pools and arenas under Miri, on the nightly pinned in scripts/nightly.sh. Iteration counts
+# shrink under cfg(miri); the logic does not. Pass extra flags in MIRIFLAGS, e.g.
+# MIRIFLAGS=-Zmiri-tree-borrows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rustup component add miri rust-src --toolchain nightly >/dev/null 2>&1 || true
+source scripts/nightly.sh
+install_nightly
 
-cargo +nightly miri test -p pool-runtime --lib
+cargo +"$NIGHTLY" miri test -p pool-runtime --lib
+# Every file named here must exist (cargo stops on a missing one): the list is what the README counts.
 integration=()
-for test in smoke alloc drops errors handles in_place options raw_pool threads zeroize shared shared_threads \
-            stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names; do
-  if [ -f "tests/$test.rs" ]; then integration+=(--test "$test"); fi
+for test in alloc drops errors handles in_place options raw_pool threads zeroize shared shared_threads \
+            stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names memory_cost; do
+  integration+=(--test "$test")
 done
-cargo +nightly miri test -p blockpool "${integration[@]}"
+echo "Miri: ${#integration[@]} integration test files"
+cargo +"$NIGHTLY" miri test -p blockpool "${integration[@]}"
 
 # The threaded tests under many schedules: each seed is another interleaving of the threads (finding 1 of
 # the soundness review, a lost reference count, needed a few seeds). MIRI_SEEDS overrides the range.
 # `threads` (about 20 s a seed) gets a quarter of the seeds of the handle and raw-free races.
 seeds="${MIRI_SEEDS:-0..16}"
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${seeds}" \
-  cargo +nightly miri test -p blockpool --test shared_threads --test raw_pool
+  cargo +"$NIGHTLY" miri test -p blockpool --test shared_threads --test raw_pool
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${MIRI_THREAD_SEEDS:-0..4}" \
-  cargo +nightly miri test -p blockpool --test threads
+  cargo +"$NIGHTLY" miri test -p blockpool --test threads
 
 # A 32-bit big-endian target without 64-bit atomics: the free list's narrow head layout (16-bit index,
 # 16-bit tag, separate counters) and every byte-order assumption. MIRI_HOST_ONLY=1 skips it.
 if [ "${MIRI_HOST_ONLY:-0}" = 1 ]; then exit 0; fi
-cargo +nightly miri test -p pool-runtime --lib --target powerpc-unknown-linux-gnu
-cargo +nightly miri test -p blockpool --target powerpc-unknown-linux-gnu --test alloc --test threads \
-  --test raw_pool --test shared --test stress --test byte_pool
+cargo +"$NIGHTLY" miri test -p pool-runtime --lib --target powerpc-unknown-linux-gnu
+cargo +"$NIGHTLY" miri test -p blockpool --target powerpc-unknown-linux-gnu --test alloc --test threads \
+  --test raw_pool --test shared --test stress --test byte_pool --test memory_cost

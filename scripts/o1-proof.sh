@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# O(1) by instruction count: runs examples/o1_probe.rs under callgrind at pool fill levels 0 %, 50 % and 99 %
+# O(1) by instruction count: runs benches/examples/o1_probe.rs under callgrind at pool fill levels 0 %, 50 % and 99 %
 # and reports the instructions of one allocation and one free for every pool in the probe (blockpool with
 # 1024 and 65535 blocks, heapless `box_pool!`, atomic-pool, the system allocator, and the plain free list and
 # Treiber stack baselines of benches/common/). The probe calls each operation through an `#[inline(never)]`
@@ -12,15 +12,16 @@
 #   scripts/o1-proof.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/apt.sh
 
 if ! command -v valgrind >/dev/null; then
-  echo "valgrind is missing; installing Debian's package" >&2
-  apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+  echo "== installing valgrind (Debian/Ubuntu apt-get)" >&2
+  apt_install valgrind >/dev/null
 fi
 
 out=target/o1
 # Release code with debug info, in a target directory of its own so the normal release build is untouched.
-CARGO_PROFILE_RELEASE_DEBUG=true cargo build --quiet --release --example o1_probe --target-dir "$out"
+CARGO_PROFILE_RELEASE_DEBUG=true cargo build --quiet --release -p blockpool-bench --example o1_probe --target-dir "$out"
 
 levels=(0 50 99)
 for level in "${levels[@]}"; do

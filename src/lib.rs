@@ -6,6 +6,15 @@
 //! instead of `void *`, and turns the misuses that C pool APIs report as status codes at run time (double
 //! free, foreign pointer, use after free, size mismatch) into compile errors or typed errors.
 //!
+//! # Quick start
+//! In `Cargo.toml` (on Cortex-M0/M0+ add the feature `portable-atomic-critical-section`, see
+//! [Crate features](#crate-features)):
+//!
+//! ```toml
+//! [dependencies]
+//! blockpool = "0.1"
+//! ```
+//!
 //! ```
 //! use blockpool::{memory_pool, PoolBox, PoolError};
 //!
@@ -26,18 +35,53 @@
 //! }
 //! ```
 //!
-//! # What a pool is
-//! Each pool is a zero-sized type implementing [`StaticPool`], backed by one `static` that holds its blocks
-//! and metadata. The static is zero-initialised, so it lives in `.bss` and needs no init call. Allocation
-//! and free are O(1), lock-free (one compare-and-swap each) and ABA-safe, so they can be called from any
-//! thread and from interrupt handlers at once. Per block the pool keeps 4 bytes of metadata beyond the item
-//! (with `refcount`, 5 to 8 more: the 1- to 4-byte counter and the 4-byte generation weak handles check).
+//! # Map of the crate
+//! **Declaring pools**
+//! - [`#[memory_pool]`](macro@memory_pool): one pool of one item type, declared on the type (`Msg` →
+//!   `MsgPool`) or on a unit struct with `type = T`. Options: `count` (required), `type`, `name`, `align`,
+//!   `max_size`, `on_failure`, `zeroize`, `refcount` (shared handles), `link_section`, `crate`; each is
+//!   explained in [its documentation](macro@memory_pool#options).
+//! - [`pools!`]: several pools at once, with a compile-time RAM `budget` and a `const` [`MemoryMap`].
+//!   Settings `budget`, `crate`, `map`; entries are typed pools (the options of `#[memory_pool]`), byte
+//!   pools (`classes = [(size, count), ..]`) and arenas (`arena = bytes`); see [its syntax](pools!#syntax).
 //!
-//! # Handles
+//! **Pool kinds** (each pool is a zero-sized type implementing one of these traits; the macros also give it
+//! the same functions as inherent associated functions, so no trait import is needed)
+//! - [`StaticPool`]: a typed pool. `alloc`, `alloc_with`, `alloc_uninit`, `alloc_zeroed` (items that are
+//!   [`Zeroable`]), `stats`, `validate`.
+//! - [`SharedPool`]: a typed pool declared with `refcount`: `alloc_shared`, `alloc_shared_with`.
+//! - [`RawPool`]: the untyped, object-safe interface of every typed pool (`&dyn RawPool`), like the
+//!   function-pointer tables of C pool APIs, with foreign-pointer and double-free detection.
+//! - [`BytePool`]: byte buffers in size classes (`pools!` entry with `classes`): `alloc_bytes`,
+//!   `alloc_bytes_aligned`, `class_stats`; also a `GlobalAlloc` and an allocator-api2 `Allocator`.
+//! - [`ArenaPool`]: a bump arena (`pools!` entry with `arena`): `scope` lends an [`Arena`] whose
+//!   allocations all go back when the scope ends.
+//!
+//! **Handles**
 //! - [`PoolBox<P>`]: owns one item, like `Box`; one pointer wide; dropping it returns the block.
-//! - [`PoolBoxUninit<P>`]: a block with no item yet, for building large items in place.
-//! - [`RawPool`]: the untyped, object-safe interface (`&dyn RawPool`) of every pool, like the
-//!   function-pointer tables of C pool APIs, but with foreign-pointer and double-free detection.
+//! - [`PoolBoxUninit<P>`]: a block with no item yet, for building a large item in place.
+//! - [`PoolRc<P>`]: a shared handle, like `Arc`, for pools with `refcount`; one pointer wide.
+//! - [`PoolWeak<P>`]: a weak handle (8 bytes, `Copy`) that upgrades to its item and to no other.
+//! - [`PoolBytes<P>`]: a byte buffer from a [`BytePool`]: `Deref<Target = [u8]>`, `resize`, `grow`,
+//!   `try_clone`.
+//! - [`Arena`]: the arena of one [`ArenaPool::scope`]: `alloc`, `alloc_no_drop`, `alloc_slice`,
+//!   `alloc_str`; references cannot outlive the scope.
+//!
+//! **Errors and reports**
+//! - [`PoolError`]: why an operation failed; [`AllocError<T>`]: a failed allocation that gives the value
+//!   back (`?` converts it to `PoolError`); [`FailureEvent`]: what an `on_failure` hook receives.
+//! - [`PoolStats`], [`ArenaStats`]: counters of one pool; [`MemoryMap`], [`PoolInfo`], [`PoolKind`]: the
+//!   memory map of a `pools!` block. [`MAX_BLOCKS`]: the largest `count`.
+//! - [`Zeroable`]: bytemuck's marker for items whose all-zero bytes are valid, with its derive;
+//!   [`ZeroableItem`] is the bound of `alloc_zeroed` that names the fix when it is missing.
+//!
+//! # What a pool is
+//! Each pool is backed by one `static` that holds its blocks and metadata. The static is zero-initialised,
+//! so it lives in `.bss` and needs no init call. Allocation and free are O(1) and lock-free (one critical
+//! section each on cores without compare-and-swap) and safe from ABA, so they can be called from any
+//! thread and from interrupt handlers at once; what each target class does is in the README's
+//! *Guarantees* and in `docs/aba.md`. Per block the pool keeps 4 bytes of metadata beyond the item (with
+//! `refcount`, 5 to 8 more: the 1- to 4-byte counter and the 4-byte generation weak handles check).
 //!
 //! # Crate features
 //! - `portable-atomic-critical-section`: for targets without compare-and-swap (Cortex-M0/M0+, RISC-V
@@ -57,8 +101,37 @@
 pub use pool_runtime::{
     AllocError, Arena, ArenaPool, ArenaStats, BytePool, FailureEvent, MAX_BLOCKS, MemoryMap,
     PoolBox, PoolBoxUninit, PoolBytes, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak,
-    RawPool, SharedPool, StaticPool,
+    RawPool, SharedPool, StaticPool, ZeroableItem,
 };
+
+/// bytemuck's marker trait for types whose all-zero bytes are a valid value, and its derive: what
+/// `alloc_zeroed` needs. The derive is bytemuck's, so it is told where the trait is:
+///
+/// ```
+/// use blockpool::{memory_pool, PoolError, Zeroable};
+///
+/// #[memory_pool(count = 2)]
+/// #[derive(Zeroable)]
+/// #[bytemuck(crate = "blockpool")] // the derive's path to the trait (no bytemuck dependency needed)
+/// pub struct Frame {
+///     pub len: u16,
+///     pub gain: f32,
+///     pub valid: bool,
+///     pub data: [u8; 4096],
+///     pub next: Option<core::num::NonZeroU32>,
+/// }
+///
+/// fn main() -> Result<(), PoolError> {
+///     let frame = FramePool::alloc_zeroed()?; // 4 KiB zero-filled in place, never on the stack
+///     assert!(frame.len == 0 && !frame.valid && frame.next.is_none());
+///     Ok(())
+/// }
+/// ```
+///
+/// A crate that depends on bytemuck itself (with its `derive` feature) can write
+/// `#[derive(bytemuck::Zeroable)]` instead; it is the same trait.
+#[doc(inline)]
+pub use bytemuck::Zeroable;
 
 /// Declares a static pool of blocks.
 ///
@@ -96,8 +169,9 @@ pub use pool_runtime::{
 /// | `name = Ident` | the pool's name when generated beside the item type (default `<Type>Pool`) |
 /// | `align = N` | block alignment: a power of two up to 65536, at least the item's own alignment |
 /// | `max_size = N` | compile error if the item is larger than `N` bytes |
-/// | `on_failure = path` | a `fn(&FailureEvent)` called on every failed allocation of the pool |
+/// | `on_failure = path` | a `fn(&FailureEvent)` called on every failed allocation of the pool ([`FailureEvent`]) |
 /// | `zeroize` | blocks are wiped with volatile writes when freed: a block handed out by `alloc_raw` reads as zeros |
+/// | `refcount` or `refcount = u8 \| u16 \| u32` | a reference counter per block (default `u16`): the pool is a [`SharedPool`], with `alloc_shared` and the shared and weak handles [`PoolRc`] and [`PoolWeak`] |
 /// | `link_section = unsafe("...")` | place the pool's static in that linker section (DMA-capable or core-coupled RAM) |
 /// | `crate = path` | where blockpool is, for crates that re-export it (default `::blockpool`) |
 ///
@@ -106,9 +180,33 @@ pub use pool_runtime::{
 /// the pool and the limit.
 ///
 /// # Generated associated functions
-/// `alloc(value)`, `alloc_with(|| value)`, `alloc_uninit()`, `alloc_zeroed()`, `stats()`, `validate()`
-/// (see [`StaticPool`]), plus the [`StaticPool`] and [`RawPool`] impls and a `Debug` impl that dumps the
-/// pool's state.
+/// On every pool, as inherent functions (no trait import needed) and through [`StaticPool`]:
+/// - `alloc(value)` → [`PoolBox`] or an [`AllocError`] that gives the value back;
+/// - `alloc_with(|| value)`, which takes the block first and then builds the value;
+/// - `alloc_uninit()` → [`PoolBoxUninit`], to build a large item in place;
+/// - `alloc_zeroed()`, for items that are [`Zeroable`] (the bound is [`ZeroableItem`]);
+/// - `stats()` → [`PoolStats`], `validate()`, and the constants `CAPACITY` and `NAME`.
+///
+/// On pools with `refcount`, also `alloc_shared(value)` and `alloc_shared_with(|| value)` → [`PoolRc`]
+/// (see [`SharedPool`]); on other pools they are a compile error that says to add `refcount`:
+///
+/// ```
+/// use blockpool::{memory_pool, PoolError, PoolRc};
+///
+/// #[memory_pool(count = 4, refcount = u8)]
+/// pub struct Frame { pub seq: u32 }
+///
+/// fn main() -> Result<(), PoolError> {
+///     let a: PoolRc<FramePool> = FramePool::alloc_shared(Frame { seq: 1 })?;
+///     let b = a.clone(); // a second reference to the same block
+///     let weak = PoolRc::downgrade(&a);
+///     drop((a, b)); // the last reference frees the block
+///     assert!(weak.upgrade().is_none());
+///     Ok(())
+/// }
+/// ```
+///
+/// The pool also implements [`RawPool`] (untyped access) and `Debug`, which dumps its state.
 pub use pool_macros::memory_pool;
 
 /// The README's examples, compiled and run as doc tests so that they cannot drift from the API.
@@ -169,6 +267,9 @@ struct MigrationGuideDoctests;
 /// - `classes = [(block size, count), ..]` with `align` (default 8), `on_failure`, `zeroize`,
 ///   `link_section`: a [`BytePool`] (sizes ascending, each a multiple of `align`);
 /// - `arena = bytes` with `align` (default 16), `on_failure`, `zeroize`, `link_section`: an [`ArenaPool`].
+///
+/// A byte pool hands out [`PoolBytes`]; an arena lends an [`Arena`] for one [`ArenaPool::scope`]. The map
+/// is a [`MemoryMap`] of [`PoolInfo`] rows, one per typed pool, per byte-pool class and per arena.
 pub use pool_macros::pools;
 
 /// Items used by the code the macros generate. Not covered by semver; do not use directly.

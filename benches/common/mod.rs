@@ -9,7 +9,7 @@
 //!   another thread may be writing. blockpool's free list is this design plus 16-bit links, block states
 //!   for double-free checks and weak handles, and statistics.
 //!
-//! Included with `#[path]` by `benches/pools.rs`, `examples/latency.rs` and `examples/o1_probe.rs`.
+//! Included with `#[path]` by `benches/pools.rs`, `benches/examples/latency.rs` and `benches/examples/o1_probe.rs`.
 #![allow(dead_code)]
 
 use std::cell::UnsafeCell;

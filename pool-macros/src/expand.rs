@@ -81,6 +81,61 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
         }
     });
 
+    // `alloc_shared` exists on every pool, so that calling it on one without `refcount` is the
+    // `SharedPool` error that says to add it. There it returns a type left to inference rather than
+    // `PoolRc<Self>`: the caller's use of the result (`.clone()`, `.unwrap()`, a field) then meets an
+    // unknown type, which the compiler does not report again after that error, instead of a `PoolRc` whose
+    // every method and field would fail on the same missing bound. It can never be called.
+    let shared_fns = if spec.refcount.is_some() {
+        quote! {
+                /// Moves the item into a free block and returns the first shared handle (count 1).
+                /// Only for pools declared with `refcount`.
+                #[inline]
+                pub fn alloc_shared(
+                    value: #item_ty,
+                ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::AllocError<#item_ty>>
+                where
+                    for<'__blockpool> Self: #krate::SharedPool,
+                {
+                    <Self as #krate::SharedPool>::alloc_shared(value)
+                }
+
+                /// Takes a free block, builds the item with `make` and returns the first shared handle.
+                /// Only for pools declared with `refcount`.
+                #[inline]
+                pub fn alloc_shared_with<__BlockpoolF: ::core::ops::FnOnce() -> #item_ty>(
+                    make: __BlockpoolF,
+                ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::PoolError>
+                where
+                    for<'__blockpool> Self: #krate::SharedPool,
+                {
+                    <Self as #krate::SharedPool>::alloc_shared_with(make)
+                }
+        }
+    } else {
+        quote! {
+            /// Only for pools declared with `refcount`: on this pool, a compile error that says so.
+            #[inline]
+            pub fn alloc_shared<__BlockpoolShared>(_value: #item_ty) -> __BlockpoolShared
+            where
+                for<'__blockpool> Self: #krate::SharedPool,
+            {
+                ::core::unreachable!("a pool without `refcount` is never a `SharedPool`")
+            }
+
+            /// Only for pools declared with `refcount`: on this pool, a compile error that says so.
+            #[inline]
+            pub fn alloc_shared_with<__BlockpoolShared, __BlockpoolF: ::core::ops::FnOnce() -> #item_ty>(
+                _make: __BlockpoolF,
+            ) -> __BlockpoolShared
+            where
+                for<'__blockpool> Self: #krate::SharedPool,
+            {
+                ::core::unreachable!("a pool without `refcount` is never a `SharedPool`")
+            }
+        }
+    };
+
     quote! {
         #(#cfgs)*
         const _: () = {
@@ -141,38 +196,16 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                     <Self as #krate::StaticPool>::alloc_uninit()
                 }
 
-                /// Takes a free block and zero-fills the item in place (for `bytemuck::Zeroable` items).
+                /// Takes a free block and zero-fills the item in place (for items that are `blockpool::Zeroable`).
                 #[inline]
                 pub fn alloc_zeroed() -> ::core::result::Result<#krate::PoolBox<Self>, #krate::PoolError>
                 where
-                    for<'__blockpool> #item_ty: #private::Zeroable,
+                    for<'__blockpool> #item_ty: #private::ZeroableItem,
                 {
                     <Self as #krate::StaticPool>::alloc_zeroed()
                 }
 
-                /// Moves the item into a free block and returns the first shared handle (count 1).
-                /// Only for pools declared with `refcount`.
-                #[inline]
-                pub fn alloc_shared(
-                    value: #item_ty,
-                ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::AllocError<#item_ty>>
-                where
-                    for<'__blockpool> Self: #krate::SharedPool,
-                {
-                    <Self as #krate::SharedPool>::alloc_shared(value)
-                }
-
-                /// Takes a free block, builds the item with `make` and returns the first shared handle.
-                /// Only for pools declared with `refcount`.
-                #[inline]
-                pub fn alloc_shared_with<__BlockpoolF: ::core::ops::FnOnce() -> #item_ty>(
-                    make: __BlockpoolF,
-                ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::PoolError>
-                where
-                    for<'__blockpool> Self: #krate::SharedPool,
-                {
-                    <Self as #krate::SharedPool>::alloc_shared_with(make)
-                }
+                #shared_fns
 
                 /// A snapshot of the pool's counters.
                 pub fn stats() -> #krate::PoolStats {

@@ -6,7 +6,7 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::{Expr, Ident, Path, Token, Type};
 
-use crate::diagnostics::Errors;
+use crate::diagnostics::{Errors, did_you_mean};
 
 /// An option's key, as written (for spans), and its value.
 pub(crate) struct Opt<T> {
@@ -322,8 +322,11 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
 
 fn unknown_key_message(path: &Path, context: Context) -> String {
     let written = quote::quote!(#path).to_string().replace(' ', "");
-    format!(
-        "unknown option `{written}`: the options are {}",
-        context.keys().join(", ")
-    )
+    let options = context.keys().join(", ");
+    match did_you_mean(&written, context.keys()) {
+        Some(meant) => {
+            format!("unknown option `{written}`: did you mean `{meant}`? The options are {options}")
+        }
+        None => format!("unknown option `{written}`: the options are {options}"),
+    }
 }

@@ -4,8 +4,9 @@ use core::fmt;
 
 /// Why a pool operation failed.
 ///
-/// Every fallible operation of blockpool returns one of these instead of panicking; the pool is left exactly
-/// as it was before the call.
+/// Every fallible operation of blockpool returns one of these instead of panicking. The pool's blocks and
+/// free list are left as they were before the call; what does change is bookkeeping: a failed allocation
+/// adds one to the pool's `failures` counter and calls its `on_failure` hook, if it has one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PoolError {

@@ -38,6 +38,7 @@ mod storage;
 mod sync;
 mod uninit;
 mod weak;
+mod zeroable;
 
 pub use arena::{Arena, ArenaPool, ArenaStats};
 pub use boxed::PoolBox;
@@ -51,10 +52,16 @@ pub use rc::{PoolRc, SharedPool};
 pub use stats::PoolStats;
 pub use uninit::PoolBoxUninit;
 pub use weak::PoolWeak;
+pub use zeroable::ZeroableItem;
+
+/// bytemuck's marker for types whose all-zero bytes are a valid value: what `alloc_zeroed` needs.
+#[doc(inline)]
+pub use bytemuck::Zeroable;
 
 /// Items used by the code the macros generate. Not covered by semver; do not use directly.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::ZeroableItem;
     pub use crate::align::*;
     pub use crate::arena::{ArenaCore, ArenaStorage};
     pub use crate::byte_class::ByteClass;

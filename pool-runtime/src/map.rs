@@ -45,6 +45,10 @@ pub struct PoolInfo {
 
 /// The memory map of a `pools!` block, generated as a `const` (`MEMORY_MAP` unless renamed with
 /// `map = NAME;`). `Display` prints a table; iterate [`MemoryMap::pools`] for anything else.
+///
+/// It counts each pool's one mutable `static` (what the RAM budget is about). A byte pool also has a
+/// read-only table of its classes, two words per class (a reference and its vtable pointer), which the
+/// map leaves out: it is constant data, in flash on a statically linked firmware (`.rodata`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MemoryMap {
     /// One entry per pool, or per class of a byte pool, in declaration order.
@@ -57,7 +61,8 @@ impl MemoryMap {
         Self { pools }
     }
 
-    /// The static memory of all pools, in bytes.
+    /// The static memory of all pools, in bytes; `usize::MAX` if the sum does not fit a `usize` (it never
+    /// panics, also for rows built by hand; `Display` prints this total).
     pub const fn total_bytes(&self) -> usize {
         total_bytes(self.pools)
     }

@@ -110,14 +110,15 @@ pub unsafe trait StaticPool: Sized + 'static {
     }
 
     /// Takes a free block and fills it with zero bytes in place, for items whose all-zero bit pattern is
-    /// valid ([`bytemuck::Zeroable`]). The item never passes through the stack.
+    /// valid ([`Zeroable`](crate::Zeroable), see [`ZeroableItem`](crate::ZeroableItem)). The item never
+    /// passes through the stack.
     ///
     /// # Errors
     /// [`PoolError::Exhausted`] when every block is in use.
     #[inline]
     fn alloc_zeroed() -> Result<PoolBox<Self>, PoolError>
     where
-        Self::Item: bytemuck::Zeroable,
+        Self::Item: crate::ZeroableItem,
     {
         Self::alloc_uninit().map(PoolBoxUninit::zeroed)
     }

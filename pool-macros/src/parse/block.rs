@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, LitInt, Path, Token, Visibility};
 
-use crate::diagnostics::Errors;
+use crate::diagnostics::{Errors, did_you_mean};
 use crate::options::{self, Context, RawOptions};
 
 /// A `pools!` block as written.
@@ -121,13 +121,20 @@ fn setting(stream: ParseStream<'_>, block: &mut Block, errors: &mut Errors) -> s
             }
         }
         _ => {
-            errors.at(
-                &key,
-                format_args!(
-                    "unknown setting `{key}`: the settings are `budget = N B|KiB|MiB;`, `crate = path;` and \
-                     `map = NAME;`; pool entries are written `Name(options);`"
+            let settings = "`budget = N B|KiB|MiB;`, `crate = path;` and `map = NAME;`; pool entries are \
+                            written `Name(options);`";
+            match did_you_mean(&key.to_string(), &["budget", "crate", "map"]) {
+                Some(meant) => errors.at(
+                    &key,
+                    format_args!(
+                        "unknown setting `{key}`: did you mean `{meant}`? The settings are {settings}"
+                    ),
                 ),
-            );
+                None => errors.at(
+                    &key,
+                    format_args!("unknown setting `{key}`: the settings are {settings}"),
+                ),
+            }
             skip_past_semicolon(stream);
             return Ok(());
         }

@@ -10,10 +10,10 @@
 //! the method; the tail (p99.99, max) is what this tool is for, and on a shared or virtual machine the
 //! maximum includes preemptions by the scheduler or the hypervisor that no allocator can avoid.
 //!
-//! `cargo run --release --example latency` (`scripts/bench.sh` runs it for docs/benchmarks.md).
+//! `cargo run --release -p blockpool-bench --example latency` (`scripts/bench.sh` runs it for docs/benchmarks.md).
 //! `LATENCY_PAIRS=N` changes the number of measured pairs.
 
-#[path = "../benches/common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
 
 use std::hint::black_box;

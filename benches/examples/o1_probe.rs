@@ -7,10 +7,10 @@
 //! lock-free Treiber stack). Before measuring, every block of every pool is used and freed once, so the
 //! first hand-out of a block (which updates the high-water mark) is not part of the count.
 //!
-//! `cargo run --release --example o1_probe -- <level in percent>` (0 to 99). Run without valgrind it only
+//! `cargo run --release -p blockpool-bench --example o1_probe -- <level in percent>` (0 to 99). Run without valgrind it only
 //! checks that it works.
 
-#[path = "../benches/common/mod.rs"]
+#[path = "../common/mod.rs"]
 mod common;
 
 use std::hint::black_box;
