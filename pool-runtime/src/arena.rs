@@ -40,7 +40,8 @@ pub trait ArenaPool: Sized + 'static {
         body: impl for<'a> FnOnce(&'a Arena<'a>) -> Result<R, PoolError>,
     ) -> Result<R, PoolError> {
         let core = Self::__storage();
-        if !core.enter() {
+        // SAFETY: [A4] on success this scope runs below, and `ScopeEnd`'s `Release` guard exits it.
+        if !unsafe { core.enter() } {
             core.record_failure();
             if let Some(hook) = Self::__CONFIG.on_failure {
                 hook(&FailureEvent {
@@ -95,10 +96,17 @@ pub struct ArenaStats {
 /// arenas trust the buffer it reports.
 pub trait ArenaCore: Sync + sealed::Sealed {
     /// Claims the arena for a scope; false if a scope is running.
-    fn enter(&self) -> bool;
+    ///
+    /// # Safety
+    /// On `true` the caller runs the scope and calls [`ArenaCore::exit`] when it ends (A4).
+    unsafe fn enter(&self) -> bool;
     /// Ends the scope that used `used` bytes: records the high-water mark and frees the arena for the next
     /// scope.
-    fn exit(&self, used: usize);
+    ///
+    /// # Safety
+    /// The caller entered the scope with [`ArenaCore::enter`], and nothing the scope handed out is used
+    /// after this (A4): a later scope reuses the buffer.
+    unsafe fn exit(&self, used: usize);
     /// The buffer's start and length.
     fn buffer(&self) -> (NonNull<u8>, usize);
     /// Where the running scope publishes how many bytes it uses, for `stats()` from elsewhere.
@@ -171,7 +179,7 @@ mod sealed {
 impl<A: Alignment, const N: usize> sealed::Sealed for ArenaStorage<A, N> {}
 
 impl<A: Alignment, const N: usize> ArenaCore for ArenaStorage<A, N> {
-    fn enter(&self) -> bool {
+    unsafe fn enter(&self) -> bool {
         let entered = self
             .busy
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
@@ -182,7 +190,7 @@ impl<A: Alignment, const N: usize> ArenaCore for ArenaStorage<A, N> {
         entered
     }
 
-    fn exit(&self, used: usize) {
+    unsafe fn exit(&self, used: usize) {
         // Within a scope the offset only grows, so its final value is the scope's peak.
         self.high_water.fetch_max(used as u32, Ordering::Relaxed);
         self.used.store(0, Ordering::Relaxed);
@@ -442,7 +450,9 @@ impl Drop for Release<'_, '_> {
         if self.zeroize {
             wipe(self.arena.base, self.arena.used.get(), 1);
         }
-        self.arena.core.exit(self.arena.used.get());
+        // SAFETY: [A4] this guard ends the scope that `scope` entered; the references it handed out are
+        // bound to the scope's lifetime, which ends with the body.
+        unsafe { self.arena.core.exit(self.arena.used.get()) };
     }
 }
 

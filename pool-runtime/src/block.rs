@@ -66,7 +66,9 @@ impl<P: StaticPool> Drop for ReleaseOnDrop<P> {
 #[inline(always)]
 pub(crate) fn release<P: StaticPool>(index: usize) {
     let storage = P::__storage();
-    if !storage.mark_free(index) {
+    // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s
+    // contract, kept by every caller: a claim, a handle's drop, `into_inner`, `try_unwrap`).
+    if !unsafe { storage.mark_free(index) } {
         // Retired for good (W2): the block's generations are used up. Never for pools without `refcount`.
         return;
     }
@@ -77,7 +79,8 @@ pub(crate) fn release<P: StaticPool>(index: usize) {
             storage.block_align(),
         );
     }
-    storage.put_back(index);
+    // SAFETY: [S1] marked free just above by its holder, which gives it up.
+    unsafe { storage.put_back(index) };
 }
 
 /// Counts a failed allocation and calls the pool's `on_failure` hook; returns the error for the caller.

@@ -26,7 +26,11 @@ pub trait ByteClass: Sync + sealed::Sealed {
     /// The index and start of the block that contains `ptr`, if any. O(1).
     fn block_containing(&self, ptr: NonNull<u8>) -> Option<(usize, NonNull<u8>)>;
     /// Returns block `index`, which the caller holds, wiping it first when `zeroize` is set. O(1).
-    fn free(&self, index: usize, zeroize: bool);
+    ///
+    /// # Safety
+    /// The caller holds block `index` of this class (taken with `take` and not freed since) and gives it
+    /// up: nothing uses the block afterwards (S1).
+    unsafe fn free(&self, index: usize, zeroize: bool);
     /// Counts a failed allocation.
     fn record_failure(&self);
     /// A snapshot of the class's counters.
@@ -75,9 +79,10 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
         Some((index, self.block(index).cast::<u8>()))
     }
 
-    fn free(&self, index: usize, zeroize: bool) {
+    unsafe fn free(&self, index: usize, zeroize: bool) {
         // Byte classes have no reference counts, so no generation to run out (W2 never retires them).
-        if !self.mark_free(index) {
+        // SAFETY: [S1] the caller holds the block and gives it up (`free`'s contract).
+        if !unsafe { self.mark_free(index) } {
             return;
         }
         if zeroize {
@@ -87,7 +92,8 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
                 Self::BLOCK_ALIGN,
             );
         }
-        self.put_back(index);
+        // SAFETY: [S1] marked free just above, by its holder.
+        unsafe { self.put_back(index) };
     }
 
     fn record_failure(&self) {

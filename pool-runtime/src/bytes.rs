@@ -166,7 +166,8 @@ fn take_from(index: usize, class: &dyn ByteClass, len: usize, align: usize) -> O
     let Some(capacity) = capacity else {
         // Not for a sealed class, whose blocks are aligned to `block_align` (so `room_for` bounds the
         // padding); the block goes back rather than trusting that.
-        class.free(block_index, false);
+        // SAFETY: [S1] taken from this class just above, and not handed out.
+        unsafe { class.free(block_index, false) };
         return None;
     };
     Some(Taken {
@@ -280,9 +281,13 @@ fn locate_in(class: &'static dyn ByteClass, data: NonNull<u8>) -> Option<Located
 }
 
 /// Returns the block holding `data` to its class; pointers that no class holds are ignored.
-fn give_back<P: BytePool>(data: NonNull<u8>) {
+///
+/// # Safety
+/// `data` is an allocation of this pool that the caller owns and gives up (S1).
+unsafe fn give_back<P: BytePool>(data: NonNull<u8>) {
     if let Some(located) = locate::<P>(data) {
-        located.class.free(located.block_index, P::__CONFIG.zeroize);
+        // SAFETY: [S1, B7] the caller owns the allocation in this block and gives it up.
+        unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
     }
 }
 
@@ -404,7 +409,8 @@ impl<P: BytePool> PoolBytes<P> {
 impl<P: BytePool> Drop for PoolBytes<P> {
     fn drop(&mut self) {
         if let Some(located) = self.located() {
-            located.class.free(located.block_index, P::__CONFIG.zeroize);
+            // SAFETY: [S1, B7] the buffer owns its block, found through the class it recorded.
+            unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
         }
     }
 }
@@ -483,7 +489,8 @@ pub fn allocate<P: BytePool>(
 /// `Allocator::deallocate` requires), and it is not used afterwards.
 pub unsafe fn deallocate<P: BytePool>(ptr: NonNull<u8>, layout: Layout) {
     if layout.size() != 0 {
-        give_back::<P>(ptr);
+        // SAFETY: [S1] the caller of this allocator method hands `ptr` back (the trait's contract).
+        unsafe { give_back::<P>(ptr) };
     }
 }
 
@@ -508,7 +515,8 @@ unsafe fn move_to<P: BytePool>(
         // SAFETY: `keep..capacity` lies in the new block, which is ours.
         unsafe { taken.data.add(keep).write_bytes(0, taken.capacity - keep) };
     }
-    give_back::<P>(ptr);
+    // SAFETY: [S1] the caller of this allocator method hands `ptr` back (the trait's contract).
+    unsafe { give_back::<P>(ptr) };
     Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity))
 }
 
@@ -569,7 +577,8 @@ pub unsafe fn shrink<P: BytePool>(
         return dangling(new_layout.align());
     }
     if new_layout.size() == 0 {
-        give_back::<P>(ptr);
+        // SAFETY: [S1] the caller of this allocator method hands `ptr` back (the trait's contract).
+        unsafe { give_back::<P>(ptr) };
         return dangling(new_layout.align());
     }
     if ptr.addr().get() & (new_layout.align() - 1) != 0 {
@@ -588,7 +597,8 @@ pub unsafe fn shrink<P: BytePool>(
         unsafe {
             core::ptr::copy_nonoverlapping(ptr.as_ptr(), taken.data.as_ptr(), new_layout.size())
         };
-        located.class.free(located.block_index, P::__CONFIG.zeroize);
+        // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
+        unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
         return Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity));
     }
     Ok(NonNull::slice_from_raw_parts(ptr, located.room))
@@ -631,7 +641,8 @@ pub unsafe fn global_realloc<P: BytePool>(
             // SAFETY: the old allocation holds `old_size > new_size` bytes; the new block is ours, at
             // least `new_size` long, and distinct from the old one.
             unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), new_size) };
-            located.class.free(located.block_index, P::__CONFIG.zeroize);
+            // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
+            unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
             return taken.data.as_ptr();
         }
         return ptr;
@@ -642,7 +653,8 @@ pub unsafe fn global_realloc<P: BytePool>(
     // SAFETY: the old allocation holds `layout.size()` bytes (initialised or not) that we may copy as
     // `u8`s; the new block is ours and at least `new_size` long; the two blocks are distinct.
     unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), old_size.min(new_size)) };
-    located.class.free(located.block_index, P::__CONFIG.zeroize);
+    // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
+    unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
     taken.data.as_ptr()
 }
 
@@ -652,6 +664,7 @@ pub unsafe fn global_realloc<P: BytePool>(
 /// `ptr` came from [`global_alloc`] or [`global_realloc`] of this pool and is not used afterwards.
 pub unsafe fn global_dealloc<P: BytePool>(ptr: *mut u8, _layout: Layout) {
     if let Some(data) = NonNull::new(ptr) {
-        give_back::<P>(data);
+        // SAFETY: [S1] the caller of this allocator method hands `data` back (the trait's contract).
+        unsafe { give_back::<P>(data) };
     }
 }

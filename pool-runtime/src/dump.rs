@@ -33,7 +33,7 @@ impl<P: StaticPool> fmt::Debug for InUse<P> {
         let live = (0..storage.capacity()).filter(|&index| in_use(storage.state(index)));
         if <<P::__Storage as Storage>::Refs as RefSlot>::COUNTS {
             f.debug_map()
-                .entries(live.map(|index| (index, storage.refs(index).current().unwrap_or(0))))
+                .entries(live.map(|index| (index, storage.ref_count(index).unwrap_or(0))))
                 .finish()
         } else {
             f.debug_list().entries(live).finish()

@@ -10,8 +10,9 @@
 /// which keep their spans: a `link_section` stays the caller's own `unsafe`), and `unsafe impl StaticPool
 /// for $pool` on it.
 ///
-/// Sound for any arguments: the macro declares the `static` itself, with exactly the storage's type, so
-/// `__storage` returns that one `static` on every call (invariant P1 of `docs/safety.md`; an earlier version
+/// Sound for any arguments: the macro declares the `static` itself, with exactly the storage's type, and
+/// checks without any coercion that the name it returns is a `static` of that type (a `#[cfg]` among the
+/// attributes could remove the declaration), so `__storage` returns that one `static` on every call (invariant P1 of `docs/safety.md`; an earlier version
 /// took the name of a `static` declared elsewhere, whose type could dereference to a storage and return a
 /// different one on each call). `$storage_ty` must be a sealed `Storage`, so `$init` can only be a fresh
 /// storage; `Item` and `CAPACITY` are read from the storage's type; the name and config are plain data the
@@ -38,6 +39,10 @@ macro_rules! __blockpool_static_pool {
             const __CONFIG: $crate::__private::PoolConfig = $config;
             #[inline(always)]
             fn __storage() -> &'static Self::__Storage {
+                // The name is a `static` of exactly the storage type (P1): a raw pointer never coerces, so
+                // this does not compile if `$storage` is something else (review round 3 removed the
+                // declaration above with a `#[cfg]` in the attributes and let a `Deref` static stand in).
+                let _: *const $storage_ty = &raw const $storage;
                 &$storage
             }
         }
@@ -75,6 +80,8 @@ macro_rules! __blockpool_byte_pool {
             const __CONFIG: $crate::__private::PoolConfig = $config;
             #[inline(always)]
             fn __classes() -> &'static [&'static dyn $crate::__private::ByteClass] {
+                // Each name is a `static` of exactly its class type (B1; see `__blockpool_static_pool!`).
+                $(let _: *const $class_ty = &raw const $class;)+
                 $classes
             }
         }

@@ -7,7 +7,6 @@ use core::ptr::NonNull;
 use crate::block::{Claim, wipe};
 use crate::error::PoolError;
 use crate::pool::StaticPool;
-use crate::refcount::RefSlot;
 use crate::stats::PoolStats;
 use crate::storage::Storage;
 
@@ -79,7 +78,8 @@ impl<P: StaticPool> RawPool for P {
     fn alloc_raw(&self) -> Result<NonNull<u8>, PoolError> {
         let claim = Claim::<P>::take()?;
         let block = claim.block().cast::<u8>();
-        P::__storage().mark_raw(claim.keep());
+        // SAFETY: [S1, F1] the claim's block is ours, and is handed out raw right here.
+        unsafe { P::__storage().mark_raw(claim.keep()) };
         Ok(block)
     }
 
@@ -88,16 +88,18 @@ impl<P: StaticPool> RawPool for P {
         let index = storage.locate(block)?;
         // A block held by shared handles is theirs; freeing it raw is refused, as C pools answer
         // REF_IN_USE.
-        if storage.refs(index).current().is_some_and(|count| count > 0) {
+        if storage.ref_count(index).is_some_and(|count| count > 0) {
             return Err(PoolError::RefInUse);
         }
-        if !storage.mark_free_checked(index)? {
+        // SAFETY: [F1] `free_raw`'s own contract: a raw block the caller gives up.
+        if !unsafe { storage.mark_free_checked(index) }? {
             return Ok(()); // retired for good (W2)
         }
         if P::__CONFIG.zeroize {
             wipe(block, storage.block_size(), storage.block_align());
         }
-        storage.put_back(index);
+        // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
+        unsafe { storage.put_back(index) };
         Ok(())
     }
 

@@ -47,10 +47,12 @@ pub trait SharedPool: StaticPool<__Storage: Storage<Refs: Counter>> {
 /// The reference counter type of shared pool `P`.
 pub(crate) type CounterOf<P> = <<P as StaticPool>::__Storage as Storage>::Refs;
 
-/// The reference counter of block `index` of shared pool `P`.
+/// The reference counter of block `index` of shared pool `P`. Changed only by this module's handle
+/// operations and by upgrades, as R1 and R2 say.
 #[inline(always)]
 pub(crate) fn counter<P: SharedPool>(index: usize) -> &'static CounterOf<P> {
-    P::__storage().refs(index)
+    // SAFETY: [R1, R2] the callers are `PoolRc`'s operations and `PoolWeak::upgrade`.
+    unsafe { P::__storage().refs(index) }
 }
 
 /// A shared handle to an item in a block of pool `P`, like `Arc<P::Item>`: cloning adds a reference, and
@@ -193,7 +195,8 @@ impl<P: SharedPool> PoolRc<P> {
             // far are detached for good.
             let storage = P::__storage();
             if storage.weak_issued(index) {
-                storage.renew_generation(index);
+                // SAFETY: [R1, S4] the only handle, locked, borrowed mutably.
+                unsafe { storage.renew_generation(index) };
             }
         } else {
             let claim = Claim::<P>::take()?;
@@ -243,7 +246,8 @@ impl<P: SharedPool> PoolRc<P> {
         let storage = P::__storage();
         let index = this.index();
         if storage.weak_issued(index) {
-            storage.renew_generation(index);
+            // SAFETY: [R1, S4] the only handle, locked, and consumed here.
+            unsafe { storage.renew_generation(index) };
         }
         let block = this.block;
         core::mem::forget(this);

@@ -146,26 +146,48 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     /// Marks a block that the caller holds as free (step one of returning it); false if the block's
     /// generations are used up, so it must stay out of the free list for good (W2; never for pools without
     /// `refcount`). O(1).
-    fn mark_free(&self, index: usize) -> bool;
-    /// Marks a block the caller just took as handed out raw: the only kind `free_raw` frees.
-    fn mark_raw(&self, index: usize);
+    ///
+    /// # Safety
+    /// The caller holds block `index` (S1), holds no live item in it, and gives it up.
+    unsafe fn mark_free(&self, index: usize) -> bool;
+    /// Marks a block the caller just took as handed out raw: the only kind `free_raw` frees (F1).
+    ///
+    /// # Safety
+    /// The caller holds block `index` (S1) and hands it out through `alloc_raw`, owned by no typed handle.
+    unsafe fn mark_raw(&self, index: usize);
     /// Marks a block named by an untrusted caller as free; `DoubleFree` if it is not in use. `Ok(false)` as
     /// for [`Storage::mark_free`]. O(1).
-    fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError>;
+    ///
+    /// # Safety
+    /// On `Ok`, the caller gives the block up as if it held it: the `free_raw` contract (F1).
+    unsafe fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError>;
     /// Puts a block marked free back on the free list (step two). O(1).
-    fn put_back(&self, index: usize);
+    ///
+    /// # Safety
+    /// The caller held block `index` and marked it free with `mark_free` (true) or `mark_free_checked`
+    /// (`Ok(true)`) and has not put it back since: nobody else holds it (S1).
+    unsafe fn put_back(&self, index: usize);
     /// Counts a failed allocation.
     fn record_failure(&self);
     /// The block's state word (odd while in use; its generation).
     fn state(&self, index: usize) -> u16;
+    /// The block's reference count now, if the pool counts references (for dumps and checks).
+    fn ref_count(&self, index: usize) -> Option<u32>;
     /// The block's reference counter.
-    fn refs(&self, index: usize) -> &Self::Refs;
+    ///
+    /// # Safety
+    /// The counter is changed only as the shared handles change it (R1, R2): the caller is a `PoolRc`
+    /// operation, an upgrade, or the holder of the block starting a count.
+    unsafe fn refs(&self, index: usize) -> &Self::Refs;
     /// Notes that a weak handle exists for the item in block `index`.
     fn mark_weak_issued(&self, index: usize);
     /// Whether a weak handle was made for the item in block `index`.
     fn weak_issued(&self, index: usize) -> bool;
     /// Moves the item in block `index` to a new generation: earlier weak handles stop upgrading.
-    fn renew_generation(&self, index: usize);
+    ///
+    /// # Safety
+    /// The caller holds block `index` alone, with its count locked (R1, S4).
+    unsafe fn renew_generation(&self, index: usize);
     /// The generation of the item in block `index` (always 0 in pools without `refcount`).
     fn generation(&self, index: usize) -> u32;
     /// A pointer to block `index`, valid for reads and writes of one item for the pool's lifetime.
@@ -218,7 +240,7 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
     }
 
     #[inline(always)]
-    fn mark_free(&self, index: usize) -> bool {
+    unsafe fn mark_free(&self, index: usize) -> bool {
         // The generation moves on before the state says free, so an upgrade that still sees the old
         // generation finds the item alive or its count at zero (W1).
         if !self.generations[index].advance() {
@@ -228,11 +250,11 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
         true
     }
 
-    fn mark_raw(&self, index: usize) {
+    unsafe fn mark_raw(&self, index: usize) {
         self.list.mark_raw(index);
     }
 
-    fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError> {
+    unsafe fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError> {
         self.list.mark_free_checked(index)?;
         if !self.generations[index].advance() {
             // Claimed by us above; back to "in use" for good (W2).
@@ -243,7 +265,7 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
     }
 
     #[inline(always)]
-    fn put_back(&self, index: usize) {
+    unsafe fn put_back(&self, index: usize) {
         self.list.push(index);
     }
 
@@ -256,8 +278,12 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
         self.list.state(index)
     }
 
+    fn ref_count(&self, index: usize) -> Option<u32> {
+        self.refs[index].current()
+    }
+
     #[inline(always)]
-    fn refs(&self, index: usize) -> &R {
+    unsafe fn refs(&self, index: usize) -> &R {
         &self.refs[index]
     }
 
@@ -269,7 +295,7 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
         self.list.weak_issued(index)
     }
 
-    fn renew_generation(&self, index: usize) {
+    unsafe fn renew_generation(&self, index: usize) {
         // The count is locked at zero, so no upgrade can succeed meanwhile; if the generations run out
         // here, the block retires when this item is freed (W2).
         self.generations[index].advance();
@@ -321,6 +347,20 @@ mod tests {
     use crate::refcount::NoRefs;
     use crate::sync::AtomicU8;
 
+    /// Gives back a block the test took (S1: the test holds it).
+    fn give_back<R: RefSlot, const N: usize>(
+        storage: &PoolStorage<u32, Align4, R, N>,
+        index: usize,
+    ) -> bool {
+        // SAFETY: [S1] the test took the block and holds no item in it.
+        let reusable = unsafe { storage.mark_free(index) };
+        if reusable {
+            // SAFETY: [S1] marked free just above, by its holder.
+            unsafe { storage.put_back(index) };
+        }
+        reusable
+    }
+
     #[test]
     fn a_block_whose_generations_run_out_is_retired_not_reused() {
         let storage = PoolStorage::<u32, Align4, AtomicU8, 2>::new();
@@ -328,14 +368,13 @@ mod tests {
         // As if the block had held 2³² − 2 items already.
         storage.generations[index].store(u32::MAX - 2, Ordering::Relaxed);
         assert!(
-            storage.mark_free(index),
+            give_back(&storage, index),
             "generation MAX - 1 is still a valid one"
         );
-        storage.put_back(index);
         assert_eq!(storage.take(), Some(index));
         assert_eq!(storage.generation(index), u32::MAX - 1);
         assert!(
-            !storage.mark_free(index),
+            !give_back(&storage, index),
             "the next generation would be MAX: retire"
         );
         assert_eq!(storage.generation(index), u32::MAX);
@@ -354,9 +393,11 @@ mod tests {
         );
 
         // The checked path (`free_raw`) retires the same way.
-        storage.mark_raw(other);
+        // SAFETY: [S1, F1] the test holds the block and treats it as handed out raw.
+        unsafe { storage.mark_raw(other) };
         storage.generations[other].store(u32::MAX - 1, Ordering::Relaxed);
-        assert_eq!(storage.mark_free_checked(other), Ok(false));
+        // SAFETY: [F1] a raw block the test gives up.
+        assert_eq!(unsafe { storage.mark_free_checked(other) }, Ok(false));
         assert_eq!(storage.take(), None);
         storage.validate().unwrap();
     }
@@ -371,8 +412,7 @@ mod tests {
         let storage = PoolStorage::<u32, Align4, NoRefs, 1>::new();
         for _ in 0..3 {
             let index = storage.take().unwrap();
-            assert!(storage.mark_free(index));
-            storage.put_back(index);
+            assert!(give_back(&storage, index));
         }
     }
 }

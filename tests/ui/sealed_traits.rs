@@ -4,7 +4,6 @@
 // class leaked into another class's block, or panic inside `GlobalAlloc`); the storage, size-class and
 // arena traits are sealed. (`SharedPool` and `ArenaPool` are safe to implement: they only point at sealed
 // storage.)
-#![forbid(unsafe_code)]
 
 use std::alloc::Layout;
 use std::ptr::NonNull;
@@ -45,15 +44,15 @@ impl ByteClass for Lying {
     fn capacity(&self) -> usize { 1 }
     fn take(&self) -> Option<(usize, NonNull<u8>)> { None }
     fn block_containing(&self, _: NonNull<u8>) -> Option<(usize, NonNull<u8>)> { None }
-    fn free(&self, _: usize, _: bool) {}
+    unsafe fn free(&self, _: usize, _: bool) {}
     fn record_failure(&self) {}
     fn stats(&self) -> PoolStats { PoolStats::default() }
     fn validate(&self) -> Result<(), PoolError> { Ok(()) }
 }
 
 impl ArenaCore for Lying {
-    fn enter(&self) -> bool { true }
-    fn exit(&self, _: usize) {}
+    unsafe fn enter(&self) -> bool { true }
+    unsafe fn exit(&self, _: usize) {}
     fn buffer(&self) -> (NonNull<u8>, usize) { (NonNull::dangling(), usize::MAX) }
     fn published_used(&self) -> &blockpool::__private::counters::U32 { unimplemented!() }
     fn record_failure(&self) {}
