@@ -90,80 +90,14 @@ macro_rules! __blockpool_byte_pool {
 
 /// `unsafe impl Allocator` (allocator-api2 0.4, and 0.2 when this crate's `allocator-api2-02` feature is on)
 /// and `unsafe impl GlobalAlloc` for byte pool `$pool`, forwarding to the runtime's functions, which uphold
-/// the traits' contracts for any `BytePool` (the runtime trusts nothing in a `BytePool` implementation: its
-/// size classes are sealed storages).
+/// the traits' contracts for any `BytePool` (an `unsafe trait` whose implementations come from
+/// `__blockpool_byte_pool!`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __blockpool_allocators {
     ($pool:ty) => {
+        $crate::__blockpool_allocator_api!($pool, $crate::__private::allocator_api2);
         $crate::__blockpool_allocator_api2_02!($pool);
-
-        #[automatically_derived]
-        // SAFETY: every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3).
-        unsafe impl $crate::__private::allocator_api2::alloc::Allocator for $pool {
-            #[inline]
-            fn allocate(
-                &self,
-                layout: ::core::alloc::Layout,
-            ) -> ::core::result::Result<
-                ::core::ptr::NonNull<[::core::primitive::u8]>,
-                $crate::__private::allocator_api2::alloc::AllocError,
-            > {
-                $crate::__private::allocate::<Self>(layout)
-            }
-
-            #[inline]
-            unsafe fn deallocate(
-                &self,
-                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
-                layout: ::core::alloc::Layout,
-            ) {
-                // SAFETY: the caller upholds `Allocator::deallocate`'s contract, which is `deallocate`'s.
-                unsafe { $crate::__private::deallocate::<Self>(ptr, layout) }
-            }
-
-            #[inline]
-            unsafe fn grow(
-                &self,
-                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
-                old_layout: ::core::alloc::Layout,
-                new_layout: ::core::alloc::Layout,
-            ) -> ::core::result::Result<
-                ::core::ptr::NonNull<[::core::primitive::u8]>,
-                $crate::__private::allocator_api2::alloc::AllocError,
-            > {
-                // SAFETY: the caller upholds `Allocator::grow`'s contract, which is `grow`'s.
-                unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, false) }
-            }
-
-            #[inline]
-            unsafe fn grow_zeroed(
-                &self,
-                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
-                old_layout: ::core::alloc::Layout,
-                new_layout: ::core::alloc::Layout,
-            ) -> ::core::result::Result<
-                ::core::ptr::NonNull<[::core::primitive::u8]>,
-                $crate::__private::allocator_api2::alloc::AllocError,
-            > {
-                // SAFETY: the caller upholds `Allocator::grow_zeroed`'s contract, which is `grow`'s.
-                unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, true) }
-            }
-
-            #[inline]
-            unsafe fn shrink(
-                &self,
-                ptr: ::core::ptr::NonNull<::core::primitive::u8>,
-                old_layout: ::core::alloc::Layout,
-                new_layout: ::core::alloc::Layout,
-            ) -> ::core::result::Result<
-                ::core::ptr::NonNull<[::core::primitive::u8]>,
-                $crate::__private::allocator_api2::alloc::AllocError,
-            > {
-                // SAFETY: the caller upholds `Allocator::shrink`'s contract, which is `shrink`'s.
-                unsafe { $crate::__private::shrink::<Self>(ptr, old_layout, new_layout) }
-            }
-        }
 
         #[automatically_derived]
         // SAFETY: every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3).
@@ -197,28 +131,24 @@ macro_rules! __blockpool_allocators {
     };
 }
 
-/// allocator-api2 0.2's `unsafe impl Allocator` for byte pool `$pool`. Defined twice, under this crate's
-/// `allocator-api2-02` feature and without it (then it expands to nothing): a `#[cfg]` written inside
-/// `__blockpool_allocators!`'s expansion would test the features of the crate that declares the pool.
-#[cfg(feature = "allocator-api2-02")]
+/// `unsafe impl Allocator` of the allocator-api2 crate at `$api` (0.4 or 0.2: the trait and its contract are
+/// the same) for byte pool `$pool`, forwarding to the runtime's functions.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __blockpool_allocator_api2_02 {
-    ($pool:ty) => {
+macro_rules! __blockpool_allocator_api {
+    ($pool:ty, $($api:tt)+) => {
         #[automatically_derived]
-        // SAFETY: every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3);
-        // 0.2's `Allocator` has the same contract as 0.4's.
-        unsafe impl $crate::__private::allocator_api2_02::alloc::Allocator for $pool {
+        // SAFETY: [B1-B5] every method forwards to the runtime function of the same contract.
+        unsafe impl $($api)+::alloc::Allocator for $pool {
             #[inline]
             fn allocate(
                 &self,
                 layout: ::core::alloc::Layout,
             ) -> ::core::result::Result<
                 ::core::ptr::NonNull<[::core::primitive::u8]>,
-                $crate::__private::allocator_api2_02::alloc::AllocError,
+                $($api)+::alloc::AllocError,
             > {
-                $crate::__private::allocate::<Self>(layout)
-                    .map_err(|_| $crate::__private::allocator_api2_02::alloc::AllocError)
+                $crate::__private::allocate::<Self>(layout).map_err(|_| $($api)+::alloc::AllocError)
             }
 
             #[inline]
@@ -239,11 +169,11 @@ macro_rules! __blockpool_allocator_api2_02 {
                 new_layout: ::core::alloc::Layout,
             ) -> ::core::result::Result<
                 ::core::ptr::NonNull<[::core::primitive::u8]>,
-                $crate::__private::allocator_api2_02::alloc::AllocError,
+                $($api)+::alloc::AllocError,
             > {
                 // SAFETY: the caller upholds `Allocator::grow`'s contract, which is `grow`'s.
                 unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, false) }
-                    .map_err(|_| $crate::__private::allocator_api2_02::alloc::AllocError)
+                    .map_err(|_| $($api)+::alloc::AllocError)
             }
 
             #[inline]
@@ -254,11 +184,11 @@ macro_rules! __blockpool_allocator_api2_02 {
                 new_layout: ::core::alloc::Layout,
             ) -> ::core::result::Result<
                 ::core::ptr::NonNull<[::core::primitive::u8]>,
-                $crate::__private::allocator_api2_02::alloc::AllocError,
+                $($api)+::alloc::AllocError,
             > {
                 // SAFETY: the caller upholds `Allocator::grow_zeroed`'s contract, which is `grow`'s.
                 unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, true) }
-                    .map_err(|_| $crate::__private::allocator_api2_02::alloc::AllocError)
+                    .map_err(|_| $($api)+::alloc::AllocError)
             }
 
             #[inline]
@@ -269,13 +199,25 @@ macro_rules! __blockpool_allocator_api2_02 {
                 new_layout: ::core::alloc::Layout,
             ) -> ::core::result::Result<
                 ::core::ptr::NonNull<[::core::primitive::u8]>,
-                $crate::__private::allocator_api2_02::alloc::AllocError,
+                $($api)+::alloc::AllocError,
             > {
                 // SAFETY: the caller upholds `Allocator::shrink`'s contract, which is `shrink`'s.
                 unsafe { $crate::__private::shrink::<Self>(ptr, old_layout, new_layout) }
-                    .map_err(|_| $crate::__private::allocator_api2_02::alloc::AllocError)
+                    .map_err(|_| $($api)+::alloc::AllocError)
             }
         }
+    };
+}
+
+/// allocator-api2 0.2's `unsafe impl Allocator` for byte pool `$pool`. Defined twice, under this crate's
+/// `allocator-api2-02` feature and without it (then it expands to nothing): a `#[cfg]` written inside
+/// `__blockpool_allocators!`'s expansion would test the features of the crate that declares the pool.
+#[cfg(feature = "allocator-api2-02")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __blockpool_allocator_api2_02 {
+    ($pool:ty) => {
+        $crate::__blockpool_allocator_api!($pool, $crate::__private::allocator_api2_02);
     };
 }
 
