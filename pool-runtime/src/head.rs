@@ -74,3 +74,32 @@ mod tagged;
     )
 ))]
 pub(crate) use tagged::Head;
+
+/// The behaviour test every head variant that runs on the host shares: pops and pushes keep the list in
+/// order and the counters right. Expands to a `#[test]` in the calling module (which imports `BlockMeta`
+/// and `Head`).
+#[cfg(all(test, not(loom)))]
+macro_rules! list_and_counts_test {
+    () => {
+        #[test]
+        fn pops_and_pushes_keep_the_list_and_the_counts() {
+            let meta = [const { BlockMeta::new() }; 3];
+            let head = Head::new();
+            assert_eq!((head.pop(&meta), head.pop(&meta)), (Some(0), Some(1)));
+            head.push(&meta, 0);
+            assert_eq!(head.top::<3>(), 0);
+            assert_eq!([head.pop(&meta), head.pop(&meta)], [Some(0), Some(2)]);
+            assert_eq!(head.pop(&meta), None);
+            assert_eq!(head.top::<3>(), 3);
+            for index in [2, 1, 0] {
+                head.push(&meta, index);
+            }
+            let counts = head.counts();
+            assert_eq!((counts.used, counts.allocs, counts.frees), (0, 4, 4));
+            assert_eq!([head.pop(&meta), head.pop(&meta)], [Some(0), Some(1)]);
+        }
+    };
+}
+
+#[cfg(all(test, not(loom)))]
+pub(crate) use list_and_counts_test;

@@ -190,23 +190,7 @@ mod tests {
         assert_eq!(OLD.after(0xFFFF_0000, 7), 7);
     }
 
-    #[test]
-    fn pops_and_pushes_keep_the_list_and_the_counts() {
-        let meta = [const { BlockMeta::new() }; 3];
-        let head = Head::new();
-        assert_eq!((head.pop(&meta), head.pop(&meta)), (Some(0), Some(1)));
-        head.push(&meta, 0);
-        assert_eq!(head.top::<3>(), 0);
-        assert_eq!([head.pop(&meta), head.pop(&meta)], [Some(0), Some(2)]);
-        assert_eq!(head.pop(&meta), None);
-        assert_eq!(head.top::<3>(), 3);
-        for index in [2, 1, 0] {
-            head.push(&meta, index);
-        }
-        let counts = head.counts();
-        assert_eq!((counts.used, counts.allocs, counts.frees), (0, 4, 4));
-        assert_eq!([head.pop(&meta), head.pop(&meta)], [Some(0), Some(1)]);
-    }
+    crate::head::list_and_counts_test!();
 
     /// What an interrupt does while a pop it preempted sits between its load of the head and its
     /// exchange: with the list `A → B → C → D → …` it takes A, B and C, gives A back (`A → D`), then
