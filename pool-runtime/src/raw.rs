@@ -57,8 +57,9 @@ pub trait RawPool {
     /// frees the new raw allocation, as in every C pool API.
     ///
     /// # Safety
-    /// If `block` is a block of this pool handed out by `alloc_raw` and not freed since, no reference into
-    /// it is used after this call. (A stale pointer to a block that `alloc_raw` handed out again is the
+    /// If `block` is a block of this pool handed out by `alloc_raw` and not freed since, it is the pointer
+    /// `alloc_raw` returned (or one derived from it, with its provenance: a `zeroize` pool wipes the block
+    /// through it), and no reference into the block is used after this call. (A stale pointer to a block that `alloc_raw` handed out again is the
     /// caller's bug: it frees the current raw owner's block.)
     unsafe fn free_raw(&self, block: NonNull<u8>) -> Result<(), PoolError>;
 

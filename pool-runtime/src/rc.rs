@@ -261,7 +261,8 @@ impl<P: SharedPool> PoolRc<P> {
         this.unlock();
         let storage = P::__storage();
         let index = this.index();
-        storage.mark_weak_issued(index);
+        // SAFETY: [R4] this handle holds a count on the item in the block.
+        unsafe { storage.mark_weak_issued(index) };
         // Stable while we hold a count: the generation moves only when the block is freed or its unique
         // holder detaches the weak handles.
         PoolWeak::new(index, storage.generation(index))

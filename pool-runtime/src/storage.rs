@@ -180,7 +180,11 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     /// operation, an upgrade, or the holder of the block starting a count.
     unsafe fn refs(&self, index: usize) -> &Self::Refs;
     /// Notes that a weak handle exists for the item in block `index`.
-    fn mark_weak_issued(&self, index: usize);
+    ///
+    /// # Safety
+    /// The caller holds a count on the shared item in block `index` (R4): on a free block the flag would
+    /// outlive the block's next hand-out (review round 4: it then skipped the high-water update).
+    unsafe fn mark_weak_issued(&self, index: usize);
     /// Whether a weak handle was made for the item in block `index`.
     fn weak_issued(&self, index: usize) -> bool;
     /// Moves the item in block `index` to a new generation: earlier weak handles stop upgrading.
@@ -287,7 +291,7 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
         &self.refs[index]
     }
 
-    fn mark_weak_issued(&self, index: usize) {
+    unsafe fn mark_weak_issued(&self, index: usize) {
         self.list.mark_weak_issued(index);
     }
 

@@ -59,8 +59,10 @@ impl<P: SharedPool> PoolWeak<P> {
     }
 
     /// A strong handle to the item, if it is still alive. Race-free against a concurrent drop of the
-    /// last strong handle. `None` also when the counter is at its maximum, or while the only strong
-    /// handle holds `&mut` access (`PoolRc::get_mut`, `PoolRc::make_mut`).
+    /// last strong handle. `None` also when the counter is at its maximum, and while the count is locked:
+    /// from a successful `PoolRc::get_mut` or `PoolRc::make_mut` of the only strong handle until that
+    /// handle is next cloned, downgraded or dropped (the lock outlives the `&mut` borrow, since nothing
+    /// runs when a borrow ends).
     pub fn upgrade(&self) -> Option<PoolRc<P>> {
         let index = usize::from(self.index);
         // The last generation is spent (W2): a handle made for an item in it never upgrades, so that

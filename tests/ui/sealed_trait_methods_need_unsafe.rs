@@ -24,6 +24,7 @@ fn main() {
     let _ = storage.mark_free(index);
     let _ = storage.refs(index);
     storage.renew_generation(index);
+    storage.mark_weak_issued(index); // review round 4: on a free block it broke `high_water`
     let _ = storage.ref_count(index); // read-only: safe
 
     let _ = Scratch::scope(|_| {
