@@ -55,14 +55,17 @@ impl Head {
     }
 
     /// Takes the top block off the list: its index, or `None` when the list is empty.
+    ///
+    /// Why the assembly is sound: `head` is the address of `self.word`, a live, aligned `AtomicU32`;
+    /// LDREX/STREX access it atomically, as every other access to it is atomic. The link is loaded only
+    /// after `top < N` was checked, at `links + 4 * top`: `meta[top].next`, a live `AtomicU16` inside `meta`
+    /// (4-byte entries, asserted above), read with one single-copy-atomic LDRH. The block writes only the
+    /// output registers and the flags, and uses no stack. Every LDREX ends in a STREX or a CLREX.
     #[inline(always)]
     pub(crate) fn pop<const N: usize>(&self, meta: &[BlockMeta; N]) -> Option<usize> {
         let top: usize;
-        // SAFETY: `head` is the address of `self.word`, a live, aligned `AtomicU32`; LDREX/STREX access
-        // it atomically, as every other access to it is atomic. The link is loaded only after `top < N`
-        // was checked, at `links + 4 * top`: `meta[top].next`, a live `AtomicU16` inside `meta` (4-byte
-        // entries, asserted above), read with one single-copy-atomic LDRH. The block writes only the
-        // output registers and the flags, and uses no stack. Every LDREX ends in a STREX or a CLREX.
+        // SAFETY: [S1] atomic accesses to `self.word` and to `meta[top].next` with `top < N` checked first,
+        // no stack, every LDREX closed (the function's documentation gives the argument).
         unsafe {
             asm!(
                 "2:",
@@ -98,16 +101,19 @@ impl Head {
     }
 
     /// Puts block `index` (not on the list) on top of it.
+    ///
+    /// Why the assembly is sound: `head` is the address of `self.word`, a live, aligned `AtomicU32`, read
+    /// with LDR and LDREX and written with STREX, all atomic, as every other access to it is. The link store
+    /// goes to `links + 4 * index`: `meta[index].next` (`index < N` was checked; 4-byte entries, asserted
+    /// above), an `AtomicU16` written with one single-copy-atomic STRH; nobody else writes that link, the
+    /// caller holds the block. The block writes only the output registers and the flags, and uses no
+    /// stack. Every LDREX ends in a STREX or a CLREX.
     #[inline(always)]
     pub(crate) fn push<const N: usize>(&self, meta: &[BlockMeta; N], index: usize) {
         // Keeps the store below inside `meta`.
         assert!(index < N);
-        // SAFETY: `head` is the address of `self.word`, a live, aligned `AtomicU32`, read with LDR and
-        // LDREX and written with STREX, all atomic, as every other access to it is. The link store goes
-        // to `links + 4 * index`: `meta[index].next` (`index < N` was checked; 4-byte entries, asserted
-        // above), an `AtomicU16` written with one single-copy-atomic STRH; nobody else writes that link,
-        // the caller holds the block. The block writes only the output registers and the flags, and
-        // uses no stack. Every LDREX ends in a STREX or a CLREX.
+        // SAFETY: [S1] atomic accesses to `self.word` and to the link of the caller's block, `index < N`
+        // checked above, no stack, every LDREX closed (the function's documentation gives the argument).
         unsafe {
             asm!(
                 "ldr {top}, [{head}]",
