@@ -335,7 +335,7 @@ impl<'scope> Arena<'scope> {
     /// [`PoolError::Exhausted`] when the rest of the buffer is too small.
     pub fn alloc_str(&self, text: &str) -> Result<&'scope mut str, PoolError> {
         let bytes = self.alloc_slice(text.as_bytes())?;
-        // SAFETY: the bytes were copied from a `str`, so they are UTF-8.
+        // SAFETY: [local] the bytes were copied from a `str`, so they are UTF-8.
         Ok(unsafe { core::str::from_utf8_unchecked_mut(bytes) })
     }
 
@@ -502,7 +502,7 @@ mod tests {
     fn raw_bytes(storage: &ArenaStorage<Align16, 64>) -> [u8; 64] {
         let (base, len) = storage.buffer();
         assert_eq!(len, 64);
-        // SAFETY: no scope is running, so nothing else touches the buffer; its bytes are initialised
+        // SAFETY: [A4] no scope is running, so nothing else touches the buffer; its bytes are initialised
         // (zeroed at start, then written by the values of earlier scopes or wiped).
         unsafe { base.cast::<[u8; 64]>().read() }
     }

@@ -172,7 +172,7 @@ fn take_from(index: usize, class: &dyn ByteClass, len: usize, align: usize) -> O
     };
     Some(Taken {
         class: class_number,
-        // SAFETY: `offset < offset + len <= block_size`, so the pointer stays inside the block (B2).
+        // SAFETY: [B2] `offset < offset + len <= block_size`, so the pointer stays inside the block (B2).
         data: unsafe { block.add(offset) },
         capacity,
     })
@@ -304,16 +304,16 @@ pub struct PoolBytes<P: BytePool> {
     _pool: PhantomData<P>,
 }
 
-// SAFETY: the handle owns plain bytes in a block no one else can reach; the pool's free lists are atomic.
+// SAFETY: [S1] the handle owns plain bytes in a block no one else can reach; the pool's free lists are atomic.
 unsafe impl<P: BytePool> Send for PoolBytes<P> {}
-// SAFETY: shared access gives `&[u8]` only.
+// SAFETY: [S1] shared access gives `&[u8]` only.
 unsafe impl<P: BytePool> Sync for PoolBytes<P> {}
 
 impl<P: BytePool> PoolBytes<P> {
     /// A zero-filled buffer of `len` bytes aligned to `align`. A panic in the hook propagates.
     fn new(len: usize, align: usize) -> Result<Self, PoolError> {
         let taken = take::<P>(len, align, HookPanic::Propagate)?;
-        // SAFETY: the block was just taken, so the `capacity >= len` bytes from `data` are ours alone (B2).
+        // SAFETY: [S1, B2] the block was just taken, so the `capacity >= len` bytes from `data` are ours alone (B2).
         unsafe { taken.data.write_bytes(0, len) };
         Ok(Self {
             data: taken.data,
@@ -361,7 +361,7 @@ impl<P: BytePool> PoolBytes<P> {
             });
         }
         if len > self.len {
-            // SAFETY: `len <= capacity`, so the range lies in our block.
+            // SAFETY: [S1, B3] `len <= capacity`, so the range lies in our block.
             unsafe { self.data.add(self.len).write_bytes(0, len - self.len) };
         }
         self.len = len;
@@ -419,14 +419,14 @@ impl<P: BytePool> Deref for PoolBytes<P> {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        // SAFETY: the first `len` bytes of our block were written (zeroed or copied) and are ours alone.
+        // SAFETY: [S1] the first `len` bytes of our block were written (zeroed or copied) and are ours alone.
         unsafe { core::slice::from_raw_parts(self.data.as_ptr(), self.len) }
     }
 }
 
 impl<P: BytePool> DerefMut for PoolBytes<P> {
     fn deref_mut(&mut self) -> &mut [u8] {
-        // SAFETY: as in `deref`; `&mut self` makes the access unique.
+        // SAFETY: [S1] as in `deref`; `&mut self` makes the access unique.
         unsafe { core::slice::from_raw_parts_mut(self.data.as_ptr(), self.len) }
     }
 }
@@ -508,11 +508,11 @@ unsafe fn move_to<P: BytePool>(
     let taken = take::<P>(new_layout.size(), new_layout.align(), HookPanic::Abort)
         .map_err(|_| allocator_api2::alloc::AllocError)?;
     let keep = keep.min(taken.capacity);
-    // SAFETY: the old allocation holds `keep` bytes the caller may read; the new block is ours, at least
+    // SAFETY: [S1, B3] the old allocation holds `keep` bytes the caller may read; the new block is ours, at least
     // `taken.capacity >= keep` bytes long, and distinct from the old one (the old one is not free).
     unsafe { core::ptr::copy_nonoverlapping(ptr.as_ptr(), taken.data.as_ptr(), keep) };
     if zeroed {
-        // SAFETY: `keep..capacity` lies in the new block, which is ours.
+        // SAFETY: [S1, B3] `keep..capacity` lies in the new block, which is ours.
         unsafe { taken.data.add(keep).write_bytes(0, taken.capacity - keep) };
     }
     // SAFETY: [S1] the caller of this allocator method hands `ptr` back (the trait's contract).
@@ -538,7 +538,7 @@ pub unsafe fn grow<P: BytePool>(
         // A dangling pointer (which may even look like an address in the pool): nothing to keep.
         let new = allocate::<P>(new_layout)?;
         if zeroed {
-            // SAFETY: the new block is ours and `new.len()` bytes long.
+            // SAFETY: [S1, B3] the new block is ours and `new.len()` bytes long.
             unsafe { new.cast::<u8>().write_bytes(0, new.len()) };
         }
         return Ok(new);
@@ -549,13 +549,13 @@ pub unsafe fn grow<P: BytePool>(
     if let Some(located) = in_place {
         if zeroed {
             let old = old_layout.size().min(located.room);
-            // SAFETY: the allocation runs from `ptr` to the end of its block (`room` bytes, B3), and is
+            // SAFETY: [B3] the allocation runs from `ptr` to the end of its block (`room` bytes, B3), and is
             // the caller's.
             unsafe { ptr.add(old).write_bytes(0, located.room - old) };
         }
         return Ok(NonNull::slice_from_raw_parts(ptr, located.room));
     }
-    // SAFETY: the caller's allocation holds `old_layout.size()` bytes and is handed back to us.
+    // SAFETY: [S1, B3] the caller's allocation holds `old_layout.size()` bytes and is handed back to us.
     unsafe { move_to::<P>(ptr, old_layout.size(), new_layout, zeroed) }
 }
 
@@ -582,7 +582,7 @@ pub unsafe fn shrink<P: BytePool>(
         return dangling(new_layout.align());
     }
     if ptr.addr().get() & (new_layout.align() - 1) != 0 {
-        // SAFETY: the allocation holds `old_layout.size() >= new_layout.size()` bytes.
+        // SAFETY: [B3] the allocation holds `old_layout.size() >= new_layout.size()` bytes.
         return unsafe { move_to::<P>(ptr, new_layout.size(), new_layout, false) };
     }
     let Some(located) = locate::<P>(ptr) else {
@@ -592,7 +592,7 @@ pub unsafe fn shrink<P: BytePool>(
     };
     let size = located.class.block_size();
     if let Some(taken) = take_smaller::<P>(new_layout.size(), new_layout.align(), size) {
-        // SAFETY: the old allocation holds `new_layout.size()` bytes; the new block is ours, at least that
+        // SAFETY: [S1, B3] the old allocation holds `new_layout.size()` bytes; the new block is ours, at least that
         // long, and distinct from the old one.
         unsafe {
             core::ptr::copy_nonoverlapping(ptr.as_ptr(), taken.data.as_ptr(), new_layout.size())
@@ -638,7 +638,7 @@ pub unsafe fn global_realloc<P: BytePool>(
             None
         };
         if let Some(taken) = smaller {
-            // SAFETY: the old allocation holds `old_size > new_size` bytes; the new block is ours, at
+            // SAFETY: [S1, B3] the old allocation holds `old_size > new_size` bytes; the new block is ours, at
             // least `new_size` long, and distinct from the old one.
             unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), new_size) };
             // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
@@ -650,7 +650,7 @@ pub unsafe fn global_realloc<P: BytePool>(
     let Ok(taken) = take::<P>(new_size, layout.align(), HookPanic::Abort) else {
         return core::ptr::null_mut();
     };
-    // SAFETY: the old allocation holds `layout.size()` bytes (initialised or not) that we may copy as
+    // SAFETY: [S1, B3] the old allocation holds `layout.size()` bytes (initialised or not) that we may copy as
     // `u8`s; the new block is ours and at least `new_size` long; the two blocks are distinct.
     unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), old_size.min(new_size)) };
     // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.

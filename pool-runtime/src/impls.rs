@@ -100,7 +100,7 @@ macro_rules! __blockpool_allocators {
         $crate::__blockpool_allocator_api2_02!($pool);
 
         #[automatically_derived]
-        // SAFETY: every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3).
+        // SAFETY: [B1-B5] every method forwards to the runtime function of the same contract (docs/safety.md, B1-B3).
         unsafe impl ::core::alloc::GlobalAlloc for $pool {
             #[inline]
             unsafe fn alloc(&self, layout: ::core::alloc::Layout) -> *mut ::core::primitive::u8 {
@@ -113,7 +113,7 @@ macro_rules! __blockpool_allocators {
                 ptr: *mut ::core::primitive::u8,
                 layout: ::core::alloc::Layout,
             ) {
-                // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract, which is `global_dealloc`'s.
+                // SAFETY: [B1-B5] the caller upholds `GlobalAlloc::dealloc`'s contract, which is `global_dealloc`'s.
                 unsafe { $crate::__private::global_dealloc::<Self>(ptr, layout) }
             }
 
@@ -124,7 +124,7 @@ macro_rules! __blockpool_allocators {
                 layout: ::core::alloc::Layout,
                 new_size: ::core::primitive::usize,
             ) -> *mut ::core::primitive::u8 {
-                // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract, which is `global_realloc`'s.
+                // SAFETY: [B1-B5] the caller upholds `GlobalAlloc::realloc`'s contract, which is `global_realloc`'s.
                 unsafe { $crate::__private::global_realloc::<Self>(ptr, layout, new_size) }
             }
         }
@@ -157,7 +157,7 @@ macro_rules! __blockpool_allocator_api {
                 ptr: ::core::ptr::NonNull<::core::primitive::u8>,
                 layout: ::core::alloc::Layout,
             ) {
-                // SAFETY: the caller upholds `Allocator::deallocate`'s contract, which is `deallocate`'s.
+                // SAFETY: [B1-B5] the caller upholds `Allocator::deallocate`'s contract, which is `deallocate`'s.
                 unsafe { $crate::__private::deallocate::<Self>(ptr, layout) }
             }
 
@@ -171,7 +171,7 @@ macro_rules! __blockpool_allocator_api {
                 ::core::ptr::NonNull<[::core::primitive::u8]>,
                 $($api)+::alloc::AllocError,
             > {
-                // SAFETY: the caller upholds `Allocator::grow`'s contract, which is `grow`'s.
+                // SAFETY: [B1-B5] the caller upholds `Allocator::grow`'s contract, which is `grow`'s.
                 unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, false) }
                     .map_err(|_| $($api)+::alloc::AllocError)
             }
@@ -186,7 +186,7 @@ macro_rules! __blockpool_allocator_api {
                 ::core::ptr::NonNull<[::core::primitive::u8]>,
                 $($api)+::alloc::AllocError,
             > {
-                // SAFETY: the caller upholds `Allocator::grow_zeroed`'s contract, which is `grow`'s.
+                // SAFETY: [B1-B5] the caller upholds `Allocator::grow_zeroed`'s contract, which is `grow`'s.
                 unsafe { $crate::__private::grow::<Self>(ptr, old_layout, new_layout, true) }
                     .map_err(|_| $($api)+::alloc::AllocError)
             }
@@ -201,7 +201,7 @@ macro_rules! __blockpool_allocator_api {
                 ::core::ptr::NonNull<[::core::primitive::u8]>,
                 $($api)+::alloc::AllocError,
             > {
-                // SAFETY: the caller upholds `Allocator::shrink`'s contract, which is `shrink`'s.
+                // SAFETY: [B1-B5] the caller upholds `Allocator::shrink`'s contract, which is `shrink`'s.
                 unsafe { $crate::__private::shrink::<Self>(ptr, old_layout, new_layout) }
                     .map_err(|_| $($api)+::alloc::AllocError)
             }
