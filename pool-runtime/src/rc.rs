@@ -8,7 +8,7 @@ use crate::block::{Claim, ReleaseOnDrop, release};
 use crate::boxed::PoolBox;
 use crate::error::{AllocError, PoolError};
 use crate::pool::StaticPool;
-use crate::refcount::Counter;
+use crate::refcount::{Counter, RefSlot};
 use crate::storage::Storage;
 use crate::sync::Ordering;
 use crate::weak::PoolWeak;
@@ -77,16 +77,19 @@ pub(crate) fn counter<P: SharedPool>(index: usize) -> &'static CounterOf<P> {
 /// assert_eq!(frame.seq, 1);
 /// assert_eq!(FramePool::stats().used, 0);
 /// ```
-pub struct PoolRc<P: SharedPool> {
+///
+/// The type accepts any pool so that naming `PoolRc<P>` for a pool without `refcount` gives one error, at
+/// the `alloc_shared` that would make it, rather than one at every use; only shared pools can make one.
+pub struct PoolRc<P: StaticPool> {
     block: NonNull<P::Item>,
     _shares: PhantomData<P::Item>,
 }
 
 // SAFETY: [R1, R3, W3] handles on several threads share the item (needs `Sync`), and whichever thread drops the last
 // handle drops the item (needs `Send`); the counter and block state are atomic.
-unsafe impl<P: SharedPool> Send for PoolRc<P> where P::Item: Send + Sync {}
+unsafe impl<P: StaticPool> Send for PoolRc<P> where P::Item: Send + Sync {}
 // SAFETY: [R2] as for `Send`: `&PoolRc` can be cloned into a `PoolRc` on another thread.
-unsafe impl<P: SharedPool> Sync for PoolRc<P> where P::Item: Send + Sync {}
+unsafe impl<P: StaticPool> Sync for PoolRc<P> where P::Item: Send + Sync {}
 
 impl<P: SharedPool> PoolRc<P> {
     /// Wraps a block whose counter already includes this handle.
@@ -151,8 +154,8 @@ impl<P: SharedPool> PoolRc<P> {
     /// [`PoolError::RefOverflow`] when the counter is at its maximum (255 for `refcount = u8`); the count
     /// is unchanged.
     pub fn try_clone(this: &Self) -> Result<Self, PoolError> {
-        this.unlock();
-        this.counter().increment()?;
+        // SAFETY: [R1, R2] this handle is live and counted in its block's counter.
+        unsafe { this.counter().clone_handle() }?;
         // SAFETY: [R1, R2] the item is live (we hold a count) and the counter now includes the new handle.
         Ok(unsafe { Self::from_block(this.block) })
     }
@@ -282,14 +285,20 @@ impl<P: StaticPool> PoolBox<P> {
     }
 }
 
-impl<P: SharedPool> Clone for PoolRc<P> {
+impl<P: StaticPool> Clone for PoolRc<P> {
     /// Another handle to the same item.
     ///
     /// # Panics
     /// When the counter is at its maximum; [`PoolRc::try_clone`] returns the error instead.
     fn clone(&self) -> Self {
-        match Self::try_clone(self) {
-            Ok(clone) => clone,
+        let storage = P::__storage();
+        // SAFETY: [R1, R2] this handle is live and counted in its block's counter.
+        match unsafe { storage.refs(storage.index_of(self.block)).clone_handle() } {
+            // The counter now includes the new handle (R1).
+            Ok(()) => Self {
+                block: self.block,
+                _shares: PhantomData,
+            },
             Err(_) => overflow::<P>(),
         }
     }
@@ -297,29 +306,25 @@ impl<P: SharedPool> Clone for PoolRc<P> {
 
 #[cold]
 #[inline(never)]
-fn overflow<P: SharedPool>() -> ! {
+fn overflow<P: StaticPool>() -> ! {
     panic!(
         "pool `{}`: reference count overflow: more than {} handles to one block (use PoolRc::try_clone to get an error instead)",
         P::NAME,
-        <CounterOf<P> as Counter>::MAX
+        <<P::__Storage as Storage>::Refs as RefSlot>::MAX_COUNT
     )
 }
 
-impl<P: SharedPool> Drop for PoolRc<P> {
+impl<P: StaticPool> Drop for PoolRc<P> {
     #[inline]
     fn drop(&mut self) {
-        let counter = self.counter();
-        // A locked count of 0 means this is the only handle (see `lock_unique`).
-        let last = counter.get(Ordering::Relaxed) == 0 || counter.decrement() == 1;
-        if !last {
+        let storage = P::__storage();
+        let index = storage.index_of(self.block);
+        // SAFETY: [R1, R3] this handle is live, counted in its block's counter, and going away.
+        if !unsafe { storage.refs(index).drop_handle() } {
             return;
         }
-        // Everything the other handles did with the item happens before the drop below: this acquire
-        // load reads the end of the release sequence of their decrements. (A load rather than a fence,
-        // which ThreadSanitizer cannot see, as in `std::sync::Arc`.)
-        counter.get(Ordering::Acquire);
         let _release = ReleaseOnDrop::<P> {
-            index: self.index(),
+            index,
             _pool: PhantomData,
         };
         // SAFETY: [R1, R3, W1] the count reached zero: this was the last handle, nobody else can reach the item, and
@@ -328,7 +333,7 @@ impl<P: SharedPool> Drop for PoolRc<P> {
     }
 }
 
-impl<P: SharedPool> Deref for PoolRc<P> {
+impl<P: StaticPool> Deref for PoolRc<P> {
     type Target = P::Item;
 
     #[inline(always)]
@@ -340,8 +345,8 @@ impl<P: SharedPool> Deref for PoolRc<P> {
 }
 
 // SAFETY: [P1] the item stays at its block address while any handle lives.
-unsafe impl<P: SharedPool> stable_deref_trait::StableDeref for PoolRc<P> {}
+unsafe impl<P: StaticPool> stable_deref_trait::StableDeref for PoolRc<P> {}
 // SAFETY: [R1] clones point at the same block.
-unsafe impl<P: SharedPool> stable_deref_trait::CloneStableDeref for PoolRc<P> {}
+unsafe impl<P: StaticPool> stable_deref_trait::CloneStableDeref for PoolRc<P> {}
 
-crate::forward::forward_to_item!(PoolRc, SharedPool);
+crate::forward::forward_to_item!(PoolRc, StaticPool);

@@ -33,6 +33,24 @@ pub trait RefSlot: Sync + Send + Sized + 'static + sealed::Sealed {
 
     /// The count now, for dumps (`None` for [`NoRefs`]).
     fn current(&self) -> Option<u32>;
+
+    /// The largest count (0 for [`NoRefs`]).
+    const MAX_COUNT: u32;
+
+    /// A shared handle's clone: turns a locked zero back into one, then adds one unless the counter is at
+    /// its maximum. [`NoRefs`] always fails.
+    ///
+    /// # Safety
+    /// The caller is a live `PoolRc` counted in this counter (R1, R2).
+    unsafe fn clone_handle(&self) -> Result<(), PoolError>;
+
+    /// A shared handle's drop: takes its count away; true when it was the last one (a locked zero counts
+    /// as the last), and then everything other handles did happens before what the caller does next.
+    /// [`NoRefs`] always says false, so the block is never freed.
+    ///
+    /// # Safety
+    /// The caller is a live `PoolRc` counted in this counter (R1, R3), and is going away.
+    unsafe fn drop_handle(&self) -> bool;
 }
 
 /// The reference "counter" of pools without `refcount`: takes no memory.
@@ -59,6 +77,18 @@ impl RefSlot for NoRefs {
 
     fn current(&self) -> Option<u32> {
         None
+    }
+
+    const MAX_COUNT: u32 = 0;
+
+    // No `PoolRc` of a pool without counters can exist (`PoolRc::from_block` needs `SharedPool`): these
+    // answers are never used, and are the harmless ones (no new handle, no free).
+    unsafe fn clone_handle(&self) -> Result<(), PoolError> {
+        Err(PoolError::RefOverflow)
+    }
+
+    unsafe fn drop_handle(&self) -> bool {
+        false
     }
 }
 
@@ -182,10 +212,31 @@ macro_rules! counters {
             fn current(&self) -> Option<u32> {
                 Some(u32::from(self.load(Ordering::Acquire)))
             }
+
+            const MAX_COUNT: u32 = <$int>::MAX as u32;
+
+            #[inline]
+            unsafe fn clone_handle(&self) -> Result<(), PoolError> {
+                self.unlock();
+                self.increment().map(drop)
+            }
+
+            #[inline]
+            unsafe fn drop_handle(&self) -> bool {
+                // A locked count of 0 means the caller is the only handle (see `PoolRc::lock_unique`).
+                let last = Counter::get(self, Ordering::Relaxed) == 0 || self.decrement() == 1;
+                if last {
+                    // Everything the other handles did with the item happens before the caller's next
+                    // steps: this acquire load reads the end of the release sequence of their decrements.
+                    // (A load rather than a fence, which ThreadSanitizer cannot see, as in `std::sync::Arc`.)
+                    Counter::get(self, Ordering::Acquire);
+                }
+                last
+            }
         }
 
         impl Counter for $atomic {
-            const MAX: u32 = <$int>::MAX as u32;
+            const MAX: u32 = <Self as RefSlot>::MAX_COUNT;
 
             #[inline(always)]
             fn get(&self, order: Ordering) -> u32 {
