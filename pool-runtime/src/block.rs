@@ -6,6 +6,7 @@ use core::ptr::NonNull;
 use crate::error::{FailureEvent, PoolError};
 use crate::pool::StaticPool;
 use crate::storage::Storage;
+use crate::sync::{AtomicU32, Ordering};
 
 /// A block taken from the free list that holds no item yet. Dropping the claim gives the block back, so a
 /// constructor that panics loses nothing.
@@ -84,13 +85,32 @@ pub(crate) fn release<P: StaticPool>(index: usize) {
 }
 
 /// Counts a failed allocation and calls the pool's `on_failure` hook; returns the error for the caller.
+/// The work is in [`failed`], shared by every pool; this passes it the pool's name and hook, from one
+/// read-only record per pool.
+#[inline(always)]
+pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
+    let pool: &'static FailureSite = &const {
+        FailureSite {
+            name: P::NAME,
+            hook: P::__CONFIG.on_failure,
+        }
+    };
+    failed(pool, P::__storage().failures(), error)
+}
+
+/// What the failure path needs to know about a pool.
+pub(crate) struct FailureSite {
+    name: &'static str,
+    hook: Option<fn(&FailureEvent)>,
+}
+
 #[cold]
 #[inline(never)]
-pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
-    P::__storage().record_failure();
-    if let Some(hook) = P::__CONFIG.on_failure {
+fn failed(pool: &FailureSite, failures: &AtomicU32, error: PoolError) -> PoolError {
+    failures.fetch_add(1, Ordering::Relaxed);
+    if let Some(hook) = pool.hook {
         hook(&FailureEvent {
-            pool: P::NAME,
+            pool: pool.name,
             error,
         });
     }

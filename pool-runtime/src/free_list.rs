@@ -82,11 +82,17 @@ const fn freed(state: u16) -> u16 {
     (state & !(IN_USE | WEAK_ISSUED | RAW)).wrapping_add(GENERATION_STEP)
 }
 
-/// The free list and counters of one pool of `N` blocks.
-pub(crate) struct FreeList<const N: usize> {
+/// The part of a pool's free list that does not depend on its block count: the head and the counters.
+pub(crate) struct ListCore {
     head: Head,
     high_water: AtomicU16,
     failures: AtomicU32,
+}
+
+/// The free list and counters of one pool of `N` blocks. Its operations are those of [`List`], which is
+/// the same list seen without `N`, so that every pool shares one copy of their code.
+pub(crate) struct FreeList<const N: usize> {
+    core: ListCore,
     meta: [BlockMeta; N],
 }
 
@@ -101,9 +107,11 @@ impl<const N: usize> FreeList<N> {
             )
         };
         Self {
-            head: Head::new(),
-            high_water: AtomicU16::new(0),
-            failures: AtomicU32::new(0),
+            core: ListCore {
+                head: Head::new(N),
+                high_water: AtomicU16::new(0),
+                failures: AtomicU32::new(0),
+            },
             meta: [const { BlockMeta::new() }; N],
         }
     }
@@ -112,49 +120,84 @@ impl<const N: usize> FreeList<N> {
     #[cfg(loom)]
     pub(crate) fn new() -> Self {
         Self {
-            head: Head::new(),
-            high_water: AtomicU16::new(0),
-            failures: AtomicU32::new(0),
+            core: ListCore {
+                head: Head::new(N),
+                high_water: AtomicU16::new(0),
+                failures: AtomicU32::new(0),
+            },
             meta: core::array::from_fn(|_| BlockMeta::new()),
         }
     }
 
-    /// Takes a free block: its index, or `None` when every block is in use. O(1); lock-free except on
-    /// cores without compare-and-swap, where it is one critical section.
+    /// The list, without its block count in the type.
+    #[inline(always)]
+    pub(crate) fn list(&self) -> List<'_> {
+        List {
+            core: &self.core,
+            meta: &self.meta,
+        }
+    }
+}
+
+/// A pool's free list, whatever its block count: what the pool operations run on.
+///
+/// `stats` is the pool's `stats` option (always true for pools with `refcount`, whose weak handles need the
+/// block states): when false, the list keeps no allocation and free counts, no high-water mark and no
+/// per-block "in use" mark, so a pop and a push are the list operation alone. Blocks handed out raw are
+/// marked either way (F1).
+#[derive(Clone, Copy)]
+pub(crate) struct List<'a> {
+    core: &'a ListCore,
+    meta: &'a [BlockMeta],
+}
+
+impl<'a> List<'a> {
+    /// Takes a free block: its index (below the block count), or `None` when every block is in use. O(1);
+    /// lock-free except on cores without compare-and-swap, where it is one critical section.
     #[inline]
-    pub(crate) fn pop(&self) -> Option<usize> {
-        let index = self.head.pop(&self.meta)?;
-        // The block is ours alone now: nobody else writes its state until we give it back.
-        let state = &self.meta[index].state;
-        let before = state.load(Ordering::Relaxed);
-        state.store(before | IN_USE, Ordering::Release);
-        if before == 0 {
-            // First hand-out of this block. Blocks leave the list in index order the first time, and block k
-            // is first taken only when blocks 0..k are all in use, so the high-water mark is k + 1.
-            self.high_water
-                .fetch_max((index + 1) as u16, Ordering::Relaxed);
+    pub(crate) fn pop(self, stats: bool) -> Option<usize> {
+        let index = self.core.head.pop(self.meta, stats)?;
+        if stats {
+            // The block is ours alone now: nobody else writes its state until we give it back (S4), so a
+            // load and a store lose nothing. Relaxed: the state orders nothing; the pop's acquire and the
+            // push's release order the block's contents.
+            let state = &self.meta[index].state;
+            let before = state.load(Ordering::Relaxed);
+            state.store(before | IN_USE, Ordering::Relaxed);
+            if before == 0 {
+                // First hand-out of this block. Blocks leave the list in index order the first time, and
+                // block k is first taken only when blocks 0..k are all in use, so the high-water mark is
+                // k + 1.
+                self.core
+                    .high_water
+                    .fetch_max((index + 1) as u16, Ordering::Relaxed);
+            }
         }
         Some(index)
     }
 
-    /// Marks a block that the caller holds (and knows to be in use) as free; [`FreeList::push`] then puts
-    /// it back on the list.
+    /// Marks a block that the caller holds (and knows to be in use) as free; [`List::push`] then puts it
+    /// back on the list. Relaxed: the push that follows is the release.
     #[inline(always)]
-    pub(crate) fn mark_free(&self, index: usize) {
-        let state = &self.meta[index].state;
-        state.store(freed(state.load(Ordering::Relaxed)), Ordering::Release);
+    pub(crate) fn mark_free(self, index: usize, stats: bool) {
+        if stats {
+            let state = &self.meta[index].state;
+            state.store(freed(state.load(Ordering::Relaxed)), Ordering::Relaxed);
+        }
     }
 
     /// Marks a block the caller holds, just taken from the list, as handed out raw (F1).
-    pub(crate) fn mark_raw(&self, index: usize) {
-        self.meta[index].state.fetch_or(RAW, Ordering::Release);
+    pub(crate) fn mark_raw(self, index: usize) {
+        self.meta[index]
+            .state
+            .fetch_or(RAW | IN_USE, Ordering::Release);
     }
 
     /// Marks a block named by an untrusted caller as free: only a block handed out raw and still in use
     /// qualifies (F1), and the state word is claimed with a compare-and-swap, so of two racing frees of one
     /// block exactly one succeeds and the other gets `DoubleFree`, and a block that a typed handle took
     /// meanwhile is never freed. O(1).
-    pub(crate) fn mark_free_checked(&self, index: usize) -> Result<(), PoolError> {
+    pub(crate) fn mark_free_checked(self, index: usize) -> Result<(), PoolError> {
         let state = &self.meta[index].state;
         let mut current = state.load(Ordering::Acquire);
         loop {
@@ -173,35 +216,35 @@ impl<const N: usize> FreeList<N> {
         }
     }
 
-    /// Marks a block the caller claimed with [`FreeList::mark_free_checked`] as in use for good: it is never
+    /// Marks a block the caller claimed with [`List::mark_free_checked`] as in use for good: it is never
     /// put back on the list (its generations ran out, W2).
-    pub(crate) fn mark_retired(&self, index: usize) {
+    pub(crate) fn mark_retired(self, index: usize) {
         let state = &self.meta[index].state;
         state.store(state.load(Ordering::Relaxed) | IN_USE, Ordering::Release);
     }
 
     /// Puts a block marked free back on the list. O(1); lock-free except on cores without
     /// compare-and-swap, where it is one critical section.
-    #[inline(always)]
-    pub(crate) fn push(&self, index: usize) {
-        self.head.push(&self.meta, index);
+    #[inline]
+    pub(crate) fn push(self, index: usize, stats: bool) {
+        self.core.head.push(self.meta, index, stats);
     }
 
     /// Notes that a weak handle exists for the item in block `index` (held by the caller).
-    pub(crate) fn mark_weak_issued(&self, index: usize) {
+    pub(crate) fn mark_weak_issued(self, index: usize) {
         self.meta[index]
             .state
             .fetch_or(WEAK_ISSUED, Ordering::Relaxed);
     }
 
     /// Whether a weak handle was made for the item in block `index`.
-    pub(crate) fn weak_issued(&self, index: usize) -> bool {
+    pub(crate) fn weak_issued(self, index: usize) -> bool {
         self.meta[index].state.load(Ordering::Acquire) & WEAK_ISSUED != 0
     }
 
     /// Moves the item in block `index` (held by the caller, who has locked out upgrades) to a new
     /// generation, so that every weak handle made for it so far stops upgrading.
-    pub(crate) fn renew_generation(&self, index: usize) {
+    pub(crate) fn renew_generation(self, index: usize) {
         let state = &self.meta[index].state;
         state.store(
             freed(state.load(Ordering::Relaxed)) | IN_USE,
@@ -209,46 +252,78 @@ impl<const N: usize> FreeList<N> {
         );
     }
 
-    /// Counts a failed allocation.
-    pub(crate) fn record_failure(&self) {
-        self.failures.fetch_add(1, Ordering::Relaxed);
+    /// Counts a failed allocation (whatever `stats` says: it is off the fast path).
+    pub(crate) fn record_failure(self) {
+        self.core.failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counter of failed allocations.
+    #[inline(always)]
+    pub(crate) fn failures(self) -> &'a AtomicU32 {
+        &self.core.failures
     }
 
     /// The block's state word.
     #[inline(always)]
-    pub(crate) fn state(&self, index: usize) -> u16 {
+    pub(crate) fn state(self, index: usize) -> u16 {
         self.meta[index].state.load(Ordering::Acquire)
     }
 
-    pub(crate) fn stats(&self) -> PoolStats {
-        let counts = self.head.counts();
+    /// How many blocks the walk from the top finds on the list, stopping at one more than the block count
+    /// (a cycle), and whether it met a block whose state says "in use". O(block count).
+    fn walk(self) -> (usize, bool) {
+        let n = self.meta.len();
+        let mut on_list = 0;
+        let mut busy = false;
+        let mut at = self.core.head.top();
+        while at < n && on_list <= n {
+            busy |= in_use(self.state(at));
+            on_list += 1;
+            at = code_link(at, usize::from(self.meta[at].next.load(Ordering::Acquire)));
+        }
+        (on_list, busy)
+    }
+
+    pub(crate) fn stats(self, stats: bool) -> PoolStats {
+        let n = self.meta.len();
+        let failures = u64::from(self.core.failures.load(Ordering::Relaxed));
+        if !stats {
+            // Nothing counted: the blocks in use are those not on the list.
+            return PoolStats {
+                capacity: n,
+                used: n.saturating_sub(self.walk().0),
+                failures,
+                ..PoolStats::default()
+            };
+        }
+        let counts = self.core.head.counts();
         PoolStats {
-            capacity: N,
-            used: counts.used.min(N),
-            high_water: usize::from(self.high_water.load(Ordering::Relaxed)),
+            capacity: n,
+            used: counts.used.min(n),
+            high_water: usize::from(self.core.high_water.load(Ordering::Relaxed)),
             allocs: counts.allocs,
             frees: counts.frees,
-            failures: u64::from(self.failures.load(Ordering::Relaxed)),
+            failures,
         }
     }
 
     /// Checks that the list holds exactly the blocks whose state says free, each once, and that the counters
-    /// agree. O(N), no allocation. Meaningful only while no other thread uses the pool.
-    pub(crate) fn validate(&self) -> Result<(), PoolError> {
-        let free_by_state = (0..N).filter(|&i| !in_use(self.state(i))).count();
-        let mut on_list = 0;
-        let mut at = self.head.top::<N>();
-        while at < N {
-            // A list longer than the number of free blocks has a cycle or holds a block in use.
-            if on_list == free_by_state || in_use(self.state(at)) {
-                return Err(PoolError::Corrupted);
-            }
-            on_list += 1;
-            at = code_link(at, usize::from(self.meta[at].next.load(Ordering::Acquire)));
+    /// agree (without `stats`: that the list has no cycle and holds no block handed out raw). O(block
+    /// count), no allocation. Meaningful only while no other thread uses the pool.
+    pub(crate) fn validate(self, stats: bool) -> Result<(), PoolError> {
+        let n = self.meta.len();
+        let (on_list, busy) = self.walk();
+        // A list longer than the number of blocks has a cycle.
+        if on_list > n || busy {
+            return Err(PoolError::Corrupted);
         }
-        let stats = self.stats();
+        if !stats {
+            return Ok(());
+        }
+        let free_by_state = (0..n).filter(|&i| !in_use(self.state(i))).count();
+        let stats = self.stats(true);
         if on_list != free_by_state
-            || stats.used != N - free_by_state
+            || stats.used != n - free_by_state
             || stats.high_water < stats.used
         {
             return Err(PoolError::Corrupted);
@@ -260,6 +335,80 @@ impl<const N: usize> FreeList<N> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    /// The list operations of a pool with `stats` (the default), as the storage calls them.
+    impl<const N: usize> FreeList<N> {
+        fn pop(&self) -> Option<usize> {
+            self.list().pop(true)
+        }
+        fn mark_free(&self, index: usize) {
+            self.list().mark_free(index, true);
+        }
+        fn push(&self, index: usize) {
+            self.list().push(index, true);
+        }
+        fn record_failure(&self) {
+            self.list().record_failure();
+        }
+        fn stats(&self) -> PoolStats {
+            self.list().stats(true)
+        }
+        fn validate(&self) -> Result<(), PoolError> {
+            self.list().validate(true)
+        }
+        fn mark_raw(&self, index: usize) {
+            self.list().mark_raw(index);
+        }
+        fn mark_free_checked(&self, index: usize) -> Result<(), PoolError> {
+            self.list().mark_free_checked(index)
+        }
+        fn state(&self, index: usize) -> u16 {
+            self.list().state(index)
+        }
+        fn mark_weak_issued(&self, index: usize) {
+            self.list().mark_weak_issued(index);
+        }
+        fn weak_issued(&self, index: usize) -> bool {
+            self.list().weak_issued(index)
+        }
+        fn renew_generation(&self, index: usize) {
+            self.list().renew_generation(index);
+        }
+    }
+
+    #[test]
+    fn without_stats_the_list_keeps_no_counts_and_no_states_but_still_finds_the_blocks_in_use() {
+        let list = FreeList::<4>::new();
+        let plain = list.list();
+        let (a, b) = (plain.pop(false).unwrap(), plain.pop(false).unwrap());
+        assert_eq!((a, b), (0, 1));
+        assert_eq!(list.state(a), 0, "no in-use mark");
+        let stats = plain.stats(false);
+        assert_eq!(
+            (stats.capacity, stats.used, stats.allocs, stats.high_water),
+            (4, 2, 0, 0)
+        );
+        plain.validate(false).unwrap();
+        // A raw hand-out is marked all the same, so `free_raw` keeps its checks (F1).
+        plain.mark_raw(b);
+        assert_eq!(plain.mark_free_checked(a), Err(PoolError::DoubleFree));
+        assert_eq!(plain.mark_free_checked(b), Ok(()));
+        plain.push(b, false);
+        plain.mark_free(a, false);
+        plain.push(a, false);
+        assert_eq!(plain.stats(false).used, 0);
+        plain.validate(false).unwrap();
+        // A block handed out raw on the list, and a cycle, are both corruption.
+        let c = plain.pop(false).unwrap();
+        plain.mark_raw(c);
+        list.core.head.push(&list.meta, c, false);
+        assert_eq!(plain.validate(false), Err(PoolError::Corrupted));
+        let cycle = FreeList::<3>::new();
+        cycle.meta[1]
+            .next
+            .store(code_link(1, 0) as u16, Ordering::Relaxed);
+        assert_eq!(cycle.list().validate(false), Err(PoolError::Corrupted));
+    }
 
     #[test]
     fn a_fresh_list_hands_out_every_block_in_index_order_then_runs_out() {
