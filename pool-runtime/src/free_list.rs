@@ -5,11 +5,13 @@
 //! and every block state is an atomic of its own, so no interleaving is a data race. The head, and the pop
 //! and push that change it, are in `head`: per target it makes a stale exchange fail (ABA, `docs/aba.md`).
 //!
-//! Per block the list keeps 4 bytes: a 16-bit link and a 16-bit state word. The state word is
-//! `generation:13 | raw:1 | weak_issued:1 | in_use:1`: `raw` marks a block handed out by
-//! `RawPool::alloc_raw` (the only kind `free_raw` frees, F1 of `docs/safety.md`), and the generation goes up
-//! by one each time the block is freed, so that a stale compare-and-swap on the state word fails. (Weak
-//! handles check the 32-bit generations of shared pools, kept beside the reference counts.)
+//! Per block the list keeps 4 bytes: a 16-bit link and a 16-bit state word. The state word holds four flags,
+//! `used_before | raw | weak_issued | in_use`: `raw` marks a block handed out by `RawPool::alloc_raw` (the
+//! only kind `free_raw` frees, F1 of `docs/safety.md`), and `used_before` is set on the first hand-out and
+//! never cleared, so the blocks ever used are the ones whose state is not 0. Those are a prefix of the
+//! indices (see [`List::high_water`]), which is how the high-water mark is found without any work on the
+//! hot path. Allocation and free each store one constant. (Weak handles check the 32-bit generations of
+//! shared pools, kept beside the reference counts.)
 //! A block that was never used has state 0 and a zeroed link, which is decoded as "the next index": the
 //! all-zero bit pattern is a complete free list of every block in order, so a pool needs no initialisation
 //! and lives in `.bss`.
@@ -27,7 +29,7 @@ pub(crate) struct BlockMeta {
     /// The next free block, XOR-encoded with `index + 1` so that zero means "the block after this one".
     /// Read and written by the pops and pushes in `head` (the LL/SC ones in assembly, at this offset).
     pub(crate) next: AtomicU16,
-    /// `generation:13 | raw:1 | weak_issued:1 | in_use:1`.
+    /// `used_before | raw | weak_issued | in_use`.
     state: AtomicU16,
 }
 
@@ -67,8 +69,12 @@ const IN_USE: u16 = 1;
 const WEAK_ISSUED: u16 = 2;
 /// State bit: the block was handed out by `RawPool::alloc_raw`, so `free_raw` may free it (F1).
 const RAW: u16 = 4;
-/// One step of the generation, in the state word.
-const GENERATION_STEP: u16 = 8;
+/// State bit: the block has been handed out at least once (never cleared).
+const USED_BEFORE: u16 = 8;
+/// The state of a block handed out by a pop: in use, no other flag.
+const TAKEN: u16 = USED_BEFORE | IN_USE;
+/// The state of a block on the free list, once it has been used.
+const FREED: u16 = USED_BEFORE;
 
 /// Whether a state word marks its block as in use.
 #[inline(always)]
@@ -76,16 +82,9 @@ pub(crate) const fn in_use(state: u16) -> bool {
     state & IN_USE != 0
 }
 
-/// The state a block gets when it is freed: next generation, no flags.
-#[inline(always)]
-const fn freed(state: u16) -> u16 {
-    (state & !(IN_USE | WEAK_ISSUED | RAW)).wrapping_add(GENERATION_STEP)
-}
-
 /// The part of a pool's free list that does not depend on its block count: the head and the counters.
 pub(crate) struct ListCore {
     head: Head,
-    high_water: AtomicU16,
     failures: AtomicU32,
 }
 
@@ -109,7 +108,6 @@ impl<const N: usize> FreeList<N> {
         Self {
             core: ListCore {
                 head: Head::new(N),
-                high_water: AtomicU16::new(0),
                 failures: AtomicU32::new(0),
             },
             meta: [const { BlockMeta::new() }; N],
@@ -122,7 +120,6 @@ impl<const N: usize> FreeList<N> {
         Self {
             core: ListCore {
                 head: Head::new(N),
-                high_water: AtomicU16::new(0),
                 failures: AtomicU32::new(0),
             },
             meta: core::array::from_fn(|_| BlockMeta::new()),
@@ -158,20 +155,10 @@ impl<'a> List<'a> {
     pub(crate) fn pop(self, stats: bool) -> Option<usize> {
         let index = self.core.head.pop(self.meta, stats)?;
         if stats {
-            // The block is ours alone now: nobody else writes its state until we give it back (S4), so a
-            // load and a store lose nothing. Relaxed: the state orders nothing; the pop's acquire and the
-            // push's release order the block's contents.
-            let state = &self.meta[index].state;
-            let before = state.load(Ordering::Relaxed);
-            state.store(before | IN_USE, Ordering::Relaxed);
-            if before == 0 {
-                // First hand-out of this block. Blocks leave the list in index order the first time, and
-                // block k is first taken only when blocks 0..k are all in use, so the high-water mark is
-                // k + 1.
-                self.core
-                    .high_water
-                    .fetch_max((index + 1) as u16, Ordering::Relaxed);
-            }
+            // The block is ours alone now: nobody else writes its state until we give it back (S4), and
+            // whatever flags it had were cleared when it was freed. Relaxed: the state orders nothing; the
+            // pop's acquire and the push's release order the block's contents.
+            self.meta[index].state.store(TAKEN, Ordering::Relaxed);
         }
         Some(index)
     }
@@ -181,8 +168,7 @@ impl<'a> List<'a> {
     #[inline(always)]
     pub(crate) fn mark_free(self, index: usize, stats: bool) {
         if stats {
-            let state = &self.meta[index].state;
-            state.store(freed(state.load(Ordering::Relaxed)), Ordering::Relaxed);
+            self.meta[index].state.store(FREED, Ordering::Relaxed);
         }
     }
 
@@ -204,12 +190,9 @@ impl<'a> List<'a> {
             if !in_use(current) || current & RAW == 0 {
                 return Err(PoolError::DoubleFree);
             }
-            match state.compare_exchange_weak(
-                current,
-                freed(current),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            // No tag is needed: the exchange succeeds only if the state is still one that passed the check
+            // above, so the free is exactly what a check-and-free at the moment of the exchange would do.
+            match state.compare_exchange_weak(current, FREED, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Ok(()),
                 Err(actual) => current = actual,
             }
@@ -219,8 +202,7 @@ impl<'a> List<'a> {
     /// Marks a block the caller claimed with [`List::mark_free_checked`] as in use for good: it is never
     /// put back on the list (its generations ran out, W2).
     pub(crate) fn mark_retired(self, index: usize) {
-        let state = &self.meta[index].state;
-        state.store(state.load(Ordering::Relaxed) | IN_USE, Ordering::Release);
+        self.meta[index].state.store(TAKEN, Ordering::Release);
     }
 
     /// Puts a block marked free back on the list. O(1); lock-free except on cores without
@@ -242,14 +224,10 @@ impl<'a> List<'a> {
         self.meta[index].state.load(Ordering::Acquire) & WEAK_ISSUED != 0
     }
 
-    /// Moves the item in block `index` (held by the caller, who has locked out upgrades) to a new
-    /// generation, so that every weak handle made for it so far stops upgrading.
+    /// Clears the weak flag of block `index` (held by the caller, who has locked out upgrades and moved the
+    /// item to a new generation, so that no weak handle made so far upgrades to it).
     pub(crate) fn renew_generation(self, index: usize) {
-        let state = &self.meta[index].state;
-        state.store(
-            freed(state.load(Ordering::Relaxed)) | IN_USE,
-            Ordering::Release,
-        );
+        self.meta[index].state.store(TAKEN, Ordering::Release);
     }
 
     /// Counts a failed allocation (whatever `stats` says: it is off the fast path).
@@ -284,6 +262,24 @@ impl<'a> List<'a> {
         (on_list, busy)
     }
 
+    /// The most blocks ever in use at once: the number of blocks ever handed out. Blocks leave the list in
+    /// index order the first time (the zeroed links of unused blocks chain them in order, at the end of the
+    /// list), and block k is first taken only when blocks 0..k are all in use; so the blocks ever used are
+    /// `0..high_water`, the ones with a non-zero state (`USED_BEFORE` is never cleared), and a binary search
+    /// finds the first zero. O(log block count).
+    fn high_water(self) -> usize {
+        let (mut low, mut high) = (0, self.meta.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.state(middle) == 0 {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        low
+    }
+
     pub(crate) fn stats(self, stats: bool) -> PoolStats {
         let n = self.meta.len();
         let failures = u64::from(self.core.failures.load(Ordering::Relaxed));
@@ -300,7 +296,7 @@ impl<'a> List<'a> {
         PoolStats {
             capacity: n,
             used: counts.used.min(n),
-            high_water: usize::from(self.core.high_water.load(Ordering::Relaxed)),
+            high_water: self.high_water(),
             allocs: counts.allocs,
             frees: counts.frees,
             failures,
@@ -490,22 +486,22 @@ mod tests {
     }
 
     #[test]
-    fn freeing_moves_the_block_to_a_new_generation_and_clears_the_weak_flag() {
-        let list = FreeList::<1>::new();
+    fn freeing_and_renewing_clear_the_weak_flag_and_a_used_block_never_reads_as_unused() {
+        let list = FreeList::<2>::new();
         let a = list.pop().unwrap();
-        let first = list.state(a);
-        assert!(in_use(first));
+        assert_eq!(list.state(a), TAKEN);
         list.mark_weak_issued(a);
         assert!(list.weak_issued(a));
         list.mark_free(a);
         list.push(a);
-        assert!(!in_use(list.state(a)));
+        assert_eq!(list.state(a), FREED);
         assert!(!list.weak_issued(a));
+        assert_eq!(list.stats().high_water, 1, "block 0 was used");
         let again = list.pop().unwrap();
-        assert_ne!(list.state(again) & !WEAK_ISSUED, first);
+        list.mark_weak_issued(again);
         list.renew_generation(again);
         assert!(in_use(list.state(again)));
-        assert_ne!(list.state(again) & !WEAK_ISSUED, first);
+        assert!(!list.weak_issued(again));
     }
 
     #[test]
