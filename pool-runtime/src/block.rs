@@ -67,19 +67,23 @@ impl<P: StaticPool> Drop for ReleaseOnDrop<P> {
 #[inline(always)]
 pub(crate) fn release<P: StaticPool>(index: usize) {
     let storage = P::__storage();
+    if !P::__CONFIG.zeroize {
+        // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s
+        // contract, as below).
+        unsafe { storage.free(index) };
+        return;
+    }
     // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s
     // contract, kept by every caller: a claim, a handle's drop, `into_inner`, `try_unwrap`).
     if !unsafe { storage.mark_free(index) } {
         // Retired for good (W2): the block's generations are used up. Never for pools without `refcount`.
         return;
     }
-    if P::__CONFIG.zeroize {
-        wipe(
-            storage.block(index).cast::<u8>(),
-            storage.block_size(),
-            storage.block_align(),
-        );
-    }
+    wipe(
+        storage.block(index).cast::<u8>(),
+        storage.block_size(),
+        storage.block_align(),
+    );
     // SAFETY: [S1] marked free just above by its holder, which gives it up.
     unsafe { storage.put_back(index) };
 }
@@ -95,7 +99,8 @@ pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
             hook: P::__CONFIG.on_failure,
         }
     };
-    failed(pool, P::__storage().failures(), error)
+    failed(pool, P::__storage().failures(), &error);
+    error
 }
 
 /// What the failure path needs to know about a pool.
@@ -106,15 +111,14 @@ pub(crate) struct FailureSite {
 
 #[cold]
 #[inline(never)]
-fn failed(pool: &FailureSite, failures: &AtomicU32, error: PoolError) -> PoolError {
+fn failed(pool: &FailureSite, failures: &AtomicU32, error: &PoolError) {
     failures.fetch_add(1, Ordering::Relaxed);
     if let Some(hook) = pool.hook {
         hook(&FailureEvent {
             pool: pool.name,
-            error,
+            error: *error,
         });
     }
-    error
 }
 
 /// Overwrites `len` bytes at `block` with zeros through volatile writes, which the compiler may not remove

@@ -9,7 +9,7 @@
 //! `used_before | raw | weak_issued | in_use`: `raw` marks a block handed out by `RawPool::alloc_raw` (the
 //! only kind `free_raw` frees, F1 of `docs/safety.md`), and `used_before` is set on the first hand-out and
 //! never cleared, so the blocks ever used are the ones whose state is not 0. Those are a prefix of the
-//! indices (see [`List::high_water`]), which is how the high-water mark is found without any work on the
+//! indices (see [`FreeList::high_water`]), which is how the high-water mark is found without any work on the
 //! hot path. Allocation and free each store one constant. (Weak handles check the 32-bit generations of
 //! shared pools, kept beside the reference counts.)
 //! A block that was never used has state 0 and a zeroed link, which is decoded as "the next index": the
@@ -83,19 +83,25 @@ pub(crate) const fn in_use(state: u16) -> bool {
 }
 
 /// The part of a pool's free list that does not depend on its block count: the head and the counters.
-pub(crate) struct ListCore {
+struct ListCore {
     head: Head,
     failures: AtomicU32,
 }
 
-/// The free list and counters of one pool of `N` blocks. Its operations are those of [`List`], which is
-/// the same list seen without `N`, so that every pool shares one copy of their code.
-pub(crate) struct FreeList<const N: usize> {
+/// The free list and counters of a pool: `FreeList<[BlockMeta; N]>` in the pool's storage, and
+/// `FreeList` (`FreeList<[BlockMeta]>`, a reference to which is a pointer and the block count) for its
+/// operations, so that every pool shares one copy of their code.
+///
+/// `stats`, passed to the operations, is the pool's `stats` option (always true for pools with `refcount`,
+/// whose weak handles need the block states): when false, the list keeps no allocation and free counts, no
+/// high-water mark and no per-block "in use" mark, so a pop and a push are the list operation alone. Blocks
+/// handed out raw are marked either way (F1).
+pub(crate) struct FreeList<M: ?Sized = [BlockMeta]> {
     core: ListCore,
-    meta: [BlockMeta; N],
+    meta: M,
 }
 
-impl<const N: usize> FreeList<N> {
+impl<const N: usize> FreeList<[BlockMeta; N]> {
     /// Every block free, all counters zero: the all-zero bit pattern.
     #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
@@ -128,32 +134,20 @@ impl<const N: usize> FreeList<N> {
 
     /// The list, without its block count in the type.
     #[inline(always)]
-    pub(crate) fn list(&self) -> List<'_> {
-        List {
-            core: &self.core,
-            meta: &self.meta,
-        }
+    pub(crate) fn list(&self) -> &FreeList {
+        self
     }
 }
 
-/// A pool's free list, whatever its block count: what the pool operations run on.
-///
-/// `stats` is the pool's `stats` option (always true for pools with `refcount`, whose weak handles need the
-/// block states): when false, the list keeps no allocation and free counts, no high-water mark and no
-/// per-block "in use" mark, so a pop and a push are the list operation alone. Blocks handed out raw are
-/// marked either way (F1).
-#[derive(Clone, Copy)]
-pub(crate) struct List<'a> {
-    core: &'a ListCore,
-    meta: &'a [BlockMeta],
-}
-
-impl<'a> List<'a> {
+impl FreeList {
     /// Takes a free block: its index (below the block count), or `None` when every block is in use. O(1);
     /// lock-free except on cores without compare-and-swap, where it is one critical section.
-    #[inline]
-    pub(crate) fn pop(self, stats: bool) -> Option<usize> {
-        let index = self.core.head.pop(self.meta, stats)?;
+    ///
+    /// Never inlined: every pool and every call site shares this one copy (a few instructions of call per
+    /// operation, instead of the whole operation per call site).
+    #[inline(never)]
+    pub(crate) fn pop(&self, stats: bool) -> Option<usize> {
+        let index = self.core.head.pop(&self.meta, stats)?;
         if stats {
             // The block is ours alone now: nobody else writes its state until we give it back (S4), and
             // whatever flags it had were cleared when it was freed. Relaxed: the state orders nothing; the
@@ -163,17 +157,25 @@ impl<'a> List<'a> {
         Some(index)
     }
 
-    /// Marks a block that the caller holds (and knows to be in use) as free; [`List::push`] then puts it
+    /// Marks a block that the caller holds (and knows to be in use) as free; [`FreeList::push`] then puts it
     /// back on the list. Relaxed: the push that follows is the release.
     #[inline(always)]
-    pub(crate) fn mark_free(self, index: usize, stats: bool) {
+    pub(crate) fn mark_free(&self, index: usize, stats: bool) {
         if stats {
             self.meta[index].state.store(FREED, Ordering::Relaxed);
         }
     }
 
+    /// Gives back a block that the caller holds and no longer uses: [`FreeList::mark_free`], then
+    /// [`FreeList::push`], in one call that every pool shares.
+    #[inline(never)]
+    pub(crate) fn free(&self, index: usize, stats: bool) {
+        self.mark_free(index, stats);
+        self.core.head.push(&self.meta, index, stats);
+    }
+
     /// Marks a block the caller holds, just taken from the list, as handed out raw (F1).
-    pub(crate) fn mark_raw(self, index: usize) {
+    pub(crate) fn mark_raw(&self, index: usize) {
         self.meta[index]
             .state
             .fetch_or(RAW | IN_USE, Ordering::Release);
@@ -183,7 +185,7 @@ impl<'a> List<'a> {
     /// qualifies (F1), and the state word is claimed with a compare-and-swap, so of two racing frees of one
     /// block exactly one succeeds and the other gets `DoubleFree`, and a block that a typed handle took
     /// meanwhile is never freed. O(1).
-    pub(crate) fn mark_free_checked(self, index: usize) -> Result<(), PoolError> {
+    pub(crate) fn mark_free_checked(&self, index: usize) -> Result<(), PoolError> {
         let state = &self.meta[index].state;
         let mut current = state.load(Ordering::Acquire);
         loop {
@@ -199,57 +201,57 @@ impl<'a> List<'a> {
         }
     }
 
-    /// Marks a block the caller claimed with [`List::mark_free_checked`] as in use for good: it is never
+    /// Marks a block the caller claimed with [`FreeList::mark_free_checked`] as in use for good: it is never
     /// put back on the list (its generations ran out, W2).
-    pub(crate) fn mark_retired(self, index: usize) {
+    pub(crate) fn mark_retired(&self, index: usize) {
         self.meta[index].state.store(TAKEN, Ordering::Release);
     }
 
     /// Puts a block marked free back on the list. O(1); lock-free except on cores without
-    /// compare-and-swap, where it is one critical section.
-    #[inline]
-    pub(crate) fn push(self, index: usize, stats: bool) {
-        self.core.head.push(self.meta, index, stats);
+    /// compare-and-swap, where it is one critical section. Never inlined, as [`FreeList::pop`].
+    #[inline(never)]
+    pub(crate) fn push(&self, index: usize, stats: bool) {
+        self.core.head.push(&self.meta, index, stats);
     }
 
     /// Notes that a weak handle exists for the item in block `index` (held by the caller).
-    pub(crate) fn mark_weak_issued(self, index: usize) {
+    pub(crate) fn mark_weak_issued(&self, index: usize) {
         self.meta[index]
             .state
             .fetch_or(WEAK_ISSUED, Ordering::Relaxed);
     }
 
     /// Whether a weak handle was made for the item in block `index`.
-    pub(crate) fn weak_issued(self, index: usize) -> bool {
+    pub(crate) fn weak_issued(&self, index: usize) -> bool {
         self.meta[index].state.load(Ordering::Acquire) & WEAK_ISSUED != 0
     }
 
     /// Clears the weak flag of block `index` (held by the caller, who has locked out upgrades and moved the
     /// item to a new generation, so that no weak handle made so far upgrades to it).
-    pub(crate) fn renew_generation(self, index: usize) {
+    pub(crate) fn renew_generation(&self, index: usize) {
         self.meta[index].state.store(TAKEN, Ordering::Release);
     }
 
     /// Counts a failed allocation (whatever `stats` says: it is off the fast path).
-    pub(crate) fn record_failure(self) {
+    pub(crate) fn record_failure(&self) {
         self.core.failures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The counter of failed allocations.
     #[inline(always)]
-    pub(crate) fn failures(self) -> &'a AtomicU32 {
+    pub(crate) fn failures(&self) -> &AtomicU32 {
         &self.core.failures
     }
 
     /// The block's state word.
     #[inline(always)]
-    pub(crate) fn state(self, index: usize) -> u16 {
+    pub(crate) fn state(&self, index: usize) -> u16 {
         self.meta[index].state.load(Ordering::Acquire)
     }
 
     /// How many blocks the walk from the top finds on the list, stopping at one more than the block count
     /// (a cycle), and whether it met a block whose state says "in use". O(block count).
-    fn walk(self) -> (usize, bool) {
+    fn walk(&self) -> (usize, bool) {
         let n = self.meta.len();
         let mut on_list = 0;
         let mut busy = false;
@@ -267,7 +269,7 @@ impl<'a> List<'a> {
     /// list), and block k is first taken only when blocks 0..k are all in use; so the blocks ever used are
     /// `0..high_water`, the ones with a non-zero state (`USED_BEFORE` is never cleared), and a binary search
     /// finds the first zero. O(log block count).
-    fn high_water(self) -> usize {
+    fn high_water(&self) -> usize {
         let (mut low, mut high) = (0, self.meta.len());
         while low < high {
             let middle = low + (high - low) / 2;
@@ -280,7 +282,7 @@ impl<'a> List<'a> {
         low
     }
 
-    pub(crate) fn stats(self, stats: bool) -> PoolStats {
+    pub(crate) fn stats(&self, stats: bool) -> PoolStats {
         let n = self.meta.len();
         let failures = u64::from(self.core.failures.load(Ordering::Relaxed));
         if !stats {
@@ -306,7 +308,7 @@ impl<'a> List<'a> {
     /// Checks that the list holds exactly the blocks whose state says free, each once, and that the counters
     /// agree (without `stats`: that the list has no cycle and holds no block handed out raw). O(block
     /// count), no allocation. Meaningful only while no other thread uses the pool.
-    pub(crate) fn validate(self, stats: bool) -> Result<(), PoolError> {
+    pub(crate) fn validate(&self, stats: bool) -> Result<(), PoolError> {
         let n = self.meta.len();
         let (on_list, busy) = self.walk();
         // A list longer than the number of blocks has a cycle.
@@ -333,7 +335,7 @@ mod tests {
     use super::*;
 
     /// The list operations of a pool with `stats` (the default), as the storage calls them.
-    impl<const N: usize> FreeList<N> {
+    impl<const N: usize> FreeList<[BlockMeta; N]> {
         fn pop(&self) -> Option<usize> {
             self.list().pop(true)
         }
@@ -374,7 +376,7 @@ mod tests {
 
     #[test]
     fn without_stats_the_list_keeps_no_counts_and_no_states_but_still_finds_the_blocks_in_use() {
-        let list = FreeList::<4>::new();
+        let list = FreeList::<[BlockMeta; 4]>::new();
         let plain = list.list();
         let (a, b) = (plain.pop(false).unwrap(), plain.pop(false).unwrap());
         assert_eq!((a, b), (0, 1));
@@ -399,7 +401,7 @@ mod tests {
         plain.mark_raw(c);
         list.core.head.push(&list.meta, c, false);
         assert_eq!(plain.validate(false), Err(PoolError::Corrupted));
-        let cycle = FreeList::<3>::new();
+        let cycle = FreeList::<[BlockMeta; 3]>::new();
         cycle.meta[1]
             .next
             .store(code_link(1, 0) as u16, Ordering::Relaxed);
@@ -408,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_fresh_list_hands_out_every_block_in_index_order_then_runs_out() {
-        let list = FreeList::<5>::new();
+        let list = FreeList::<[BlockMeta; 5]>::new();
         let order: [Option<usize>; 6] = core::array::from_fn(|_| list.pop());
         assert_eq!(order, [Some(0), Some(1), Some(2), Some(3), Some(4), None]);
         assert_eq!(list.stats().used, 5);
@@ -417,7 +419,7 @@ mod tests {
 
     #[test]
     fn the_last_block_returned_is_the_first_handed_out_again() {
-        let list = FreeList::<4>::new();
+        let list = FreeList::<[BlockMeta; 4]>::new();
         let (a, b) = (list.pop().unwrap(), list.pop().unwrap());
         list.mark_free(a);
         list.push(a);
@@ -431,7 +433,7 @@ mod tests {
 
     #[test]
     fn counters_follow_every_operation() {
-        let list = FreeList::<3>::new();
+        let list = FreeList::<[BlockMeta; 3]>::new();
         let a = list.pop().unwrap();
         let b = list.pop().unwrap();
         list.mark_free(a);
@@ -448,7 +450,7 @@ mod tests {
 
     #[test]
     fn high_water_is_the_most_blocks_in_use_at_once() {
-        let list = FreeList::<8>::new();
+        let list = FreeList::<[BlockMeta; 8]>::new();
         for round in 1..=3 {
             let taken: [usize; 3] = core::array::from_fn(|_| list.pop().unwrap());
             for index in taken {
@@ -468,7 +470,7 @@ mod tests {
 
     #[test]
     fn a_checked_free_of_a_free_block_is_a_double_free_and_changes_nothing() {
-        let list = FreeList::<2>::new();
+        let list = FreeList::<[BlockMeta; 2]>::new();
         let a = list.pop().unwrap();
         assert_eq!(
             list.mark_free_checked(a),
@@ -487,7 +489,7 @@ mod tests {
 
     #[test]
     fn freeing_and_renewing_clear_the_weak_flag_and_a_used_block_never_reads_as_unused() {
-        let list = FreeList::<2>::new();
+        let list = FreeList::<[BlockMeta; 2]>::new();
         let a = list.pop().unwrap();
         assert_eq!(list.state(a), TAKEN);
         list.mark_weak_issued(a);
@@ -506,26 +508,26 @@ mod tests {
 
     #[test]
     fn validate_finds_a_cycle_a_lost_block_and_a_busy_block_on_the_list() {
-        let cycle = FreeList::<3>::new();
+        let cycle = FreeList::<[BlockMeta; 3]>::new();
         cycle.meta[1]
             .next
             .store(code_link(1, 0) as u16, Ordering::Relaxed);
         assert_eq!(cycle.validate(), Err(PoolError::Corrupted));
 
-        let lost = FreeList::<3>::new();
+        let lost = FreeList::<[BlockMeta; 3]>::new();
         lost.meta[0]
             .next
             .store(code_link(0, 2) as u16, Ordering::Relaxed);
         assert_eq!(lost.validate(), Err(PoolError::Corrupted));
 
-        let busy = FreeList::<3>::new();
+        let busy = FreeList::<[BlockMeta; 3]>::new();
         busy.meta[1].state.store(IN_USE, Ordering::Relaxed);
         assert_eq!(busy.validate(), Err(PoolError::Corrupted));
     }
 
     #[test]
     fn the_largest_pool_links_all_its_blocks() {
-        static LIST: FreeList<MAX_BLOCKS> = FreeList::new();
+        static LIST: FreeList<[BlockMeta; MAX_BLOCKS]> = FreeList::new();
         let mut count = 0;
         while LIST.pop().is_some() {
             count += 1;

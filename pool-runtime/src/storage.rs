@@ -7,7 +7,7 @@ use core::ptr::NonNull;
 
 use crate::align::Alignment;
 use crate::error::PoolError;
-use crate::free_list::FreeList;
+use crate::free_list::{BlockMeta, FreeList};
 use crate::refcount::{Generation, RefSlot};
 use crate::stats::PoolStats;
 use crate::sync::Ordering;
@@ -62,7 +62,7 @@ impl<T, A> Slot<T, A> {
 /// Generated code declares one of these as a `static` per pool; it is zero-initialised, needs no init call,
 /// and is only ever used through the pool's handles.
 pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool = true> {
-    list: FreeList<N>,
+    list: FreeList<[BlockMeta; N]>,
     refs: [R; N],
     generations: [R::Generation; N],
     slots: [Slot<T, A>; N],
@@ -173,6 +173,12 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     /// # Safety
     /// On `Ok`, the caller gives the block up as if it held it: the `free_raw` contract (F1).
     unsafe fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError>;
+    /// Gives back a block: [`Storage::mark_free`] then, unless that said the block retires,
+    /// [`Storage::put_back`]. O(1).
+    ///
+    /// # Safety
+    /// As for [`Storage::mark_free`].
+    unsafe fn free(&self, index: usize);
     /// Puts a block marked free back on the free list (step two). O(1).
     ///
     /// # Safety
@@ -275,6 +281,15 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> St
         }
         self.list.list().mark_free(index, Self::TRACKED);
         true
+    }
+
+    #[inline(always)]
+    unsafe fn free(&self, index: usize) {
+        // As in `mark_free`: the generation moves on first (W1), and a block whose generations ran out is
+        // not given back (W2).
+        if self.generations[index].advance() {
+            self.list.list().free(index, Self::TRACKED);
+        }
     }
 
     unsafe fn mark_raw(&self, index: usize) {

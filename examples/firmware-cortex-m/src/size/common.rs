@@ -1,7 +1,30 @@
-//! What the three code-size programs share: the item they store, the exit and the panic handler. Kept
-//! free of formatting, so that the difference between the programs is the pool and nothing else.
+//! What the code-size programs share: the item they store, the number of pools, the exit and the panic
+//! handler. Kept free of formatting, so that the difference between the programs is the pools and nothing
+//! else.
 
 use cortex_m_semihosting::debug;
+
+/// Calls `$each!(Name)` for each pool the program declares: one, or 2, 4 or 8 with the features
+/// `pools-2`, `pools-4`, `pools-8` (each program gives every pool its own alloc, check and free).
+macro_rules! each_pool {
+    ($each:ident) => {
+        $each!(P0);
+        #[cfg(feature = "pools-2")]
+        $each!(P1);
+        #[cfg(feature = "pools-4")]
+        $each!(P2);
+        #[cfg(feature = "pools-4")]
+        $each!(P3);
+        #[cfg(feature = "pools-8")]
+        $each!(P4);
+        #[cfg(feature = "pools-8")]
+        $each!(P5);
+        #[cfg(feature = "pools-8")]
+        $each!(P6);
+        #[cfg(feature = "pools-8")]
+        $each!(P7);
+    };
+}
 
 /// The item each program stores: 64 bytes, like a small message.
 pub struct Message {
