@@ -1,5 +1,6 @@
 //! What the three code-size programs share: the item they store, the exit and the panic handler. Kept
-//! free of formatting, so that the difference between the programs is the pool and nothing else.
+//! free of formatting, so that the difference between the programs is the pool and nothing else. The
+//! instruction-count programs (`src/cycles/`) use it too.
 
 use cortex_m_semihosting::debug;
 
