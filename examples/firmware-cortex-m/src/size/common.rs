@@ -1,6 +1,6 @@
 //! What the code-size programs share: the item they store, the number of pools, the exit and the panic
 //! handler. Kept free of formatting, so that the difference between the programs is the pools and nothing
-//! else.
+//! else. The instruction-count programs (`src/cycles/`) use it too.
 
 use cortex_m_semihosting::debug;
 
