@@ -7,6 +7,7 @@
 # instructions.
 #   cycles-baseline   the same work without a pool: a 64-byte message built on the stack and read back
 #   cycles-blockpool  `#[memory_pool(type = Message, count = 4)]` (Cortex-M0: `portable-atomic-critical-section`)
+#   cycles-blockpool-nostats  the same pool with `stats = false`
 #   cycles-heapless   `heapless::pool::box_pool!` with 4 blocks (needs LDREX/STREX: not on Cortex-M0)
 #
 # Each program runs six phases, each between two calls of `cycles_marker` (src/cycles/common.rs); the log is
@@ -126,8 +127,8 @@ for target in "${targets[@]}"; do
     thumbv7em-none-eabihf) machine=(-cpu cortex-m4 -machine mps2-an386) ;;
     thumbv6m-none-eabi) machine=(-cpu cortex-m0 -machine microbit) ;;
   esac
-  programs=(cycles-baseline cycles-blockpool cycles-heapless)
-  if [ "$target" = thumbv6m-none-eabi ]; then programs=(cycles-baseline cycles-blockpool); fi
+  programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats cycles-heapless)
+  if [ "$target" = thumbv6m-none-eabi ]; then programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats); fi
   bins=()
   for program in "${programs[@]}"; do bins+=(--bin "$program"); done
   cargo build --quiet --release --features cycles --target "$target" "${bins[@]}"
@@ -173,29 +174,30 @@ for target in dict.fromkeys(t for t, _ in figures):
     base = figures[target, 'baseline']
     rows.append((target, 'baseline', *map(number, base)))
     pair = {}
-    for pool in ('blockpool', 'heapless'):
+    for pool in ('blockpool', 'blockpool-nostats', 'heapless'):
         if (target, pool) not in figures:
             rows.append((target, pool, 'n/a: needs LDREX/STREX', '', ''))
             continue
         added = [f - b for f, b in zip(figures[target, pool], base)]
         pair[pool] = added[2]
         rows.append((target, pool, *(number(a, '+') for a in added)))
-    if len(pair) == 2:
-        ratios.append((target, pair['blockpool'], pair['heapless']))
+    if 'heapless' in pair:
+        ratios.append((target, pair['blockpool'], pair['blockpool-nostats'], pair['heapless']))
 
-line = '{:<22} {:<10} {:>9} {:>9} {:>9}'
+line = '{:<22} {:<18} {:>9} {:>9} {:>9}'
 print(line.format('target', 'pool', 'alloc', 'free', 'pair'))
 for row in rows:
-    print(line.format(*row) if row[3] else f'{row[0]:<22} {row[1]:<10} {row[2]}')
-for target, blockpool, heapless in ratios:
+    print(line.format(*row) if row[3] else f'{row[0]:<22} {row[1]:<18} {row[2]}')
+for target, blockpool, nostats, heapless in ratios:
     print(f'{target}: blockpool / heapless per pair = {number(blockpool)} / {number(heapless)} = '
-          f'{float(blockpool / heapless):.2f}x')
+          f'{float(blockpool / heapless):.2f}x; with stats = false {number(nostats)} = heapless + {number(nostats - heapless)}')
 if odd:
     print(f'note: not whole numbers ({", ".join(sorted(set(odd)))}): the phases did not all run the same code')
 
 if os.environ.get('CYCLES_DOC', '1') == '1':
     labels = {'baseline': 'baseline: the message built on the stack',
               'blockpool': 'blockpool `#[memory_pool(type = Message, count = 4)]`',
+              'blockpool-nostats': 'blockpool with `stats = false`',
               'heapless': '`heapless::pool` `box_pool!`, 4 blocks'}
     table = ['| core | target | program | alloc | free | alloc + free (pair) |', '|---|---|---|--:|--:|--:|']
     last = None
@@ -212,7 +214,7 @@ if os.environ.get('CYCLES_DOC', '1') == '1':
         else:
             table.append(f'| {core} | {name} | {label} | {alloc} | {free} | {pair} |')
     ratio_lines = [f'- {CORES[t]}: blockpool / heapless per pair = {number(b)} / {number(h)} = {float(b / h):.2f}x'
-                   for t, b, h in ratios]
+                   for t, b, _, h in ratios]
     begin, end = '<!-- cycles:begin -->', '<!-- cycles:end -->'
     text = open('docs/cycles.md').read()
     head, rest = text.split(begin, 1)
