@@ -10,13 +10,13 @@ use common::{Message, exit};
 use cortex_m_rt::entry;
 
 macro_rules! program {
-    ($pool:ident) => {
+    ($pool:ident, $number:literal) => {
         #[allow(non_snake_case)]
         mod $pool {
             use super::Message;
 
             pub fn run() -> bool {
-                Message::new().check()
+                Message::with_id($number).check()
             }
         }
     };
@@ -28,7 +28,7 @@ each_pool!(program);
 fn main() -> ! {
     let mut ok = true;
     macro_rules! run {
-        ($pool:ident) => {
+        ($pool:ident, $number:literal) => {
             ok &= $pool::run();
         };
     }

@@ -10,7 +10,7 @@ use common::{Message, exit};
 use cortex_m_rt::entry;
 
 macro_rules! program {
-    ($pool:ident) => {
+    ($pool:ident, $number:literal) => {
         #[allow(non_snake_case)]
         mod $pool {
             use super::Message;
@@ -20,7 +20,7 @@ macro_rules! program {
             pub struct MessagePool;
 
             pub fn run() -> bool {
-                match MessagePool::alloc(Message::new()) {
+                match MessagePool::alloc(Message::with_id($number)) {
                     Ok(message) => message.check(), // dropping the handle frees the block
                     Err(_) => false,
                 }
@@ -35,7 +35,7 @@ each_pool!(program);
 fn main() -> ! {
     let mut ok = true;
     macro_rules! run {
-        ($pool:ident) => {
+        ($pool:ident, $number:literal) => {
             ok &= $pool::run();
         };
     }

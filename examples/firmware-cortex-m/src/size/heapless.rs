@@ -10,7 +10,7 @@ use common::exit;
 use cortex_m_rt::entry;
 
 macro_rules! program {
-    ($pool:ident) => {
+    ($pool:ident, $number:literal) => {
         #[allow(non_snake_case)]
         mod $pool {
             use super::common::Message;
@@ -30,7 +30,7 @@ macro_rules! program {
                 for block in blocks {
                     MessagePool.manage(block);
                 }
-                match MessagePool.alloc(Message::new()) {
+                match MessagePool.alloc(Message::with_id($number)) {
                     Ok(message) => message.check(), // dropping the box frees the block
                     Err(_) => false,
                 }
@@ -45,7 +45,7 @@ each_pool!(program);
 fn main() -> ! {
     let mut ok = true;
     macro_rules! run {
-        ($pool:ident) => {
+        ($pool:ident, $number:literal) => {
             ok &= $pool::run();
         };
     }
