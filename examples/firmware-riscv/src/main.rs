@@ -13,8 +13,8 @@
 //!    larger than the arena refused with `Exhausted`.
 //!
 //! It prints over the UART and exits QEMU (the test finisher) with success only if every block is back,
-//! every pool validates and the counters agree with what the program counted; any failed check or panic
-//! exits with failure. `scripts/firmware-riscv.sh` at the repository root compares the output with
+//! every pool validates and the counters agree with what the program counted; any failed check, panic or
+//! exception exits with failure. `scripts/firmware.sh` at the repository root compares the output with
 //! `expected/<target>.run`.
 #![no_std]
 #![no_main]

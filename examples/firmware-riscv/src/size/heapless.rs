@@ -1,7 +1,7 @@
 //! Code size of one `heapless::pool` box pool: give it its blocks, allocate a message into a block, read it,
 //! free the block. heapless's pool on 32-bit targets swaps a 64-bit tagged pointer, and RV32 has no 64-bit
-//! atomics, so here it is built with heapless's `portable-atomic-critical-section` feature (the `code-size`
-//! feature switches it on): each of its compare-and-swaps is a critical section.
+//! atomics, so the `code-size` feature builds heapless with portable-atomic, whose 64-bit compare-and-swap is
+//! a critical section on RV32IMC and runs with interrupts disabled on RV32IMAC (`Cargo.toml` says why).
 #![no_std]
 #![no_main]
 
