@@ -266,7 +266,7 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> St
     #[inline(always)]
     fn take(&self) -> Option<usize> {
         let index = self.list.list().pop(Self::TRACKED)?;
-        // SAFETY: [local] `List::pop` returns indices below its block count, `N` (every head checks the
+        // SAFETY: [S5] `FreeList::pop` returns indices below its block count, `N` (every head checks the
         // top against it before taking it); saying so lets the block address be computed unchecked.
         unsafe { core::hint::assert_unchecked(index < N) };
         Some(index)
