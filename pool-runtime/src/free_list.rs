@@ -143,9 +143,11 @@ impl FreeList {
     /// Takes a free block: its index (below the block count), or `None` when every block is in use. O(1);
     /// lock-free except on cores without compare-and-swap, where it is one critical section.
     ///
-    /// Never inlined: every pool and every call site shares this one copy (a few instructions of call per
-    /// operation, instead of the whole operation per call site).
-    #[inline(never)]
+    /// On bare-metal targets (`target_os = "none"`) never inlined: every pool and every call site shares
+    /// this one copy of flash (a few instructions of call per operation, instead of the whole operation per
+    /// call site). Elsewhere, where code size matters less than the call, an inlining candidate.
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn pop(&self, stats: bool) -> Option<usize> {
         let index = self.core.head.pop(&self.meta, stats)?;
         if stats {
@@ -167,8 +169,9 @@ impl FreeList {
     }
 
     /// Gives back a block that the caller holds and no longer uses: [`FreeList::mark_free`], then
-    /// [`FreeList::push`], in one call that every pool shares.
-    #[inline(never)]
+    /// [`FreeList::push`], in one call that every pool shares (inlined as [`FreeList::pop`] is).
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn free(&self, index: usize, stats: bool) {
         self.mark_free(index, stats);
         self.core.head.push(&self.meta, index, stats);
@@ -208,8 +211,9 @@ impl FreeList {
     }
 
     /// Puts a block marked free back on the list. O(1); lock-free except on cores without
-    /// compare-and-swap, where it is one critical section. Never inlined, as [`FreeList::pop`].
-    #[inline(never)]
+    /// compare-and-swap, where it is one critical section. Inlined as [`FreeList::pop`] is.
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn push(&self, index: usize, stats: bool) {
         self.core.head.push(&self.meta, index, stats);
     }
