@@ -146,9 +146,18 @@ impl FreeList {
     /// On bare-metal targets (`target_os = "none"`) never inlined: every pool and every call site shares
     /// this one copy of flash (a few instructions of call per operation, instead of the whole operation per
     /// call site). Elsewhere, where code size matters less than the call, an inlining candidate.
+    ///
+    /// Pools declared with `stats = false` call [`FreeList::pop_inline`] instead: the same operation,
+    /// always inlined, for the fewest instructions.
     #[cfg_attr(target_os = "none", inline(never))]
     #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn pop(&self, stats: bool) -> Option<usize> {
+        self.pop_inline(stats)
+    }
+
+    /// [`FreeList::pop`], inlined into its caller.
+    #[inline(always)]
+    pub(crate) fn pop_inline(&self, stats: bool) -> Option<usize> {
         let index = self.core.head.pop(&self.meta, stats)?;
         if stats {
             // The block is ours alone now: nobody else writes its state until we give it back (S4), and
@@ -173,6 +182,12 @@ impl FreeList {
     #[cfg_attr(target_os = "none", inline(never))]
     #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn free(&self, index: usize, stats: bool) {
+        self.free_inline(index, stats);
+    }
+
+    /// [`FreeList::free`], inlined into its caller.
+    #[inline(always)]
+    pub(crate) fn free_inline(&self, index: usize, stats: bool) {
         self.mark_free(index, stats);
         self.core.head.push(&self.meta, index, stats);
     }

@@ -265,7 +265,14 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> St
 
     #[inline(always)]
     fn take(&self) -> Option<usize> {
-        let index = self.list.list().pop(Self::TRACKED)?;
+        // Pools without bookkeeping (`stats = false`) inline the whole operation: the fewest instructions,
+        // at a few dozen bytes of flash per call site; the others share one copy (S5).
+        let list = self.list.list();
+        let index = if Self::TRACKED {
+            list.pop(true)
+        } else {
+            list.pop_inline(false)
+        }?;
         // SAFETY: [S5] `FreeList::pop` returns indices below its block count, `N` (every head checks the
         // top against it before taking it); saying so lets the block address be computed unchecked.
         unsafe { core::hint::assert_unchecked(index < N) };
@@ -288,7 +295,12 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> St
         // As in `mark_free`: the generation moves on first (W1), and a block whose generations ran out is
         // not given back (W2).
         if self.generations[index].advance() {
-            self.list.list().free(index, Self::TRACKED);
+            let list = self.list.list();
+            if Self::TRACKED {
+                list.free(index, true);
+            } else {
+                list.free_inline(index, false);
+            }
         }
     }
 
