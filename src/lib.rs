@@ -100,9 +100,9 @@
 //! - `allocator-api2-02`: byte pools also implement allocator-api2 0.2's `Allocator` (besides 0.4's), the
 //!   version `hashbrown::HashMap::new_in` takes.
 //! - `embedded-io`: embedded-io **0.7**'s `Write` and `WriteReady` for [`PoolBytesWriter`], `Read`,
-//!   `BufRead` and `ReadReady` for [`PoolBytesReader`]: the version current embassy releases (embassy-net,
-//!   embassy-stm32, embassy-usb) implement. `embedded-io-06`: the same for embedded-io **0.6**, the version of
-//!   esp-hal 1.0 and of embassy releases before its 0.7 update. Both can be on at once.
+//!   `BufRead` and `ReadReady` for [`PoolBytesReader`]: the version embassy's crates moved to in late 2025
+//!   (esp-hal 1.1 offers both). `embedded-io-06`: the same for embedded-io **0.6**, the version of earlier
+//!   embassy and esp-hal releases and of the drivers written for them. Both can be on at once.
 //! - `embedded-dma`: nothing to switch on for DMA (the impls are embedded-dma's own, see the handles above);
 //!   this feature only makes blockpool's build check that they apply.
 #![no_std]

@@ -8,8 +8,9 @@
 
 use core::fmt::Write as _;
 
-use blockpool::{BufferFull, pools};
+use blockpool::{BufferFull, PoolBytesReader, PoolBytesWriter, pools};
 use proptest::prelude::*;
+use static_assertions::assert_impl_all;
 
 pools! {
     pub Format(classes = [(32, 1)]);
@@ -26,6 +27,10 @@ pools! {
     pub FmtModel(classes = [(64, 1)]);
     pub ReadModel(classes = [(64, 1)]);
 }
+
+// Like the `PoolBytes` inside them: a driver task on another thread or core can own one.
+assert_impl_all!(PoolBytesWriter<Format>: Send, Sync);
+assert_impl_all!(PoolBytesReader<Format>: Send, Sync);
 
 #[test]
 fn write_macro_fills_the_buffer_from_its_start() {
