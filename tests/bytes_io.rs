@@ -18,10 +18,14 @@ pools! {
     pub Room(classes = [(64, 1)]);
     pub Cut(classes = [(32, 1)]);
     pub Io07Write(classes = [(16, 1)]);
+    pub Io07WriteAll(classes = [(16, 1)]);
     pub Io07Read(classes = [(16, 1)]);
+    pub Io07ReadExact(classes = [(16, 1)]);
     pub Io07Driver(classes = [(64, 1)]);
     pub Io06Write(classes = [(16, 1)]);
+    pub Io06WriteAll(classes = [(16, 1)]);
     pub Io06Read(classes = [(16, 1)]);
+    pub Io06ReadExact(classes = [(16, 1)]);
     pub Io06Driver(classes = [(64, 1)]);
     pub Model(classes = [(64, 1)]);
     pub FmtModel(classes = [(64, 1)]);
@@ -115,13 +119,17 @@ fn buffer_full_says_so() {
 
 /// The same tests for embedded-io 0.7 and 0.6: their traits and contracts agree here.
 macro_rules! embedded_io_tests {
-    ($version:ident, $io:ident, $write_pool:ident, $read_pool:ident, $driver_pool:ident) => {
+    (
+        $version:ident,
+        $io:ident,
+        [$write_pool:ident, $write_all_pool:ident, $read_pool:ident, $read_exact_pool:ident, $driver_pool:ident]
+    ) => {
         mod $version {
             use $io::{BufRead, ErrorKind, Read, ReadExactError, ReadReady, Write, WriteReady};
             use $io::{Error as _, ErrorType};
 
             // Not `super::*`: that would bring `core::fmt::Write` too, and `write!` would be ambiguous.
-            use super::{$driver_pool, $read_pool, $write_pool};
+            use super::{$driver_pool, $read_exact_pool, $read_pool, $write_all_pool, $write_pool};
             use blockpool::{BufferFull, PoolBytesReader, PoolBytesWriter};
 
             // The writer's error is `BufferFull`, the reader's `Infallible`.
@@ -155,7 +163,7 @@ macro_rules! embedded_io_tests {
 
             #[test]
             fn write_all_writes_everything_or_nothing() {
-                let mut w = $write_pool::alloc_bytes(16).unwrap().into_writer();
+                let mut w = $write_all_pool::alloc_bytes(16).unwrap().into_writer();
                 assert_eq!(w.write_all(b"0123456789"), Ok(()));
                 assert_eq!(w.write_all(b"abcdefg"), Err(BufferFull));
                 assert_eq!(w.written(), b"0123456789");
@@ -195,7 +203,7 @@ macro_rules! embedded_io_tests {
 
             #[test]
             fn read_exact_and_unexpected_eof() {
-                let mut bytes = $read_pool::alloc_bytes(6).unwrap();
+                let mut bytes = $read_exact_pool::alloc_bytes(6).unwrap();
                 bytes.copy_from_slice(b"abcdef");
                 let mut r = bytes.into_reader();
                 let mut three = [0; 3];
@@ -257,8 +265,16 @@ macro_rules! embedded_io_tests {
     };
 }
 
-embedded_io_tests!(io_07, embedded_io, Io07Write, Io07Read, Io07Driver);
-embedded_io_tests!(io_06, embedded_io_06, Io06Write, Io06Read, Io06Driver);
+embedded_io_tests!(
+    io_07,
+    embedded_io,
+    [Io07Write, Io07WriteAll, Io07Read, Io07ReadExact, Io07Driver]
+);
+embedded_io_tests!(
+    io_06,
+    embedded_io_06,
+    [Io06Write, Io06WriteAll, Io06Read, Io06ReadExact, Io06Driver]
+);
 
 fn config() -> ProptestConfig {
     ProptestConfig {
