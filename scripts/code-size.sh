@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# What one pool costs on a Cortex-M: flash (.text + .rodata) and RAM (.data + .bss) of three tiny programs
-# in examples/firmware-cortex-m/src/size/, built in release (opt-level "s", fat LTO, one codegen unit):
-#   size-baseline   a 64-byte message built on the stack, read back, exit
-#   size-blockpool  the same message allocated in a `#[memory_pool(count = 4)]` pool, read, freed
-#   size-heapless   the same with `heapless::pool::box_pool!` and 4 blocks (needs LDREX/STREX: not on M0)
-# The difference to the baseline is the pool's cost. Each program also runs in QEMU, so what is measured is
-# known to allocate and free. Needs llvm-size (rustup component llvm-tools; else Debian's
-# arm-none-eabi-size) and QEMU, each installed here when missing (scripts/apt.sh: nothing is removed).
+# What pools cost on a Cortex-M: flash (.text + .rodata) and RAM (.data + .bss) of tiny programs in
+# examples/firmware-cortex-m/src/size/, built in release (opt-level "s", fat LTO, one codegen unit), each with
+# 1, 2, 4 and 8 pools (features pools-2, pools-4, pools-8), every pool used once (allocate a 64-byte
+# message, read it, free it):
+#   size-baseline           the same messages built on the stack, read back, exit
+#   size-blockpool          `#[memory_pool(type = Message, count = 4)]` per pool
+#   size-blockpool-nostats  the same with `stats = false`
+#   size-heapless           `heapless::pool::box_pool!` with 4 blocks per pool (needs LDREX/STREX: not on M0)
+# The difference to the baseline with as many messages is what the pools cost. Each program also runs in
+# QEMU, so what is measured is known to allocate and free. Needs llvm-size (rustup component llvm-tools;
+# else Debian's arm-none-eabi-size) and QEMU, each installed here when missing (scripts/apt.sh: nothing is
+# removed).
 #
 # Prints the table and writes it into README.md, between the `<!-- code-size:begin -->` and
 # `<!-- code-size:end -->` markers (CODE_SIZE_README=0 only prints it). The README's numbers are therefore the
@@ -41,66 +45,92 @@ measure() {
     END { print flash + 0, ram + 0 }'
 }
 
-row() {
-  printf '%-22s %-15s %7s %7s %7s %7s\n' "$@"
-}
-
-# The same rows as a Markdown table, for the README.
-table="$(mktemp)"
-trap 'rm -f "$table"' EXIT
-md() {
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$@" >>"$table"
+counts=(1 2 4 8)
+features() { # pool count -> cargo features
+  if [ "$1" = 1 ]; then echo code-size; else echo "code-size,pools-$1"; fi
 }
 label() { # program, target -> what the README calls it
   case "$1" in
-    size-baseline) echo "baseline: the message on the stack" ;;
     size-blockpool)
       if [ "$2" = thumbv6m-none-eabi ]; then
-        echo "blockpool \`#[memory_pool(count = 4)]\` (\`portable-atomic-critical-section\`)"
+        echo "blockpool (\`portable-atomic-critical-section\`)"
       else
-        echo "blockpool \`#[memory_pool(count = 4)]\`"
+        echo "blockpool"
       fi
       ;;
-    size-heapless) echo "\`heapless::pool\` \`box_pool!\` + 4 blocks" ;;
+    size-blockpool-nostats) echo "blockpool, \`stats = false\`" ;;
+    size-heapless) echo "\`heapless::pool\` \`box_pool!\`" ;;
   esac
 }
 
-row target program flash "+flash" RAM "+RAM"
+table="$(mktemp)"
+results="$(mktemp)" # target program pools flash ram
+trap 'rm -f "$table" "$results"' EXIT
 for target in "${targets[@]}"; do
-  programs=(size-baseline size-blockpool size-heapless)
-  if [ "$target" = thumbv6m-none-eabi ]; then programs=(size-baseline size-blockpool); fi
+  programs=(size-baseline size-blockpool size-blockpool-nostats size-heapless)
+  if [ "$target" = thumbv6m-none-eabi ]; then programs=(size-baseline size-blockpool size-blockpool-nostats); fi
   bins=()
   for program in "${programs[@]}"; do bins+=(--bin "$program"); done
-  cargo build --quiet --release --features code-size --target "$target" "${bins[@]}"
-
-  base_flash=0
-  base_ram=0
-  for program in "${programs[@]}"; do
-    if ! timeout 60 cargo run --quiet --release --features code-size --target "$target" \
-      --bin "$program" >/dev/null 2>&1; then
-      echo "FAILED: $program did not exit with success on $target" >&2
-      exit 1
-    fi
-    read -r flash ram < <(measure "target/$target/release/$program")
-    if [ "$flash" -eq 0 ]; then
-      echo "FAILED: no .text in target/$target/release/$program ($size_tool)" >&2
-      exit 1
-    fi
-    if [ "$program" = size-baseline ]; then
-      base_flash=$flash
-      base_ram=$ram
-      row "$target" baseline "$flash" - "$ram" -
-      md "\`$target\`" "$(label "$program" "$target")" "$flash" "" "$ram" ""
-    else
-      row "$target" "${program#size-}" "$flash" "+$((flash - base_flash))" "$ram" "+$((ram - base_ram))"
-      md "" "$(label "$program" "$target")" "$flash" "+$((flash - base_flash))" "$ram" "+$((ram - base_ram))"
-    fi
+  for pools in "${counts[@]}"; do
+    cargo build --quiet --release --features "$(features "$pools")" --target "$target" "${bins[@]}"
+    for program in "${programs[@]}"; do
+      if ! timeout 60 cargo run --quiet --release --features "$(features "$pools")" --target "$target" \
+        --bin "$program" >/dev/null 2>&1; then
+        echo "FAILED: $program with $pools pools did not exit with success on $target" >&2
+        exit 1
+      fi
+      read -r flash ram < <(measure "target/$target/release/$program")
+      if [ "$flash" -eq 0 ]; then
+        echo "FAILED: no .text in target/$target/release/$program ($size_tool)" >&2
+        exit 1
+      fi
+      echo "$target $program $pools $flash $ram" >>"$results"
+    done
   done
-  if [ "$target" = thumbv6m-none-eabi ]; then
-    printf '%-22s %-15s %s\n' "$target" heapless "n/a: heapless::pool needs LDREX/STREX"
-    md "" "\`heapless::pool\`" "n/a: it needs LDREX/STREX" "" "" ""
-  fi
 done
+
+# One row per target and program: flash over the baseline for 1, 2, 4 and 8 pools, what each pool after
+# the first adds on average, and RAM over the baseline for one pool.
+python3 - "$results" "$table" <<'EOF_PY'
+import sys
+results, table = sys.argv[1:]
+data = {}
+for line in open(results):
+    target, program, pools, flash, ram = line.split()
+    data[target, program, int(pools)] = (int(flash), int(ram))
+print(f"{'target':<22} {'program':<24} {'1 pool':>7} {'2':>7} {'4':>7} {'8':>7} {'further':>8} {'RAM/pool':>8}")
+rows = []
+for target in dict.fromkeys(t for t, _, _ in data):
+    for program in dict.fromkeys(p for t, p, _ in data if t == target and p != 'size-baseline'):
+        extra = {n: data[target, program, n][0] - data[target, 'size-baseline', n][0] for n in (1, 2, 4, 8)}
+        ram = data[target, program, 1][1] - data[target, 'size-baseline', 1][1]
+        further = (extra[8] - extra[1]) / 7
+        print(f"{target:<22} {program.removeprefix('size-'):<24} {extra[1]:>+7} {extra[2]:>+7} {extra[4]:>+7} "
+              f"{extra[8]:>+7} {further:>+8.0f} {ram:>+8}")
+        rows.append((target, program, extra, further, ram))
+with open(table, 'w') as out:
+    last = None
+    for target, program, extra, further, ram in rows:
+        out.write(f"| {'`' + target + '`' if target != last else ''} | {program} | "
+                  + ' | '.join(f'+{extra[n]}' for n in (1, 2, 4, 8)) + f' | +{further:.0f} | +{ram} |\n')
+        last = target
+EOF_PY
+sed -i "s/| size-blockpool-nostats |/| LABEL_NOSTATS |/; s/| size-blockpool |/| LABEL_BLOCKPOOL |/; s/| size-heapless |/| LABEL_HEAPLESS |/" "$table"
+while IFS= read -r line; do
+  case "$line" in
+    '| `thumbv6m-none-eabi`'*) target=thumbv6m-none-eabi ;;
+    '| `'*) target=other ;;
+  esac
+  line=${line/LABEL_BLOCKPOOL/$(label size-blockpool "$target")}
+  line=${line/LABEL_NOSTATS/$(label size-blockpool-nostats "$target")}
+  line=${line/LABEL_HEAPLESS/$(label size-heapless "$target")}
+  printf '%s\n' "$line"
+done <"$table" >"$table.labelled"
+mv "$table.labelled" "$table"
+if [ "$(grep -c '' "$table")" -eq 0 ]; then
+  echo "FAILED: no rows measured" >&2
+  exit 1
+fi
 
 if [ "${CODE_SIZE_README:-1}" = 1 ]; then
   cd ../..
@@ -113,7 +143,10 @@ head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
 block = (f'{begin}\n<!-- Written by scripts/code-size.sh; do not edit by hand. -->\n'
          f'Measured with {rustc}, in bytes:\n\n'
-         '| target | program | flash | + flash | RAM | + RAM |\n|---|---|--:|--:|--:|--:|\n'
+         'Flash over a program that builds the same messages on the stack, for 1, 2, 4 and 8 pools (each '
+         'used once); "further" is what each pool after the first adds on average; RAM for one pool of 4 '
+         'blocks of a 64-byte message:\n\n'
+         '| target | program | 1 pool | 2 pools | 4 pools | 8 pools | further | RAM |\n|---|---|--:|--:|--:|--:|--:|--:|\n'
          f'{table}{end}')
 open('README.md', 'w').write(head + block + tail)
 print('wrote the code-size table into README.md')

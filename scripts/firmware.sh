@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the firmware in examples/firmware-cortex-m for each Cortex-M core, runs it in QEMU and compares
-# what it prints with examples/firmware-cortex-m/expected/<target>.run. Fails if a run does not exit with
-# success (the firmware exits with failure on any panic or failed check), times out, or prints anything
-# else. Installs the Rust targets, and QEMU when `qemu-system-arm` is missing (Debian/Ubuntu apt-get, never
-# removing a package already installed: scripts/apt.sh).
+# Builds the firmware for each core, runs it in QEMU and compares what it prints with
+# expected/<target>.run in the firmware's folder: examples/firmware-cortex-m for the Cortex-M targets,
+# examples/firmware-riscv for the RISC-V ones. Fails if a run does not exit with success (the firmware exits
+# with failure on any panic or failed check), times out, or prints anything else. Installs the Rust targets,
+# and QEMU when `qemu-system-arm` or `qemu-system-riscv32` is missing (Debian/Ubuntu apt-get, never removing
+# a package already installed: scripts/apt.sh).
 #
 #   scripts/firmware.sh                      # every core
 #   scripts/firmware.sh thumbv6m-none-eabi   # one or more targets
@@ -11,23 +12,42 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Target -> QEMU machine is set by the runners in examples/firmware-cortex-m/.cargo/config.toml.
-all_targets=(thumbv7m-none-eabi thumbv6m-none-eabi thumbv7em-none-eabihf)
+# Target -> QEMU machine is set by the runners in each folder's .cargo/config.toml.
+cortex_m_targets=(thumbv7m-none-eabi thumbv6m-none-eabi thumbv7em-none-eabihf)
+riscv_targets=(riscv32imac-unknown-none-elf riscv32imc-unknown-none-elf)
+all_targets=("${cortex_m_targets[@]}" "${riscv_targets[@]}")
 targets=("${@:-${all_targets[@]}}")
 final_line="every block is back and the counts add up"
 
-source scripts/apt.sh
-install_qemu
-qemu-system-arm --version | head -n 1
-# Inside the repository, so that the targets go to the toolchain pinned by rust-toolchain.toml.
-rustup target add "${all_targets[@]}" >/dev/null
+# The firmware's folder for a target.
+folder() {
+  case "$1" in
+    thumb*) echo examples/firmware-cortex-m ;;
+    riscv*) echo examples/firmware-riscv ;;
+    *) echo "no firmware for target $1" >&2; return 1 ;;
+  esac
+}
 
-cd examples/firmware-cortex-m
-mkdir -p target/runs
+source scripts/apt.sh
+for target in "${targets[@]}"; do folder "$target" >/dev/null; done
+if [[ " ${targets[*]}" == *" thumb"* ]]; then
+  install_qemu
+  qemu-system-arm --version | head -n 1
+fi
+if [[ " ${targets[*]}" == *" riscv"* ]]; then
+  install_qemu qemu-system-misc qemu-system-riscv32
+  qemu-system-riscv32 --version | head -n 1
+fi
+# Inside the repository, so that the targets go to the toolchain pinned by rust-toolchain.toml.
+rustup target add "${targets[@]}" >/dev/null
+
+root=$PWD
 passed=0
 failed=0
 for target in "${targets[@]}"; do
   echo "== $target"
+  cd "$root/$(folder "$target")"
+  mkdir -p target/runs
   cargo build --release --target "$target" --bin firmware
   out="target/runs/$target.run"
   err="target/runs/$target.stderr"

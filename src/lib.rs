@@ -15,6 +15,8 @@
 //! blockpool = "0.1"
 //! ```
 //!
+//! It needs Rust 1.85 or newer (edition 2024); CI builds it with 1.85.
+//!
 //! ```
 //! use blockpool::{memory_pool, PoolBox, PoolError};
 //!
@@ -38,9 +40,7 @@
 //! # Map of the crate
 //! **Declaring pools**
 //! - [`#[memory_pool]`](macro@memory_pool): one pool of one item type, declared on the type (`Msg` →
-//!   `MsgPool`) or on a unit struct with `type = T`. Options: `count` (required), `type`, `name`, `align`,
-//!   `max_size`, `on_failure`, `zeroize`, `refcount` (shared handles), `link_section`, `crate`; each is
-//!   explained in [its documentation](macro@memory_pool#options).
+//!   `MsgPool`) or on a unit struct with `type = T`; its options are in the [table below](#pool-options).
 //! - [`pools!`]: several pools at once, with a compile-time RAM `budget` and a `const` [`MemoryMap`].
 //!   Settings `budget`, `crate`, `map`; entries are typed pools (the options of `#[memory_pool]`), byte
 //!   pools (`classes = [(size, count), ..]`) and arenas (`arena = bytes`); see [its syntax](pools!#syntax).
@@ -78,6 +78,14 @@
 //!   memory map of a `pools!` block. [`MAX_BLOCKS`]: the largest `count`.
 //! - [`Zeroable`]: bytemuck's marker for items whose all-zero bytes are valid, with its derive;
 //!   [`ZeroableItem`] is the bound of `alloc_zeroed` that names the fix when it is missing.
+//!
+//! # Pool options
+//! The options of [`#[memory_pool]`](macro@memory_pool), in any order; a typed pool in [`pools!`] takes
+//! the same ones except `name` and `crate`, with `type` required.
+//!
+#![doc = include_str!("memory_pool_options.md")]
+//!
+//! Every mistake in the options is a compile error on the offending tokens, all of them reported at once.
 //!
 //! # What a pool is
 //! Each pool is backed by one `static` that holds its blocks and metadata. The static is zero-initialised,
@@ -172,18 +180,7 @@ pub use bytemuck::Zeroable;
 /// ```
 ///
 /// # Options
-/// | option | meaning |
-/// |---|---|
-/// | `count = N` | required: how many blocks, 1 to 65535; an integer literal or a const expression (`count = DEPTH * 2`) |
-/// | `type = T` | the item type; only (and always) on a unit struct |
-/// | `name = Ident` | the pool's name when generated beside the item type (default `<Type>Pool`) |
-/// | `align = N` | block alignment: a power of two up to 65536, at least the item's own alignment |
-/// | `max_size = N` | compile error if the item is larger than `N` bytes |
-/// | `on_failure = path` | a `fn(&FailureEvent)` called on every failed allocation of the pool ([`FailureEvent`]) |
-/// | `zeroize` | blocks are wiped with volatile writes when freed: a block handed out by `alloc_raw` reads as zeros |
-/// | `refcount` or `refcount = u8 \| u16 \| u32` | a reference counter per block (default `u16`): the pool is a [`SharedPool`], with `alloc_shared` and the shared and weak handles [`PoolRc`] and [`PoolWeak`] |
-/// | `link_section = unsafe("...")` | place the pool's static in that linker section (DMA-capable or core-coupled RAM) |
-/// | `crate = path` | where blockpool is, for crates that re-export it (default `::blockpool`) |
+#[doc = include_str!("memory_pool_options.md")]
 ///
 /// Every mistake in the options is a compile error on the offending tokens, and all of them are reported
 /// at once. Checks that need the item's type (size, alignment) are const assertions whose message names

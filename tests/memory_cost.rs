@@ -46,6 +46,7 @@ const fn round_up(n: usize, to: usize) -> usize {
 /// larger of the block alignment and the word).
 fn formula(count: usize, counter: usize, block_align: usize) -> usize {
     let word = size_of::<usize>();
+    // 32-bit hosts that run this (Miri on powerpc) use the tagged head: 20 bytes.
     let fixed = if word == 8 { 24 } else { 20 };
     let list = round_up(fixed + 4 * count, word);
     let shared = if counter == 0 {

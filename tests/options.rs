@@ -267,3 +267,66 @@ fn debug_dump_shows_the_counters_and_the_blocks_in_use() {
     drop(held);
     assert!(format!("{DumpPool:?}").ends_with("in_use: [] }"));
 }
+
+/// A pool that keeps no bookkeeping: the fastest alloc and free.
+#[memory_pool(count = 3, stats = false)]
+#[derive(Debug, PartialEq)]
+pub struct Reading(u32);
+
+blockpool::pools! {
+    pub Scratch(type = [u8; 16], count = 2, stats = false, zeroize);
+}
+
+#[test]
+fn stats_false_pools_hand_out_every_block_and_give_the_value_back_when_full() {
+    let held: Vec<PoolBox<ReadingPool>> = (0..3)
+        .map(|i| ReadingPool::alloc(Reading(i)).unwrap())
+        .collect();
+    let error = ReadingPool::alloc(Reading(9)).unwrap_err();
+    assert_eq!(error.error(), PoolError::Exhausted);
+    assert_eq!(error.into_inner(), Reading(9));
+    let stats = ReadingPool::stats();
+    // Nothing is counted but failures; `used` is found by walking the free list.
+    assert_eq!(
+        (
+            stats.capacity,
+            stats.used,
+            stats.high_water,
+            stats.allocs,
+            stats.frees,
+            stats.failures
+        ),
+        (3, 3, 0, 0, 0, 1)
+    );
+    ReadingPool::validate().unwrap();
+    let dump = format!("{:?}", ReadingPool);
+    assert_eq!(dump, "ReadingPool { capacity: 3, used: 3, failures: 1 }");
+    drop(held);
+    assert_eq!(ReadingPool::stats().used, 0);
+    ReadingPool::validate().unwrap();
+    let again = ReadingPool::alloc(Reading(4)).unwrap();
+    assert_eq!(*again, Reading(4));
+}
+
+#[test]
+fn stats_false_pools_keep_the_raw_checks_and_zeroize() {
+    let raw: &dyn RawPool = &Scratch;
+    let typed = Scratch::alloc([7; 16]).unwrap();
+    let typed_ptr = std::ptr::NonNull::from(&*typed).cast::<u8>();
+    let block = raw.alloc_raw().unwrap();
+    // SAFETY: the typed block is owned by `typed`: the checked free refuses it; `block` came from
+    // `alloc_raw` and is freed once, then refused.
+    unsafe {
+        assert_eq!(raw.free_raw(typed_ptr), Err(PoolError::DoubleFree));
+        assert_eq!(raw.free_raw(block), Ok(()));
+        assert_eq!(raw.free_raw(block), Err(PoolError::DoubleFree));
+    }
+    drop(typed);
+    Scratch::validate().unwrap();
+    // Both blocks were wiped when freed.
+    let a = Scratch::alloc_uninit().unwrap();
+    let b = Scratch::alloc_uninit().unwrap();
+    // SAFETY: the pool is `zeroize`, so its free blocks hold zeros, a valid `[u8; 16]`.
+    let (a, b) = unsafe { (a.assume_init(), b.assume_init()) };
+    assert_eq!((*a, *b), ([0; 16], [0; 16]));
+}

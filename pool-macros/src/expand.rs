@@ -315,7 +315,11 @@ pub(crate) fn storage_type(spec: &PoolSpec, count: &TokenStream) -> TokenStream 
         None => align_marker(krate, 1, proc_macro2::Span::call_site()),
     };
     let refs = refs_type(spec);
-    quote!(#krate::__private::PoolStorage<#item_ty, #align, #refs, #count>)
+    if spec.stats {
+        quote!(#krate::__private::PoolStorage<#item_ty, #align, #refs, #count>)
+    } else {
+        quote!(#krate::__private::PoolStorage<#item_ty, #align, #refs, #count, false>)
+    }
 }
 
 /// The counter type of each block: none, or the `refcount` width.

@@ -30,6 +30,8 @@ pub(crate) struct RawOptions {
     pub(crate) max_size: Option<Opt<Expr>>,
     pub(crate) on_failure: Option<Opt<Expr>>,
     pub(crate) zeroize: Option<Opt<()>>,
+    /// `stats = false` (or `stats = true`, the default).
+    pub(crate) stats: Option<Opt<Expr>>,
     pub(crate) link_section: Option<Opt<LinkSectionValue>>,
     pub(crate) krate: Option<Opt<Path>>,
     /// `refcount` alone (`None`) or `refcount = width`.
@@ -70,6 +72,7 @@ const ENTRY_KEYS: &[&str] = &[
     "on_failure",
     "zeroize",
     "refcount",
+    "stats",
     "link_section",
     "classes",
     "arena",
@@ -85,6 +88,7 @@ const ATTRIBUTE_KEYS: &[&str] = &[
     "on_failure",
     "zeroize",
     "refcount",
+    "stats",
     "link_section",
     "crate",
 ];
@@ -173,6 +177,11 @@ fn parse_one(
         "max_size" => {
             if let Some(value) = value_expr(&meta, &key, "max_size = 128", errors)? {
                 set(&mut options.max_size, key, value, errors);
+            }
+        }
+        "stats" => {
+            if let Some(value) = value_expr(&meta, &key, "stats = false", errors)? {
+                set(&mut options.stats, key, value, errors);
             }
         }
         "on_failure" => {

@@ -48,6 +48,8 @@ pub(crate) struct PoolSpec {
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
     pub(crate) refcount: Option<RefWidth>,
+    /// The `stats` option: false when the pool keeps no counts and no block states.
+    pub(crate) stats: bool,
     pub(crate) link_section: Option<LinkSection>,
     pub(crate) krate: Path,
     /// `#[cfg]` attributes of the declaration, repeated on every generated item.
@@ -229,6 +231,7 @@ fn fallback_spec(
         on_failure: None,
         zeroize: false,
         refcount: options.refcount.as_ref().map(|_| RefWidth::U16),
+        stats: true,
         link_section: None,
         krate: crate_path(options),
         cfgs,
@@ -244,6 +247,7 @@ pub(crate) struct Settings {
     on_failure: Option<Path>,
     zeroize: bool,
     refcount: Option<RefWidth>,
+    stats: bool,
     link_section: Option<LinkSection>,
     krate: Path,
 }
@@ -260,6 +264,7 @@ impl Settings {
             on_failure: self.on_failure,
             zeroize: self.zeroize,
             refcount: self.refcount,
+            stats: self.stats,
             link_section: self.link_section,
             krate: self.krate,
             cfgs,
@@ -302,6 +307,7 @@ pub(crate) fn settings(
         .refcount
         .as_ref()
         .and_then(|refcount| check_refcount(refcount, errors));
+    let stats = check_stats(options, errors);
     let krate = crate_path(options);
     if errors.len() > before {
         return None;
@@ -319,9 +325,43 @@ pub(crate) fn settings(
         on_failure,
         zeroize: options.zeroize.is_some(),
         refcount,
+        stats: stats.unwrap_or(true),
         link_section,
         krate,
     })
+}
+
+/// `stats = true | false`; `false` cannot go with `refcount`, whose weak handles need the block states.
+fn check_stats(options: &RawOptions, errors: &mut Errors) -> Option<bool> {
+    let stats = options.stats.as_ref()?;
+    let value = match &stats.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(flag),
+            ..
+        }) => flag.value,
+        other => {
+            errors.at(
+                other,
+                "`stats` takes `true` (the default: counts, high-water mark, block states) or `false` \
+                 (none of them: the fastest alloc and free), as in `stats = false`",
+            );
+            return None;
+        }
+    };
+    if !value {
+        if let Some(refcount) = &options.refcount {
+            errors.at(
+                &stats.value,
+                format_args!(
+                    "`stats = false` cannot go with `{}`: shared pools keep block states for their weak \
+                     handles; remove one of them",
+                    refcount.key
+                ),
+            );
+            return None;
+        }
+    }
+    Some(value)
 }
 
 /// `on_failure = path`: the path, or an error if it is not one.

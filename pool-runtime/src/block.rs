@@ -6,6 +6,7 @@ use core::ptr::NonNull;
 use crate::error::{FailureEvent, PoolError};
 use crate::pool::StaticPool;
 use crate::storage::Storage;
+use crate::sync::{AtomicU32, Ordering};
 
 /// A block taken from the free list that holds no item yet. Dropping the claim gives the block back, so a
 /// constructor that panics loses nothing.
@@ -66,35 +67,58 @@ impl<P: StaticPool> Drop for ReleaseOnDrop<P> {
 #[inline(always)]
 pub(crate) fn release<P: StaticPool>(index: usize) {
     let storage = P::__storage();
+    if !P::__CONFIG.zeroize {
+        // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s
+        // contract, as below).
+        unsafe { storage.free(index) };
+        return;
+    }
     // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s
     // contract, kept by every caller: a claim, a handle's drop, `into_inner`, `try_unwrap`).
     if !unsafe { storage.mark_free(index) } {
         // Retired for good (W2): the block's generations are used up. Never for pools without `refcount`.
         return;
     }
-    if P::__CONFIG.zeroize {
-        wipe(
-            storage.block(index).cast::<u8>(),
-            storage.block_size(),
-            storage.block_align(),
-        );
-    }
+    wipe(
+        storage.block(index).cast::<u8>(),
+        storage.block_size(),
+        storage.block_align(),
+    );
     // SAFETY: [S1] marked free just above by its holder, which gives it up.
     unsafe { storage.put_back(index) };
 }
 
 /// Counts a failed allocation and calls the pool's `on_failure` hook; returns the error for the caller.
+/// The work is in [`failed`], shared by every pool; this passes it the pool's name and hook, from one
+/// read-only record per pool.
+#[inline(always)]
+pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
+    let pool: &'static FailureSite = &const {
+        FailureSite {
+            name: P::NAME,
+            hook: P::__CONFIG.on_failure,
+        }
+    };
+    failed(pool, P::__storage().failures(), &error);
+    error
+}
+
+/// What the failure path needs to know about a pool.
+pub(crate) struct FailureSite {
+    name: &'static str,
+    hook: Option<fn(&FailureEvent)>,
+}
+
 #[cold]
 #[inline(never)]
-pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
-    P::__storage().record_failure();
-    if let Some(hook) = P::__CONFIG.on_failure {
+fn failed(pool: &FailureSite, failures: &AtomicU32, error: &PoolError) {
+    failures.fetch_add(1, Ordering::Relaxed);
+    if let Some(hook) = pool.hook {
         hook(&FailureEvent {
-            pool: P::NAME,
-            error,
+            pool: pool.name,
+            error: *error,
         });
     }
-    error
 }
 
 /// Overwrites `len` bytes at `block` with zeros through volatile writes, which the compiler may not remove

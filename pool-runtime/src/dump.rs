@@ -11,13 +11,17 @@ use crate::stats::PoolStats;
 use crate::storage::Storage;
 
 /// Writes `Name { capacity, used, high_water, allocs, frees, failures, in_use }`, where `in_use` lists the
-/// indices of the blocks in use, or maps each to its reference count in shared pools.
+/// indices of the blocks in use, or maps each to its reference count in shared pools. Pools declared with
+/// `stats = false` keep neither the counts nor the marks: theirs is `Name { capacity, used, failures }`.
 pub fn fmt_pool<P: StaticPool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let stats = P::stats();
-    f.debug_struct(P::NAME)
-        .field("capacity", &stats.capacity)
-        .field("used", &stats.used)
-        .field("high_water", &stats.high_water)
+    let mut dump = f.debug_struct(P::NAME);
+    dump.field("capacity", &stats.capacity)
+        .field("used", &stats.used);
+    if !P::__storage().tracks_blocks() {
+        return dump.field("failures", &stats.failures).finish();
+    }
+    dump.field("high_water", &stats.high_water)
         .field("allocs", &stats.allocs)
         .field("frees", &stats.frees)
         .field("failures", &stats.failures)

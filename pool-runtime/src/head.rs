@@ -84,19 +84,20 @@ macro_rules! list_and_counts_test {
         #[test]
         fn pops_and_pushes_keep_the_list_and_the_counts() {
             let meta = [const { BlockMeta::new() }; 3];
-            let head = Head::new();
-            assert_eq!((head.pop(&meta), head.pop(&meta)), (Some(0), Some(1)));
-            head.push(&meta, 0);
-            assert_eq!(head.top::<3>(), 0);
-            assert_eq!([head.pop(&meta), head.pop(&meta)], [Some(0), Some(2)]);
-            assert_eq!(head.pop(&meta), None);
-            assert_eq!(head.top::<3>(), 3);
+            let head = Head::new(3);
+            let pop = || head.pop(&meta, true);
+            assert_eq!((pop(), pop()), (Some(0), Some(1)));
+            head.push(&meta, 0, true);
+            assert_eq!(head.top(), 0);
+            assert_eq!([pop(), pop()], [Some(0), Some(2)]);
+            assert_eq!(pop(), None);
+            assert_eq!(head.top(), 3);
             for index in [2, 1, 0] {
-                head.push(&meta, index);
+                head.push(&meta, index, true);
             }
             let counts = head.counts();
             assert_eq!((counts.used, counts.allocs, counts.frees), (0, 4, 4));
-            assert_eq!([head.pop(&meta), head.pop(&meta)], [Some(0), Some(1)]);
+            assert_eq!([pop(), pop()], [Some(0), Some(1)]);
         }
     };
 }

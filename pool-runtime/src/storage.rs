@@ -7,7 +7,7 @@ use core::ptr::NonNull;
 
 use crate::align::Alignment;
 use crate::error::PoolError;
-use crate::free_list::FreeList;
+use crate::free_list::{BlockMeta, FreeList};
 use crate::refcount::{Generation, RefSlot};
 use crate::stats::PoolStats;
 use crate::sync::Ordering;
@@ -55,12 +55,14 @@ impl<T, A> Slot<T, A> {
     }
 }
 
-/// The storage and metadata of one pool of `N` blocks of `T`, aligned to `A`, with reference counters `R`.
+/// The storage and metadata of one pool of `N` blocks of `T`, aligned to `A`, with reference counters `R`;
+/// `STATS` is the pool's `stats` option (see `free_list::List`; pools with counters keep block states
+/// whatever it says).
 ///
 /// Generated code declares one of these as a `static` per pool; it is zero-initialised, needs no init call,
 /// and is only ever used through the pool's handles.
-pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize> {
-    list: FreeList<N>,
+pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool = true> {
+    list: FreeList<[BlockMeta; N]>,
     refs: [R; N],
     generations: [R::Generation; N],
     slots: [Slot<T, A>; N],
@@ -70,15 +72,23 @@ pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize> {
 // handle that took the block from the free list (or, for shared handles, through shared references
 // only), and those handles are `Send`/`Sync` only when the item is. Everything else (free list, counters,
 // reference counts) is atomic.
-unsafe impl<T, A: Alignment, R: RefSlot, const N: usize> Sync for PoolStorage<T, A, R, N> {}
+unsafe impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> Sync
+    for PoolStorage<T, A, R, N, STATS>
+{
+}
 
-impl<T, A: Alignment, R: RefSlot, const N: usize> PoolStorage<T, A, R, N> {
+impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool>
+    PoolStorage<T, A, R, N, STATS>
+{
     /// Number of blocks.
     pub const CAPACITY: usize = N;
     /// Size of one block in bytes: the item rounded up to the block alignment.
     pub const BLOCK_SIZE: usize = size_of::<Slot<T, A>>();
     /// Alignment of every block.
     pub const BLOCK_ALIGN: usize = align_of::<Slot<T, A>>();
+    /// Whether the free list keeps counts and block states: the `stats` option, forced on for pools with
+    /// reference counts (their weak handles read the block states).
+    const TRACKED: bool = STATS || R::COUNTS;
 
     /// A pool with every block free.
     #[cfg(not(loom))]
@@ -118,7 +128,9 @@ impl<T, A: Alignment, const N: usize> PoolStorage<T, A, crate::sync::AtomicU8, N
 }
 
 #[cfg(not(loom))]
-impl<T, A: Alignment, R: RefSlot, const N: usize> Default for PoolStorage<T, A, R, N> {
+impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> Default
+    for PoolStorage<T, A, R, N, STATS>
+{
     fn default() -> Self {
         Self::new()
     }
@@ -161,6 +173,12 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     /// # Safety
     /// On `Ok`, the caller gives the block up as if it held it: the `free_raw` contract (F1).
     unsafe fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError>;
+    /// Gives back a block: [`Storage::mark_free`] then, unless that said the block retires,
+    /// [`Storage::put_back`]. O(1).
+    ///
+    /// # Safety
+    /// As for [`Storage::mark_free`].
+    unsafe fn free(&self, index: usize);
     /// Puts a block marked free back on the free list (step two). O(1).
     ///
     /// # Safety
@@ -169,6 +187,8 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     unsafe fn put_back(&self, index: usize);
     /// Counts a failed allocation.
     fn record_failure(&self);
+    /// The counter of failed allocations.
+    fn failures(&self) -> &crate::sync::AtomicU32;
     /// The block's state word (odd while in use; its generation).
     fn state(&self, index: usize) -> u16;
     /// The block's reference count now, if the pool counts references (for dumps and checks).
@@ -200,6 +220,9 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     fn index_of(&self, block: NonNull<Self::Item>) -> usize;
     /// The index of the block that starts at `ptr`, or why there is none. O(1).
     fn locate(&self, ptr: NonNull<u8>) -> Result<usize, PoolError>;
+    /// Whether the pool marks blocks in use (false for `stats = false`: [`Storage::state`] then says "in
+    /// use" only for blocks handed out raw).
+    fn tracks_blocks(&self) -> bool;
     /// A snapshot of the counters.
     fn stats(&self) -> PoolStats;
     /// Checks the free list against the block states. O(capacity).
@@ -210,12 +233,14 @@ mod sealed {
     pub trait Sealed {}
 }
 
-impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> sealed::Sealed
-    for PoolStorage<T, A, R, N>
+impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> sealed::Sealed
+    for PoolStorage<T, A, R, N, STATS>
 {
 }
 
-impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStorage<T, A, R, N> {
+impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> Storage
+    for PoolStorage<T, A, R, N, STATS>
+{
     type Item = T;
     type Refs = R;
 
@@ -240,7 +265,11 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
 
     #[inline(always)]
     fn take(&self) -> Option<usize> {
-        self.list.pop()
+        let index = self.list.list().pop(Self::TRACKED)?;
+        // SAFETY: [S5] `FreeList::pop` returns indices below its block count, `N` (every head checks the
+        // top against it before taking it); saying so lets the block address be computed unchecked.
+        unsafe { core::hint::assert_unchecked(index < N) };
+        Some(index)
     }
 
     #[inline(always)]
@@ -250,19 +279,28 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
         if !self.generations[index].advance() {
             return false;
         }
-        self.list.mark_free(index);
+        self.list.list().mark_free(index, Self::TRACKED);
         true
     }
 
+    #[inline(always)]
+    unsafe fn free(&self, index: usize) {
+        // As in `mark_free`: the generation moves on first (W1), and a block whose generations ran out is
+        // not given back (W2).
+        if self.generations[index].advance() {
+            self.list.list().free(index, Self::TRACKED);
+        }
+    }
+
     unsafe fn mark_raw(&self, index: usize) {
-        self.list.mark_raw(index);
+        self.list.list().mark_raw(index);
     }
 
     unsafe fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError> {
-        self.list.mark_free_checked(index)?;
+        self.list.list().mark_free_checked(index)?;
         if !self.generations[index].advance() {
             // Claimed by us above; back to "in use" for good (W2).
-            self.list.mark_retired(index);
+            self.list.list().mark_retired(index);
             return Ok(false);
         }
         Ok(true)
@@ -270,16 +308,21 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
 
     #[inline(always)]
     unsafe fn put_back(&self, index: usize) {
-        self.list.push(index);
+        self.list.list().push(index, Self::TRACKED);
     }
 
     fn record_failure(&self) {
-        self.list.record_failure();
+        self.list.list().record_failure();
+    }
+
+    #[inline(always)]
+    fn failures(&self) -> &crate::sync::AtomicU32 {
+        self.list.list().failures()
     }
 
     #[inline(always)]
     fn state(&self, index: usize) -> u16 {
-        self.list.state(index)
+        self.list.list().state(index)
     }
 
     fn ref_count(&self, index: usize) -> Option<u32> {
@@ -292,18 +335,18 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
     }
 
     unsafe fn mark_weak_issued(&self, index: usize) {
-        self.list.mark_weak_issued(index);
+        self.list.list().mark_weak_issued(index);
     }
 
     fn weak_issued(&self, index: usize) -> bool {
-        self.list.weak_issued(index)
+        self.list.list().weak_issued(index)
     }
 
     unsafe fn renew_generation(&self, index: usize) {
         // The count is locked at zero, so no upgrade can succeed meanwhile; if the generations run out
         // here, the block retires when this item is freed (W2).
         self.generations[index].advance();
-        self.list.renew_generation(index);
+        self.list.list().renew_generation(index);
     }
 
     #[inline(always)]
@@ -334,13 +377,18 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize> Storage for PoolStora
         Ok(offset / Self::BLOCK_SIZE)
     }
 
+    fn tracks_blocks(&self) -> bool {
+        Self::TRACKED
+    }
+
     fn stats(&self) -> PoolStats {
-        self.list.stats()
+        self.list.list().stats(Self::TRACKED)
     }
 
     fn validate(&self) -> Result<(), PoolError> {
-        self.list.validate()?;
-        (0..N).try_for_each(|index| R::check(&self.refs[index], self.list.state(index)))
+        let list = self.list.list();
+        list.validate(Self::TRACKED)?;
+        (0..N).try_for_each(|index| R::check(&self.refs[index], list.state(index)))
     }
 }
 

@@ -37,7 +37,7 @@ fn count(counter: &Cell<u32>) {
 }
 
 impl Head {
-    pub(crate) const fn new() -> Self {
+    pub(crate) const fn new(_blocks: usize) -> Self {
         Self {
             fields: Mutex::new(Fields {
                 top: Cell::new(0),
@@ -47,25 +47,28 @@ impl Head {
         }
     }
 
-    /// Takes the top block off the list: its index, or `None` when the list is empty.
+    /// Takes the top block off the list: its index (below `meta.len()`), or `None` when the list is empty.
+    /// Counts the allocation if `counted`.
     #[inline(always)]
-    pub(crate) fn pop<const N: usize>(&self, meta: &[BlockMeta; N]) -> Option<usize> {
+    pub(crate) fn pop(&self, meta: &[BlockMeta], counted: bool) -> Option<usize> {
         critical_section::with(|cs| {
             let fields = self.fields.borrow(cs);
             let top = fields.top.get() as usize;
-            if top >= N {
+            if top >= meta.len() {
                 return None;
             }
             let next = code_link(top, usize::from(meta[top].next.load(Ordering::Relaxed)));
             fields.top.set(next as u32);
-            count(&fields.allocs);
+            if counted {
+                count(&fields.allocs);
+            }
             Some(top)
         })
     }
 
-    /// Puts block `index` (not on the list) on top of it.
+    /// Puts block `index` (not on the list) on top of it. Counts the free if `counted`.
     #[inline(always)]
-    pub(crate) fn push<const N: usize>(&self, meta: &[BlockMeta; N], index: usize) {
+    pub(crate) fn push(&self, meta: &[BlockMeta], index: usize, counted: bool) {
         critical_section::with(|cs| {
             let fields = self.fields.borrow(cs);
             let top = fields.top.get() as usize;
@@ -73,12 +76,14 @@ impl Head {
                 .next
                 .store(code_link(index, top) as u16, Ordering::Relaxed);
             fields.top.set(index as u32);
-            count(&fields.frees);
+            if counted {
+                count(&fields.frees);
+            }
         });
     }
 
     /// The index of the top block; `N` when the list is empty.
-    pub(crate) fn top<const N: usize>(&self) -> usize {
+    pub(crate) fn top(&self) -> usize {
         critical_section::with(|cs| self.fields.borrow(cs).top.get() as usize)
     }
 

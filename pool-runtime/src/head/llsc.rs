@@ -39,14 +39,14 @@ pub(crate) struct Head {
 
 /// The address of block 0's link; block `i`'s is 4 bytes further per block.
 #[inline(always)]
-fn links<const N: usize>(meta: &[BlockMeta; N]) -> *const u8 {
+fn links(meta: &[BlockMeta]) -> *const u8 {
     meta.as_ptr()
         .cast::<u8>()
         .wrapping_add(offset_of!(BlockMeta, next))
 }
 
 impl Head {
-    pub(crate) const fn new() -> Self {
+    pub(crate) const fn new(_blocks: usize) -> Self {
         Self {
             word: AtomicU32::new(0),
             allocs: AtomicU32::new(0),
@@ -54,17 +54,19 @@ impl Head {
         }
     }
 
-    /// Takes the top block off the list: its index, or `None` when the list is empty.
+    /// Takes the top block off the list: its index (below `meta.len()`), or `None` when the list is empty.
+    /// Counts the allocation if `count`.
     ///
     /// Why the assembly is sound: `head` is the address of `self.word`, a live, aligned `AtomicU32`;
     /// LDREX/STREX access it atomically, as every other access to it is atomic. The link is loaded only
-    /// after `top < N` was checked, at `links + 4 * top`: `meta[top].next`, a live `AtomicU16` inside `meta`
+    /// after `top < meta.len()` was checked, at `links + 4 * top`: `meta[top].next`, a live `AtomicU16` inside `meta`
     /// (4-byte entries, asserted above), read with one single-copy-atomic LDRH. The block writes only the
     /// output registers and the flags, and uses no stack. Every LDREX ends in a STREX or a CLREX.
     #[inline(always)]
-    pub(crate) fn pop<const N: usize>(&self, meta: &[BlockMeta; N]) -> Option<usize> {
+    pub(crate) fn pop(&self, meta: &[BlockMeta], count: bool) -> Option<usize> {
+        let n = meta.len();
         let top: usize;
-        // SAFETY: [S1] atomic accesses to `self.word` and to `meta[top].next` with `top < N` checked first,
+        // SAFETY: [S1] atomic accesses to `self.word` and to `meta[top].next` with `top < meta.len()` checked first,
         // no stack, every LDREX closed (the function's documentation gives the argument).
         unsafe {
             asm!(
@@ -86,33 +88,39 @@ impl Head {
                 "4:",
                 head = in(reg) self.word.as_ptr(),
                 links = in(reg) links(meta),
-                n = in(reg) N,
+                n = in(reg) n,
                 top = out(reg) top,
                 next = out(reg) _,
                 scratch = out(reg) _,
                 options(nostack),
             );
         }
-        if top >= N {
+        if top >= n {
             return None;
         }
-        self.allocs.fetch_add(1, Ordering::Relaxed);
+        if count {
+            self.allocs.fetch_add(1, Ordering::Relaxed);
+        }
         Some(top)
     }
 
-    /// Puts block `index` (not on the list) on top of it.
+    /// Puts block `index` (not on the list) on top of it. Counts the free if `count`.
     ///
     /// Why the assembly is sound: `head` is the address of `self.word`, a live, aligned `AtomicU32`, read
     /// with LDR and LDREX and written with STREX, all atomic, as every other access to it is. The link store
-    /// goes to `links + 4 * index`: `meta[index].next` (`index < N` was checked; 4-byte entries, asserted
+    /// goes to `links + 4 * index`: `meta[index].next` (`index < meta.len()` was checked; 4-byte entries, asserted
     /// above), an `AtomicU16` written with one single-copy-atomic STRH; nobody else writes that link, the
     /// caller holds the block. The block writes only the output registers and the flags, and uses no
     /// stack. Every LDREX ends in a STREX or a CLREX.
     #[inline(always)]
-    pub(crate) fn push<const N: usize>(&self, meta: &[BlockMeta; N], index: usize) {
-        // Keeps the store below inside `meta`.
-        assert!(index < N);
-        // SAFETY: [S1] atomic accesses to `self.word` and to the link of the caller's block, `index < N`
+    pub(crate) fn push(&self, meta: &[BlockMeta], index: usize, count: bool) {
+        // Keeps the store below inside `meta`. Callers hold block `index`, so it is always below the block
+        // count (S3); if it were not, the block would stay off the list (a leak) rather than the store
+        // landing outside `meta` — and no panic path is linked in for a case that cannot happen.
+        if index >= meta.len() {
+            return;
+        }
+        // SAFETY: [S1] atomic accesses to `self.word` and to the link of the caller's block, `index < meta.len()`
         // checked above, no stack, every LDREX closed (the function's documentation gives the argument).
         unsafe {
             asm!(
@@ -148,11 +156,13 @@ impl Head {
                 options(nostack),
             );
         }
-        self.frees.fetch_add(1, Ordering::Relaxed);
+        if count {
+            self.frees.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// The index of the top block; `N` when the list is empty.
-    pub(crate) fn top<const N: usize>(&self) -> usize {
+    pub(crate) fn top(&self) -> usize {
         self.word.load(Ordering::Acquire) as usize
     }
 

@@ -19,6 +19,8 @@ pub(crate) struct Head {
     word: AtomicU32,
     allocs: AtomicU32,
     frees: AtomicU32,
+    /// Fixed by the pool's size when the head is made, so that the list's code needs no block count.
+    layout: Layout,
 }
 
 /// Where the head word of a pool splits into tag (high bits) and top index (low bits).
@@ -54,44 +56,38 @@ impl Layout {
 }
 
 impl Head {
-    #[cfg(not(loom))]
-    pub(crate) const fn new() -> Self {
+    /// The head of a list of `blocks` blocks.
+    pub(crate) const fn new(blocks: usize) -> Self {
         Self {
             word: AtomicU32::new(0),
             allocs: AtomicU32::new(0),
             frees: AtomicU32::new(0),
+            layout: Layout::for_blocks(blocks),
         }
     }
 
-    #[cfg(loom)]
-    pub(crate) fn new() -> Self {
-        Self {
-            word: AtomicU32::new(0),
-            allocs: AtomicU32::new(0),
-            frees: AtomicU32::new(0),
-        }
-    }
-
-    /// Takes the top block off the list: its index, or `None` when the list is empty.
+    /// Takes the top block off the list: its index (below `meta.len()`), or `None` when the list is empty.
+    /// Counts the allocation if `count`.
     #[inline(always)]
-    pub(crate) fn pop<const N: usize>(&self, meta: &[BlockMeta; N]) -> Option<usize> {
-        self.pop_in(Layout::for_blocks(N), meta, || {})
+    pub(crate) fn pop(&self, meta: &[BlockMeta], count: bool) -> Option<usize> {
+        self.pop_in(self.layout, meta, count, || {})
     }
 
     /// [`Head::pop`] with `layout`, calling `window` after each load of the head (and of the top block's
     /// link) and before the exchange that acts on it: a no-op in [`Head::pop`]; the tests run other list
     /// operations there, as an interrupt handler can.
     #[inline(always)]
-    fn pop_in<const N: usize>(
+    fn pop_in(
         &self,
         layout: Layout,
-        meta: &[BlockMeta; N],
+        meta: &[BlockMeta],
+        count: bool,
         mut window: impl FnMut(),
     ) -> Option<usize> {
         let mut current = self.word.load(Ordering::Acquire);
         loop {
             let top = layout.top(current);
-            if top >= N {
+            if top >= meta.len() {
                 return None;
             }
             // A stale link (the block was taken and returned meanwhile) is harmless while the tag has
@@ -108,7 +104,9 @@ impl Head {
                 Ordering::Acquire,
             ) {
                 Ok(_) => {
-                    self.allocs.fetch_add(1, Ordering::Relaxed);
+                    if count {
+                        self.allocs.fetch_add(1, Ordering::Relaxed);
+                    }
                     return Some(top);
                 }
                 Err(actual) => current = actual,
@@ -116,14 +114,14 @@ impl Head {
         }
     }
 
-    /// Puts block `index` (not on the list) on top of it.
+    /// Puts block `index` (not on the list) on top of it. Counts the free if `count`.
     #[inline(always)]
-    pub(crate) fn push<const N: usize>(&self, meta: &[BlockMeta; N], index: usize) {
-        self.push_in(Layout::for_blocks(N), meta, index);
+    pub(crate) fn push(&self, meta: &[BlockMeta], index: usize, count: bool) {
+        self.push_in(self.layout, meta, index, count);
     }
 
     #[inline(always)]
-    fn push_in<const N: usize>(&self, layout: Layout, meta: &[BlockMeta; N], index: usize) {
+    fn push_in(&self, layout: Layout, meta: &[BlockMeta], index: usize, count: bool) {
         let mut current = self.word.load(Ordering::Relaxed);
         loop {
             meta[index].next.store(
@@ -138,7 +136,9 @@ impl Head {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => {
-                    self.frees.fetch_add(1, Ordering::Relaxed);
+                    if count {
+                        self.frees.fetch_add(1, Ordering::Relaxed);
+                    }
                     return;
                 }
                 Err(actual) => current = actual,
@@ -147,8 +147,8 @@ impl Head {
     }
 
     /// The index of the top block; `N` when the list is empty.
-    pub(crate) fn top<const N: usize>(&self) -> usize {
-        Layout::for_blocks(N).top(self.word.load(Ordering::Acquire))
+    pub(crate) fn top(&self) -> usize {
+        self.layout.top(self.word.load(Ordering::Acquire))
     }
 
     pub(crate) fn counts(&self) -> Counts {
@@ -203,13 +203,13 @@ mod tests {
         operations: u32,
     ) -> [usize; 2] {
         assert!(operations >= 4 && operations % 2 == 0);
-        let a = head.pop_in(layout, meta, || {}).unwrap();
-        let b = head.pop_in(layout, meta, || {}).unwrap();
-        let c = head.pop_in(layout, meta, || {}).unwrap();
-        head.push_in(layout, meta, a);
+        let a = head.pop_in(layout, meta, true, || {}).unwrap();
+        let b = head.pop_in(layout, meta, true, || {}).unwrap();
+        let c = head.pop_in(layout, meta, true, || {}).unwrap();
+        head.push_in(layout, meta, a, true);
         for _ in 0..(operations - 4) / 2 {
-            assert_eq!(head.pop_in(layout, meta, || {}), Some(a));
-            head.push_in(layout, meta, a);
+            assert_eq!(head.pop_in(layout, meta, true, || {}), Some(a));
+            head.push_in(layout, meta, a, true);
         }
         [b, c]
     }
@@ -219,11 +219,11 @@ mod tests {
     /// each block handed out, in order: the preempted pop's, the interrupt's two, then the rest.
     fn preempted_pop(layout: Layout, operations: u32) -> Vec<usize> {
         let meta = [const { BlockMeta::new() }; N];
-        let head = Head::new();
+        let head = Head::new(N);
         let mut interrupted = Vec::new();
         let mut preempted = false;
         let first = head
-            .pop_in(layout, &meta, || {
+            .pop_in(layout, &meta, true, || {
                 if !preempted {
                     preempted = true;
                     interrupted.extend(interrupt(&head, layout, &meta, operations));
@@ -232,7 +232,7 @@ mod tests {
             .unwrap();
         let mut handed_out = Vec::from([first]);
         handed_out.extend(interrupted);
-        while let Some(index) = head.pop_in(layout, &meta, || {}) {
+        while let Some(index) = head.pop_in(layout, &meta, true, || {}) {
             handed_out.push(index);
             assert!(handed_out.len() <= 2 * N, "the list has a cycle");
         }

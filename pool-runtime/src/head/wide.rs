@@ -60,7 +60,7 @@ const fn after_push(word: Word, top: usize) -> Word {
 
 impl Head {
     #[cfg(not(loom))]
-    pub(crate) const fn new() -> Self {
+    pub(crate) const fn new(_blocks: usize) -> Self {
         Self {
             word: AtomicU64::new(0),
             wraps: AtomicU32::new(0),
@@ -68,20 +68,21 @@ impl Head {
     }
 
     #[cfg(loom)]
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(_blocks: usize) -> Self {
         Self {
             word: AtomicU64::new(0),
             wraps: AtomicU32::new(0),
         }
     }
 
-    /// Takes the top block off the list: its index, or `None` when the list is empty.
+    /// Takes the top block off the list: its index (below `meta.len()`), or `None` when the list is empty.
+    /// The counts live in the word itself, so they cost nothing and are kept whatever `_count` says.
     #[inline(always)]
-    pub(crate) fn pop<const N: usize>(&self, meta: &[BlockMeta; N]) -> Option<usize> {
+    pub(crate) fn pop(&self, meta: &[BlockMeta], _count: bool) -> Option<usize> {
         let mut current = self.word.load(Ordering::Acquire);
         loop {
             let top = top(current);
-            if top >= N {
+            if top >= meta.len() {
                 return None;
             }
             // A stale link (the block was taken and returned meanwhile) is harmless: `pops` has changed
@@ -107,7 +108,7 @@ impl Head {
 
     /// Puts block `index` (not on the list) on top of it.
     #[inline(always)]
-    pub(crate) fn push<const N: usize>(&self, meta: &[BlockMeta; N], index: usize) {
+    pub(crate) fn push(&self, meta: &[BlockMeta], index: usize, _count: bool) {
         let mut current = self.word.load(Ordering::Relaxed);
         loop {
             meta[index]
@@ -128,7 +129,7 @@ impl Head {
     }
 
     /// The index of the top block; `N` or more when the list is empty.
-    pub(crate) fn top<const N: usize>(&self) -> usize {
+    pub(crate) fn top(&self) -> usize {
         top(self.word.load(Ordering::Acquire))
     }
 
