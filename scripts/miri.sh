@@ -12,7 +12,8 @@ cargo +"$NIGHTLY" miri test -p pool-runtime --lib
 # Every file named here must exist (cargo stops on a missing one): the list is what the README counts.
 integration=()
 for test in alloc drops errors handles in_place options raw_pool threads zeroize shared shared_threads \
-            stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names memory_cost; do
+            stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names memory_cost \
+            dma bytes_io; do
   integration+=(--test "$test")
 done
 echo "Miri: ${#integration[@]} integration test files"

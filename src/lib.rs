@@ -63,7 +63,11 @@
 //! - [`PoolRc<P>`]: a shared handle, like `Arc`, for pools with `refcount`; one pointer wide.
 //! - [`PoolWeak<P>`]: a weak handle (8 bytes, `Copy`) that upgrades to its item and to no other.
 //! - [`PoolBytes<P>`]: a byte buffer from a [`BytePool`]: `Deref<Target = [u8]>`, `resize`, `grow`,
-//!   `try_clone`.
+//!   `try_clone`; [`PoolBytesWriter`] fills one with `write!` or `embedded_io::Write` (full: [`BufferFull`]),
+//!   [`PoolBytesReader`] reads one with `embedded_io::Read`.
+//! - DMA: [`PoolBox<P>`] of a word or an array of words (`[u8; N]`, `[u32; N]`, ..) and [`PoolBytes<P>`]
+//!   are embedded-dma 0.2 `ReadBuffer` + `WriteBuffer`, a [`PoolRc<P>`] of one is a `ReadBuffer`, through
+//!   embedded-dma's own impls for `StableDeref` handles: a HAL's transfer takes the handle and gives it back.
 //! - [`Arena`]: the arena of one [`ArenaPool::scope`]: `alloc`, `alloc_no_drop`, `alloc_slice`,
 //!   `alloc_str`; references cannot outlive the scope.
 //!
@@ -100,16 +104,22 @@
 //!   enables on its own `portable-atomic` dependency, e.g. `unsafe-assume-single-core` (compare-and-swap
 //!   with interrupts disabled, for single-core chips whose code runs in privileged mode).
 //! - `defmt`: `defmt::Format` for [`PoolStats`], [`PoolError`], [`FailureEvent`], [`ArenaStats`],
-//!   [`MemoryMap`], [`PoolInfo`] and [`PoolKind`].
+//!   [`MemoryMap`], [`PoolInfo`], [`PoolKind`] and [`BufferFull`].
 //! - `allocator-api2-02`: byte pools also implement allocator-api2 0.2's `Allocator` (besides 0.4's), the
 //!   version `hashbrown::HashMap::new_in` takes.
+//! - `embedded-io`: embedded-io **0.7**'s `Write` and `WriteReady` for [`PoolBytesWriter`], `Read`,
+//!   `BufRead` and `ReadReady` for [`PoolBytesReader`]: the version embassy's crates moved to in late 2025
+//!   (esp-hal 1.1 offers both). `embedded-io-06`: the same for embedded-io **0.6**, the version of earlier
+//!   embassy and esp-hal releases and of the drivers written for them. Both can be on at once.
+//! - `embedded-dma`: nothing to switch on for DMA (the impls are embedded-dma's own, see the handles above);
+//!   this feature only makes blockpool's build check that they apply.
 #![no_std]
 #![deny(missing_docs)]
 
 pub use pool_runtime::{
-    AllocError, Arena, ArenaPool, ArenaStats, BytePool, FailureEvent, MAX_BLOCKS, MemoryMap,
-    PoolBox, PoolBoxUninit, PoolBytes, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak,
-    RawPool, SharedPool, StaticPool, ZeroableItem,
+    AllocError, Arena, ArenaPool, ArenaStats, BufferFull, BytePool, FailureEvent, MAX_BLOCKS,
+    MemoryMap, PoolBox, PoolBoxUninit, PoolBytes, PoolBytesReader, PoolBytesWriter, PoolError,
+    PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool, SharedPool, StaticPool, ZeroableItem,
 };
 
 /// bytemuck's marker trait for types whose all-zero bytes are a valid value, and its derive: what

@@ -13,7 +13,10 @@ use crate::storage::Storage;
 /// pool. Dropping it drops the item and returns the block.
 ///
 /// One pointer wide, and `Option<PoolBox<P>>` is too. The block never moves while the handle lives, so
-/// [`PoolBox::into_pin`] is free and the handle is [`stable_deref_trait::StableDeref`].
+/// [`PoolBox::into_pin`] is free and the handle is [`stable_deref_trait::StableDeref`]. So when the item is
+/// a word or an array of words (`[u8; N]`, `[u32; N]`, `[[i16; N]; M]`, ..), embedded-dma 0.2's blanket
+/// impls make the handle a `ReadBuffer` and a `WriteBuffer` (the item's address, its length in words): a
+/// HAL's DMA transfer can own it and hand it back.
 ///
 /// ```
 /// use blockpool::{memory_pool, PoolBox};

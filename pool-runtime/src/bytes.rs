@@ -294,6 +294,11 @@ unsafe fn give_back<P: BytePool>(data: NonNull<u8>) {
 /// A buffer of bytes in a block of byte pool `P`: dereferences to `[u8]` of its current length, which can
 /// change within the block ([`resize`](PoolBytes::resize)) or move to a larger class
 /// ([`grow`](PoolBytes::grow)). Dropping it returns the block.
+///
+/// Its bytes never move while the handle lives, so it is [`stable_deref_trait::StableDeref`], and with it
+/// embedded-dma 0.2's `ReadBuffer` and `WriteBuffer` (`Word = u8`, its current length): a HAL's
+/// DMA transfer can own it and hand it back. [`PoolBytes::into_writer`] fills it with `write!` or
+/// `embedded_io::Write`; [`PoolBytes::into_reader`] reads it with `embedded_io::Read`.
 pub struct PoolBytes<P: BytePool> {
     data: NonNull<u8>,
     len: usize,
@@ -346,6 +351,11 @@ impl<P: BytePool> PoolBytes<P> {
     pub fn block_size(&self) -> usize {
         self.located()
             .map_or(self.len, |located| located.class.block_size())
+    }
+
+    /// Shortens the buffer to `len` bytes; a longer `len` changes nothing. Never moves.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
     }
 
     /// Changes the length within the block; new bytes are zero. Never moves (the C designs' "update").
@@ -430,6 +440,11 @@ impl<P: BytePool> DerefMut for PoolBytes<P> {
         unsafe { core::slice::from_raw_parts_mut(self.data.as_ptr(), self.len) }
     }
 }
+
+// SAFETY: [S1, B1, B8] `data` points into a block of a class `static` (B1) that the buffer owns from allocation to
+// drop (S1), and no method changes `data` (B8): `resize` changes the length, `grow` consumes the buffer. So
+// `deref` and `deref_mut` return the same address for the handle's life, wherever the handle is moved.
+unsafe impl<P: BytePool> stable_deref_trait::StableDeref for PoolBytes<P> {}
 
 impl<P: BytePool> AsRef<[u8]> for PoolBytes<P> {
     fn as_ref(&self) -> &[u8] {

@@ -5,7 +5,9 @@
 
 use defmt::{Format, Formatter, write};
 
-use crate::{ArenaStats, FailureEvent, MemoryMap, PoolError, PoolInfo, PoolKind, PoolStats};
+use crate::{
+    ArenaStats, BufferFull, FailureEvent, MemoryMap, PoolError, PoolInfo, PoolKind, PoolStats,
+};
 
 impl Format for PoolStats {
     fn format(&self, f: Formatter<'_>) {
@@ -56,6 +58,12 @@ impl Format for PoolError {
             }
             Self::Corrupted => write!(f, "the pool's metadata is inconsistent"),
         }
+    }
+}
+
+impl Format for BufferFull {
+    fn format(&self, f: Formatter<'_>) {
+        write!(f, "the buffer is full");
     }
 }
 

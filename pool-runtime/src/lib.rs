@@ -20,8 +20,11 @@ mod block;
 mod boxed;
 mod byte_class;
 mod bytes;
+mod bytes_io;
 #[cfg(feature = "defmt")]
 mod defmt_impls;
+#[cfg(feature = "embedded-dma")]
+mod dma;
 mod dump;
 mod error;
 mod forward;
@@ -43,6 +46,7 @@ mod zeroable;
 pub use arena::{Arena, ArenaPool, ArenaStats};
 pub use boxed::PoolBox;
 pub use bytes::{BytePool, PoolBytes};
+pub use bytes_io::{BufferFull, PoolBytesReader, PoolBytesWriter};
 pub use error::{AllocError, FailureEvent, PoolError};
 pub use free_list::MAX_BLOCKS;
 pub use map::{MemoryMap, PoolInfo, PoolKind};

@@ -9,22 +9,27 @@
 //! 1. steady: the main loop keeps up with 12 messages;
 //! 2. burst: the main loop pauses; the interrupt fills the pool and its next 3 allocations are refused
 //!    with `PoolError::Exhausted` (nothing is written anywhere, the message is handed back);
-//! 3. recovery: the main loop drains the queue and 4 more messages go through.
+//! 3. recovery: the main loop drains the queue and 4 more messages go through;
+//! 4. dma: a simulated DMA channel (`Dma`, with a HAL's API over embedded-dma's `WriteBuffer`) receives a
+//!    UART line into a `PoolBox<RxFrames>` and then into a `PoolBytes<Buffers>`; the SysTick handler plays
+//!    the hardware, writing through the pointer the buffer gave. A `PoolBytesWriter` formats the summary.
 //!
-//! At the end it prints both pools' statistics and exits with success only if every block is back, both
+//! At the end it prints the pools' statistics and exits with success only if every block is back, the
 //! pools validate, and the pools' counters agree with what the interrupt and the main loop counted.
 //! `scripts/firmware.sh` at the repository root compares the output with `expected/<target>.run`.
 #![no_std]
 #![no_main]
 
 use core::cell::{Cell, RefCell};
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::fmt::Write as _;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 use blockpool::{PoolBox, PoolError, PoolRc, pools};
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
 use critical_section::Mutex;
+use embedded_dma::WriteBuffer;
 use heapless::spsc::{Consumer, Producer, Queue};
 
 /// One sensor reading, captured by the SysTick handler.
@@ -56,6 +61,10 @@ pools! {
     pub Messages(type = Message, count = 4);
     /// Reports, shared by the main loop and its history.
     pub Reports(type = Report, count = 4, refcount = u8);
+    /// Frames the DMA channel receives into: an array of bytes is a DMA buffer.
+    pub RxFrames(type = [u8; 16], count = 2);
+    /// Byte buffers: a DMA receive and a formatted line.
+    pub Buffers(classes = [(32, 2)]);
 }
 
 /// Queue slots: its capacity (`QUEUE_DEPTH - 1`) is above the pool's, so the pool runs out first.
@@ -91,6 +100,7 @@ static LAST_REFUSAL: Mutex<Cell<Option<PoolError>>> = Mutex::new(Cell::new(None)
 
 #[exception]
 fn SysTick() {
+    dma_tick();
     let produced = PRODUCED.load(Ordering::Relaxed);
     let refused = REFUSED.load(Ordering::Relaxed);
     if produced >= QUOTA.load(Ordering::Acquire) || refused >= REFUSAL_LIMIT.load(Ordering::Acquire)
@@ -163,6 +173,111 @@ impl MainLoop {
     }
 }
 
+// A simulated DMA channel from a UART's receive register to memory. The "hardware" is `dma_tick`, run by
+// the SysTick handler: while the channel is busy it moves `DMA_BURST` bytes of the line the UART receives
+// per tick to the address it was given, as a DMA controller would, and goes idle when the buffer is full.
+// Its registers are atomics that `main` writes while the channel is idle and the handler while it is busy.
+
+/// What the UART receives, over and over: an NMEA sentence from a GPS module.
+const UART_LINE: &[u8] =
+    b"$GPGGA,092750.000,5321.6802,N,00630.3372,W,1,8,1.03,61.7,M,55.2,M,,*76\r\n";
+/// Bytes the channel moves per tick.
+const DMA_BURST: usize = 4;
+
+/// Where the channel writes: the buffer's address (its register), set by `start_transfer`.
+static DMA_ADDRESS: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
+/// How many bytes the transfer moves in all.
+static DMA_LENGTH: AtomicUsize = AtomicUsize::new(0);
+/// How many it has moved.
+static DMA_MOVED: AtomicUsize = AtomicUsize::new(0);
+/// Ticks in which it moved bytes, this transfer.
+static DMA_TICKS: AtomicU32 = AtomicU32::new(0);
+/// Set by `start_transfer` (`Release`: the registers above), cleared by the channel when it is done
+/// (`Release`: the bytes it wrote) or by dropping the transfer.
+static DMA_BUSY: AtomicBool = AtomicBool::new(false);
+/// The next byte of `UART_LINE` the UART delivers. Written by the handler only.
+static UART_POSITION: AtomicUsize = AtomicUsize::new(0);
+
+/// One tick of the DMA channel (called by the SysTick handler).
+fn dma_tick() {
+    if !DMA_BUSY.load(Ordering::Acquire) {
+        return;
+    }
+    let address = DMA_ADDRESS.load(Ordering::Relaxed);
+    let length = DMA_LENGTH.load(Ordering::Relaxed);
+    let moved = DMA_MOVED.load(Ordering::Relaxed);
+    let burst = DMA_BURST.min(length.saturating_sub(moved));
+    let mut position = UART_POSITION.load(Ordering::Relaxed);
+    for offset in moved..moved + burst {
+        let byte = UART_LINE[position % UART_LINE.len()];
+        position += 1;
+        // SAFETY: [local] `start_transfer` set `address` and `length` from the buffer's `write_buffer`, and
+        // the transfer owns the buffer until the channel is idle (`wait`, or `Drop` clearing `DMA_BUSY`,
+        // neither of which can run in the middle of this handler on a single core): so `length` bytes from
+        // `address` are valid, any value is a valid `u8`, and nothing else reads or writes them meanwhile.
+        unsafe { address.add(offset).write_volatile(byte) };
+    }
+    UART_POSITION.store(position, Ordering::Relaxed);
+    DMA_MOVED.store(moved + burst, Ordering::Relaxed);
+    DMA_TICKS.store(DMA_TICKS.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    if moved + burst >= length {
+        DMA_BUSY.store(false, Ordering::Release);
+    }
+}
+
+/// The DMA channel, with the API of a HAL's: a transfer takes the channel and a buffer, and `wait` gives
+/// both back. There is one, made by `main`.
+pub struct Dma {
+    _one: (),
+}
+
+impl Dma {
+    /// Starts receiving into `buffer`: the channel is given the buffer's address and length once, as a HAL
+    /// programs a DMA controller. Any buffer DMA may write bytes into will do: a `PoolBox` of a byte array,
+    /// a `PoolBytes`, a `&'static mut [u8]`.
+    pub fn start_transfer<B: WriteBuffer<Word = u8>>(self, mut buffer: B) -> Transfer<B> {
+        // SAFETY: [local] embedded-dma's contract: the transfer owns `buffer` and calls no `&mut self` method
+        // on it until the channel is idle (`wait`), nor drops it before stopping the channel (`Drop`). If
+        // the transfer is forgotten, so is the buffer, whose memory stays valid: `WriteBuffer` is for
+        // `'static` buffers only (a forgotten `PoolBox` never frees its block).
+        let (address, length) = unsafe { buffer.write_buffer() };
+        DMA_ADDRESS.store(address, Ordering::Relaxed);
+        DMA_LENGTH.store(length, Ordering::Relaxed);
+        DMA_MOVED.store(0, Ordering::Relaxed);
+        DMA_TICKS.store(0, Ordering::Relaxed);
+        DMA_BUSY.store(true, Ordering::Release);
+        let _ = self;
+        Transfer {
+            buffer: Some(buffer),
+        }
+    }
+}
+
+/// A transfer in progress: it holds the buffer while the channel writes into it.
+pub struct Transfer<B> {
+    /// `None` only after `wait` took it.
+    buffer: Option<B>,
+}
+
+impl<B> Transfer<B> {
+    /// Sleeps until the channel is done, then gives the buffer, now filled, and the channel back.
+    pub fn wait(mut self) -> (B, Dma) {
+        wait_until(|| !DMA_BUSY.load(Ordering::Acquire));
+        let buffer = self
+            .buffer
+            .take()
+            .expect("a transfer holds its buffer until `wait`");
+        (buffer, Dma { _one: () })
+    }
+}
+
+impl<B> Drop for Transfer<B> {
+    /// Dropped without `wait`: stops the channel before the buffer goes (it may go back to its pool).
+    fn drop(&mut self) {
+        DMA_BUSY.store(false, Ordering::Release);
+    }
+}
+
 /// Sleeps until an interrupt has made `done()` true. The tick keeps running, so a wake-up that slips in
 /// between the check and the `wfi` costs one tick, not a hang.
 fn wait_until(done: impl Fn() -> bool) {
@@ -220,6 +335,9 @@ fn main() -> ! {
     REFUSAL_LIMIT.store(u32::MAX, Ordering::Release);
     main_loop.process_until(queued + RECOVERY);
 
+    hprintln!("-- dma: a DMA channel receives a UART line into pool blocks, driven by SysTick");
+    receive_by_dma(Dma { _one: () });
+
     core.SYST.disable_interrupt();
     core.SYST.disable_counter();
     let MainLoop {
@@ -232,8 +350,67 @@ fn main() -> ! {
     hprintln!("-- done");
     hprintln!("Messages: {}", Messages::stats());
     hprintln!("Reports: {}", Reports::stats());
+    hprintln!("RxFrames: {}", RxFrames::stats());
+    hprintln!("Buffers: {}", Buffers::stats());
     hprintln!("every block is back and the counts add up");
     exit(debug::EXIT_SUCCESS)
+}
+
+/// Phase 4: two DMA receives into pool blocks, a `PoolBox` and a `PoolBytes`, each checked against what
+/// the UART sent, and a summary formatted into a third block with `write!`.
+fn receive_by_dma(dma: Dma) {
+    let frame = match RxFrames::alloc([0; 16]) {
+        Ok(frame) => frame,
+        Err(failed) => fail(format_args!("no block for a frame: {}", failed.error())),
+    };
+    let (frame, dma) = dma.start_transfer(frame).wait();
+    let frame_ticks = DMA_TICKS.load(Ordering::Relaxed);
+    let bytes = match Buffers::alloc_bytes(24) {
+        Ok(bytes) => bytes,
+        Err(error) => fail(format_args!("no byte buffer: {error}")),
+    };
+    let (bytes, _dma) = dma.start_transfer(bytes).wait();
+    let bytes_ticks = DMA_TICKS.load(Ordering::Relaxed);
+
+    let sent = &UART_LINE[..frame.len() + bytes.len()];
+    if *frame != sent[..frame.len()] || *bytes != sent[frame.len()..] {
+        fail(format_args!("the blocks do not hold what the UART sent"));
+    }
+    hprintln!(
+        "PoolBox<RxFrames>: {:>2} bytes in {} ticks: {}",
+        frame.len(),
+        frame_ticks,
+        text(&frame[..])
+    );
+    hprintln!(
+        "PoolBytes<Buffers>: {:>2} bytes in {} ticks: {}",
+        bytes.len(),
+        bytes_ticks,
+        text(&bytes)
+    );
+
+    let mut summary = match Buffers::alloc_bytes(32) {
+        Ok(summary) => summary.into_writer(),
+        Err(error) => fail(format_args!("no byte buffer: {error}")),
+    };
+    let total = frame.len() + bytes.len();
+    if write!(summary, "{total} bytes by DMA, in place").is_err() {
+        fail(format_args!("the summary does not fit its buffer"));
+    }
+    let summary = summary.into_bytes();
+    hprintln!("PoolBytesWriter: {}", text(&summary));
+    hprintln!(
+        "RxFrames: {}/{} used, Buffers: {}/{} used",
+        RxFrames::stats().used,
+        RxFrames::CAPACITY,
+        Buffers::stats().used,
+        Buffers::stats().capacity
+    );
+}
+
+/// The bytes as text (the UART line is ASCII).
+fn text(bytes: &[u8]) -> &str {
+    core::str::from_utf8(bytes).unwrap_or("(not UTF-8)")
 }
 
 /// Fails the run unless every block is back, the pools validate and their counters agree with the
@@ -243,6 +420,8 @@ fn check(processed: u32, still_queued: usize) {
     let refused = u64::from(REFUSED.load(Ordering::Acquire));
     let messages = Messages::stats();
     let reports = Reports::stats();
+    let frames = RxFrames::stats();
+    let buffers = Buffers::stats();
     let checks = [
         (still_queued == 0, "the queue is empty"),
         (messages.used == 0, "every message block is back"),
@@ -270,6 +449,16 @@ fn check(processed: u32, still_queued: usize) {
         (reports.failures == 0, "Reports: no failures"),
         (Messages::validate().is_ok(), "Messages validates"),
         (Reports::validate().is_ok(), "Reports validates"),
+        (
+            frames.used == 0 && frames.allocs == 1,
+            "RxFrames: the one DMA frame is back",
+        ),
+        (
+            buffers.used == 0 && buffers.allocs == 2,
+            "Buffers: the DMA buffer and the summary are back",
+        ),
+        (RxFrames::validate().is_ok(), "RxFrames validates"),
+        (Buffers::validate().is_ok(), "Buffers validates"),
     ];
     for (holds, what) in checks {
         if !holds {
