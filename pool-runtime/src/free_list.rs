@@ -200,9 +200,10 @@ impl FreeList {
     }
 
     /// Marks a block named by an untrusted caller as free: only a block handed out raw and still in use
-    /// qualifies (F1), and the state word is claimed with a compare-and-swap, so of two racing frees of one
-    /// block exactly one succeeds and the other gets `DoubleFree`, and a block that a typed handle took
-    /// meanwhile is never freed. O(1).
+    /// qualifies (F1), and the state word is claimed with a compare-and-swap, so a block that a typed handle
+    /// took meanwhile is never freed, and of two racing frees of one raw allocation one succeeds and the
+    /// other gets `DoubleFree` — unless `alloc_raw` hands the block out again between them: then the second
+    /// frees that new allocation (a stale pointer, which `free_raw`'s contract excludes). O(1).
     pub(crate) fn mark_free_checked(&self, index: usize) -> Result<(), PoolError> {
         let state = &self.meta[index].state;
         let mut current = state.load(Ordering::Acquire);

@@ -6,7 +6,7 @@
 //!
 //! # How a pool is laid out
 //! One `static` per pool holds, side by side: the blocks (each item rounded up to the block alignment), a
-//! 4-byte entry per block for the free list (a 16-bit link and a 16-bit state/generation word), optional
+//! 4-byte entry per block for the free list (a 16-bit link and a 16-bit word of state flags), optional
 //! per-block reference counters and 32-bit generations (pools with `refcount` only), and a few counters.
 //! The all-zero bit pattern is a valid, fully free pool,
 //! so the static lives in `.bss` and needs no initialisation call.

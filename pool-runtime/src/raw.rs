@@ -54,7 +54,9 @@ pub trait RawPool {
     /// hold it. The pool is unchanged then. These checks hold under concurrency: a block that a typed
     /// handle takes while a second `free_raw` of it runs is never freed. The one misuse they cannot see is
     /// a stale pointer to a block that `alloc_raw` has handed out again (to this or another caller): that
-    /// frees the new raw allocation, as in every C pool API.
+    /// frees the new raw allocation, as in every C pool API. So a second `free_raw` of one pointer is
+    /// reported as `DoubleFree` only while no other caller of `alloc_raw` can have taken the block since
+    /// (one thread, or callers that share no pool); otherwise it is this contract's stale pointer.
     ///
     /// # Safety
     /// If `block` is a block of this pool handed out by `alloc_raw` and not freed since, it is the pointer

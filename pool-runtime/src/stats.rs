@@ -16,12 +16,13 @@ pub struct PoolStats {
     pub capacity: usize,
     /// How many blocks are in use now.
     pub used: usize,
-    /// The most blocks that were ever in use at once.
+    /// The most blocks that were ever in use at once (0 for pools declared with `stats = false`, which do
+    /// not keep it).
     pub high_water: usize,
     /// Blocks taken from the pool since start-up (a block taken for `alloc_with` whose constructor
-    /// panicked counts here and in `frees`).
+    /// panicked counts here and in `frees`; 0 for pools declared with `stats = false`).
     pub allocs: u64,
-    /// Blocks returned to the pool since start-up.
+    /// Blocks returned to the pool since start-up (0 for pools declared with `stats = false`).
     pub frees: u64,
     /// Failed allocations since start-up.
     pub failures: u64,

@@ -189,7 +189,7 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     fn record_failure(&self);
     /// The counter of failed allocations.
     fn failures(&self) -> &crate::sync::AtomicU32;
-    /// The block's state word (odd while in use; its generation).
+    /// The block's state word: its flags (`in use` is the lowest bit; see `free_list`).
     fn state(&self, index: usize) -> u16;
     /// The block's reference count now, if the pool counts references (for dumps and checks).
     fn ref_count(&self, index: usize) -> Option<u32>;
