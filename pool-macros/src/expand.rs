@@ -81,6 +81,66 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
         }
     });
 
+    // Safe to implement, as `SharedPool`: the queue comes from the storage.
+    let wait_impl = spec.wait.map(|_| {
+        quote! {
+            #[automatically_derived]
+            impl #krate::WaitPool for #name {}
+        }
+    });
+    // As `alloc_shared`: on every pool, and on one without `wait` the `WaitPool` error that says to add it.
+    let shared_wait_fn = (spec.wait.is_some() && spec.refcount.is_some()).then(|| {
+        quote! {
+            /// `alloc_async`, then the first shared handle to the item (a future). Only for pools declared
+            /// with `wait` and `refcount`.
+            #[inline]
+            pub fn alloc_shared_async(
+                value: #item_ty,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<#krate::PoolRc<Self>, #krate::AllocError<#item_ty>>,
+            >
+            where
+                for<'__blockpool> Self: #krate::WaitPool + #krate::SharedPool,
+            {
+                <Self as #krate::WaitPool>::alloc_shared_async(value)
+            }
+        }
+    });
+    let wait_fns = if spec.wait.is_some() {
+        quote! {
+            #shared_wait_fn
+
+            /// Moves the item into a free block, waiting for one if every block is in use (a future; see
+            /// `WaitPool::alloc_async`). Only for pools declared with `wait`.
+            #[inline]
+            pub fn alloc_async(value: #item_ty) -> #krate::AllocAsync<Self>
+            where
+                for<'__blockpool> Self: #krate::WaitPool,
+            {
+                <Self as #krate::WaitPool>::alloc_async(value)
+            }
+
+            /// The waiter queue's counts. Only for pools declared with `wait`.
+            pub fn wait_stats() -> #krate::WaitStats
+            where
+                for<'__blockpool> Self: #krate::WaitPool,
+            {
+                <Self as #krate::WaitPool>::wait_stats()
+            }
+        }
+    } else {
+        quote! {
+            /// Only for pools declared with `wait`: on this pool, a compile error that says so.
+            #[inline]
+            pub fn alloc_async<__BlockpoolWait>(_value: #item_ty) -> __BlockpoolWait
+            where
+                for<'__blockpool> Self: #krate::WaitPool,
+            {
+                ::core::unreachable!("a pool without `wait` is never a `WaitPool`")
+            }
+        }
+    };
+
     // `alloc_shared` exists on every pool, so that calling it on one without `refcount` is the
     // `SharedPool` error that says to add it. There it returns a type left to inference rather than
     // `PoolRc<Self>`: the caller's use of the result (`.clone()`, `.unwrap()`, a field) then meets an
@@ -156,6 +216,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
             );
 
             #shared_impl
+            #wait_impl
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #name {
@@ -206,6 +267,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                 }
 
                 #shared_fns
+                #wait_fns
 
                 /// A snapshot of the pool's counters.
                 pub fn stats() -> #krate::PoolStats {
@@ -315,10 +377,14 @@ pub(crate) fn storage_type(spec: &PoolSpec, count: &TokenStream) -> TokenStream 
         None => align_marker(krate, 1, proc_macro2::Span::call_site()),
     };
     let refs = refs_type(spec);
-    if spec.stats {
-        quote!(#krate::__private::PoolStorage<#item_ty, #align, #refs, #count>)
-    } else {
-        quote!(#krate::__private::PoolStorage<#item_ty, #align, #refs, #count, false>)
+    let stats = spec.stats;
+    match spec.wait {
+        Some(slots) => {
+            let slots = slots as usize;
+            quote!(#krate::__private::PoolStorage<#item_ty, #align, #refs, #count, #stats, #krate::__private::WaitQueue<#slots>>)
+        }
+        None if stats => quote!(#krate::__private::PoolStorage<#item_ty, #align, #refs, #count>),
+        None => quote!(#krate::__private::PoolStorage<#item_ty, #align, #refs, #count, false>),
     }
 }
 

@@ -32,6 +32,8 @@ pub(crate) struct RawOptions {
     pub(crate) zeroize: Option<Opt<()>>,
     /// `stats = false` (or `stats = true`, the default).
     pub(crate) stats: Option<Opt<Expr>>,
+    /// `wait = W`: up to `W` tasks may wait for a block.
+    pub(crate) wait: Option<Opt<Expr>>,
     pub(crate) link_section: Option<Opt<LinkSectionValue>>,
     pub(crate) krate: Option<Opt<Path>>,
     /// `refcount` alone (`None`) or `refcount = width`.
@@ -73,6 +75,7 @@ const ENTRY_KEYS: &[&str] = &[
     "zeroize",
     "refcount",
     "stats",
+    "wait",
     "link_section",
     "classes",
     "arena",
@@ -89,6 +92,7 @@ const ATTRIBUTE_KEYS: &[&str] = &[
     "zeroize",
     "refcount",
     "stats",
+    "wait",
     "link_section",
     "crate",
 ];
@@ -177,6 +181,11 @@ fn parse_one(
         "max_size" => {
             if let Some(value) = value_expr(&meta, &key, "max_size = 128", errors)? {
                 set(&mut options.max_size, key, value, errors);
+            }
+        }
+        "wait" => {
+            if let Some(value) = value_expr(&meta, &key, "wait = 4", errors)? {
+                set(&mut options.wait, key, value, errors);
             }
         }
         "stats" => {

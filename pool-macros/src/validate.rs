@@ -50,6 +50,8 @@ pub(crate) struct PoolSpec {
     pub(crate) refcount: Option<RefWidth>,
     /// The `stats` option: false when the pool keeps no counts and no block states.
     pub(crate) stats: bool,
+    /// `wait = W`: how many tasks may wait for a block at once.
+    pub(crate) wait: Option<u64>,
     pub(crate) link_section: Option<LinkSection>,
     pub(crate) krate: Path,
     /// `#[cfg]` attributes of the declaration, repeated on every generated item.
@@ -232,6 +234,7 @@ fn fallback_spec(
         zeroize: false,
         refcount: options.refcount.as_ref().map(|_| RefWidth::U16),
         stats: true,
+        wait: None,
         link_section: None,
         krate: crate_path(options),
         cfgs,
@@ -248,6 +251,7 @@ pub(crate) struct Settings {
     zeroize: bool,
     refcount: Option<RefWidth>,
     stats: bool,
+    wait: Option<u64>,
     link_section: Option<LinkSection>,
     krate: Path,
 }
@@ -265,6 +269,7 @@ impl Settings {
             zeroize: self.zeroize,
             refcount: self.refcount,
             stats: self.stats,
+            wait: self.wait,
             link_section: self.link_section,
             krate: self.krate,
             cfgs,
@@ -308,6 +313,10 @@ pub(crate) fn settings(
         .as_ref()
         .and_then(|refcount| check_refcount(refcount, errors));
     let stats = check_stats(options, errors);
+    let wait = options
+        .wait
+        .as_ref()
+        .and_then(|wait| check_wait(wait, errors));
     let krate = crate_path(options);
     if errors.len() > before {
         return None;
@@ -326,9 +335,31 @@ pub(crate) fn settings(
         zeroize: options.zeroize.is_some(),
         refcount,
         stats: stats.unwrap_or(true),
+        wait,
         link_section,
         krate,
     })
+}
+
+/// `wait = W`: an integer literal, 1 to 255.
+fn check_wait(wait: &Opt<Expr>, errors: &mut Errors) -> Option<u64> {
+    let parsed = match &wait.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse::<u64>().ok(),
+        _ => None,
+    };
+    match parsed {
+        Some(slots @ 1..=255) => Some(slots),
+        _ => {
+            errors.at(
+                &wait.value,
+                "`wait` takes how many tasks may wait for a block at once: an integer literal from 1 to 255, \
+                 as in `wait = 4`",
+            );
+            None
+        }
+    }
 }
 
 /// `stats = true | false`; `false` cannot go with `refcount`, whose weak handles need the block states.

@@ -53,6 +53,7 @@ impl Format for PoolError {
             Self::RefInUse => write!(f, "the block is still shared by other handles"),
             Self::RefOverflow => write!(f, "the reference count would overflow its counter"),
             Self::Busy => write!(f, "the resource is already in use"),
+            Self::WaitersFull => write!(f, "every block is in use and every wait slot is taken"),
             Self::BadAlignment { requested } => {
                 write!(f, "alignment {=usize} is not a power of two", requested)
             }

@@ -34,6 +34,9 @@ pub enum PoolError {
     RefOverflow,
     /// The resource is already in use by another scope.
     Busy,
+    /// Every block is in use and every wait slot of the pool (`wait = W`) is taken by a waiting task:
+    /// `alloc_async` gives the value back rather than spin or block.
+    WaitersFull,
     /// The requested alignment is not a power of two.
     BadAlignment {
         /// The alignment asked for.
@@ -63,6 +66,9 @@ impl fmt::Display for PoolError {
             Self::RefInUse => f.write_str("the block is still shared by other handles"),
             Self::RefOverflow => f.write_str("the reference count would overflow its counter"),
             Self::Busy => f.write_str("the resource is already in use"),
+            Self::WaitersFull => {
+                f.write_str("every block is in use and every wait slot of the pool is taken")
+            }
             Self::BadAlignment { requested } => {
                 write!(f, "alignment {requested} is not a power of two")
             }

@@ -25,7 +25,7 @@ use crate::sync::{AtomicU16, AtomicU32, Ordering};
 pub const MAX_BLOCKS: usize = 65535;
 
 /// The free list's 4 bytes of metadata for one block.
-pub(crate) struct BlockMeta {
+pub struct BlockMeta {
     /// The next free block, XOR-encoded with `index + 1` so that zero means "the block after this one".
     /// Read and written by the pops and pushes in `head` (the LL/SC ones in assembly, at this offset).
     pub(crate) next: AtomicU16,
@@ -96,7 +96,7 @@ struct ListCore {
 /// whose weak handles need the block states): when false, the list keeps no allocation and free counts, no
 /// high-water mark and no per-block "in use" mark, so a pop and a push are the list operation alone. Blocks
 /// handed out raw are marked either way (F1).
-pub(crate) struct FreeList<M: ?Sized = [BlockMeta]> {
+pub struct FreeList<M: ?Sized = [BlockMeta]> {
     core: ListCore,
     meta: M,
 }
@@ -190,6 +190,15 @@ impl FreeList {
     pub(crate) fn free_inline(&self, index: usize, stats: bool) {
         self.mark_free(index, stats);
         self.core.head.push(&self.meta, index, stats);
+    }
+
+    /// Marks a block the caller holds as in use (a block handed from a free straight to a waiting task,
+    /// which may have been freed raw and so marked free).
+    #[inline]
+    pub(crate) fn mark_taken(&self, index: usize, stats: bool) {
+        if stats {
+            self.meta[index].state.store(TAKEN, Ordering::Relaxed);
+        }
     }
 
     /// Marks a block the caller holds, just taken from the list, as handed out raw (F1).

@@ -40,6 +40,7 @@ mod stats;
 mod storage;
 mod sync;
 mod uninit;
+mod wait;
 mod weak;
 mod zeroable;
 
@@ -55,6 +56,7 @@ pub use raw::RawPool;
 pub use rc::{PoolRc, SharedPool};
 pub use stats::PoolStats;
 pub use uninit::PoolBoxUninit;
+pub use wait::{AllocAsync, WaitPool, WaitStats};
 pub use weak::PoolWeak;
 pub use zeroable::ZeroableItem;
 
@@ -77,6 +79,7 @@ pub mod __private {
     pub use crate::pool::{FailureHook, PoolConfig};
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};
+    pub use crate::wait::{NoWaiters, WaitQueue, WaitSlots, Waiters};
     pub use crate::{
         __blockpool_allocators as allocators, __blockpool_byte_pool as byte_pool,
         __blockpool_static_pool as static_pool,

@@ -11,6 +11,7 @@ use crate::free_list::{BlockMeta, FreeList};
 use crate::refcount::{Generation, RefSlot};
 use crate::stats::PoolStats;
 use crate::sync::Ordering;
+use crate::wait::{NoWaiters, Waiters};
 
 /// The bytes of one block: the item, then padding up to the block alignment `A`.
 #[repr(C)]
@@ -56,13 +57,21 @@ impl<T, A> Slot<T, A> {
 }
 
 /// The storage and metadata of one pool of `N` blocks of `T`, aligned to `A`, with reference counters `R`;
-/// `STATS` is the pool's `stats` option (see `free_list::List`; pools with counters keep block states
-/// whatever it says).
+/// `STATS` is the pool's `stats` option (see `free_list::FreeList`; pools with counters keep block states
+/// whatever it says); `Q` its waiter queue (`wait = W`: `WaitQueue<W>`).
 ///
 /// Generated code declares one of these as a `static` per pool; it is zero-initialised, needs no init call,
 /// and is only ever used through the pool's handles.
-pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool = true> {
+pub struct PoolStorage<
+    T,
+    A: Alignment,
+    R: RefSlot,
+    const N: usize,
+    const STATS: bool = true,
+    Q: Waiters = NoWaiters,
+> {
     list: FreeList<[BlockMeta; N]>,
+    waiters: Q,
     refs: [R; N],
     generations: [R::Generation; N],
     slots: [Slot<T, A>; N],
@@ -71,14 +80,14 @@ pub struct PoolStorage<T, A: Alignment, R: RefSlot, const N: usize, const STATS:
 // SAFETY: [S1, S4] the storage is shared between threads, but each block's contents are reached only through the one
 // handle that took the block from the free list (or, for shared handles, through shared references
 // only), and those handles are `Send`/`Sync` only when the item is. Everything else (free list, counters,
-// reference counts) is atomic.
-unsafe impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> Sync
-    for PoolStorage<T, A, R, N, STATS>
+// reference counts) is atomic, and the waiter queue is atomics and a critical-section mutex (Q4).
+unsafe impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q: Waiters> Sync
+    for PoolStorage<T, A, R, N, STATS, Q>
 {
 }
 
-impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool>
-    PoolStorage<T, A, R, N, STATS>
+impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q: Waiters>
+    PoolStorage<T, A, R, N, STATS, Q>
 {
     /// Number of blocks.
     pub const CAPACITY: usize = N;
@@ -101,6 +110,7 @@ impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool>
         };
         Self {
             list: FreeList::new(),
+            waiters: Q::NEW,
             refs: [const { R::ZERO }; N],
             generations: [const { <R::Generation as Generation>::ZERO }; N],
             slots: [const { Slot::new() }; N],
@@ -112,6 +122,7 @@ impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool>
     pub fn new() -> Self {
         Self {
             list: FreeList::new(),
+            waiters: Q::new(),
             refs: core::array::from_fn(|_| R::new()),
             generations: core::array::from_fn(|_| <R::Generation as Generation>::new()),
             slots: core::array::from_fn(|_| Slot::new()),
@@ -128,8 +139,8 @@ impl<T, A: Alignment, const N: usize> PoolStorage<T, A, crate::sync::AtomicU8, N
 }
 
 #[cfg(not(loom))]
-impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> Default
-    for PoolStorage<T, A, R, N, STATS>
+impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q: Waiters> Default
+    for PoolStorage<T, A, R, N, STATS, Q>
 {
     fn default() -> Self {
         Self::new()
@@ -144,6 +155,11 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     type Item;
     /// The reference counter of each block (`NoRefs` for pools without `refcount`).
     type Refs: RefSlot;
+    /// The waiter queue (`NoWaiters` for pools without `wait`).
+    type Waiters: Waiters;
+
+    /// The waiter queue.
+    fn waiters(&self) -> &Self::Waiters;
 
     /// Number of blocks.
     fn capacity(&self) -> usize;
@@ -229,20 +245,43 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     fn validate(&self) -> Result<(), PoolError>;
 }
 
-mod sealed {
-    pub trait Sealed {}
+pub(crate) mod sealed {
+    use crate::free_list::FreeList;
+
+    /// What only the runtime reaches: the free list and whether it keeps block states.
+    pub trait Sealed {
+        /// The free list.
+        fn free_list(&self) -> &FreeList;
+        /// `STATS || refcount` (S6).
+        fn tracked(&self) -> bool;
+    }
 }
 
-impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> sealed::Sealed
-    for PoolStorage<T, A, R, N, STATS>
+impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q: Waiters>
+    sealed::Sealed for PoolStorage<T, A, R, N, STATS, Q>
 {
+    #[inline(always)]
+    fn free_list(&self) -> &FreeList {
+        self.list.list()
+    }
+
+    #[inline(always)]
+    fn tracked(&self) -> bool {
+        Self::TRACKED
+    }
 }
 
-impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> Storage
-    for PoolStorage<T, A, R, N, STATS>
+impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q: Waiters> Storage
+    for PoolStorage<T, A, R, N, STATS, Q>
 {
     type Item = T;
     type Refs = R;
+    type Waiters = Q;
+
+    #[inline(always)]
+    fn waiters(&self) -> &Q {
+        &self.waiters
+    }
 
     #[inline(always)]
     fn capacity(&self) -> usize {
@@ -296,7 +335,10 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> St
         // not given back (W2).
         if self.generations[index].advance() {
             let list = self.list.list();
-            if Self::TRACKED {
+            if Q::ENABLED {
+                // Q2: to the task that has waited longest, if one waits.
+                crate::wait::sealed::Sealed::give(&self.waiters, list, index, Self::TRACKED);
+            } else if Self::TRACKED {
                 list.free(index, true);
             } else {
                 list.free_inline(index, false);
@@ -320,7 +362,13 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool> St
 
     #[inline(always)]
     unsafe fn put_back(&self, index: usize) {
-        self.list.list().push(index, Self::TRACKED);
+        let list = self.list.list();
+        if Q::ENABLED {
+            // Q2, as in `free`.
+            crate::wait::sealed::Sealed::give(&self.waiters, list, index, Self::TRACKED);
+        } else {
+            list.push(index, Self::TRACKED);
+        }
     }
 
     fn record_failure(&self) {

@@ -7,21 +7,22 @@
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-use pool_runtime::__private::{Align1, NoRefs, PoolConfig, PoolStorage, counters};
-use pool_runtime::{PoolError, PoolRc, SharedPool, StaticPool};
+use pool_runtime::__private::{Align1, NoRefs, PoolConfig, PoolStorage, WaitQueue, counters};
+use pool_runtime::{PoolError, PoolRc, SharedPool, StaticPool, WaitPool};
 use std::sync::Mutex;
 
 /// Declares a pool whose storage is replaced for every loom iteration (loom's atomics cannot live in a
 /// `static`): `install()` leaks a fresh storage and points the pool at it.
 macro_rules! model_pool {
     ($pool:ident, $item:ty, $refs:ty, $count:literal) => {
+        model_pool!($pool, $item, PoolStorage<$item, Align1, $refs, $count>, $count, storage);
+    };
+    ($pool:ident, $item:ty, $storage:ty, $count:literal, storage) => {
         struct $pool;
 
         impl $pool {
-            fn current()
-            -> &'static Mutex<Option<&'static PoolStorage<$item, Align1, $refs, $count>>> {
-                static CURRENT: Mutex<Option<&'static PoolStorage<$item, Align1, $refs, $count>>> =
-                    Mutex::new(None);
+            fn current() -> &'static Mutex<Option<&'static $storage>> {
+                static CURRENT: Mutex<Option<&'static $storage>> = Mutex::new(None);
                 &CURRENT
             }
 
@@ -36,7 +37,7 @@ macro_rules! model_pool {
             type Item = $item;
             const CAPACITY: usize = $count;
             const NAME: &'static str = stringify!($pool);
-            type __Storage = PoolStorage<$item, Align1, $refs, $count>;
+            type __Storage = $storage;
             const __CONFIG: PoolConfig = PoolConfig::DEFAULT;
             fn __storage() -> &'static Self::__Storage {
                 Self::current()
@@ -64,6 +65,60 @@ macro_rules! shared_pool {
 }
 
 shared_pool!(Shared, Upgraded, Reused, Edited);
+
+// Pools with a wait queue (`wait = 1` and `wait = 2`) of one block.
+model_pool!(OneWaiter, usize, PoolStorage<usize, Align1, NoRefs, 1, true, WaitQueue<1>>, 1, storage);
+model_pool!(TwoWaiters, usize, PoolStorage<usize, Align1, NoRefs, 1, true, WaitQueue<2>>, 1, storage);
+impl WaitPool for OneWaiter {}
+impl WaitPool for TwoWaiters {}
+
+/// Polls `future` once, with a waker that does nothing (a task that is woken later polls with its own).
+fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
+    std::pin::Pin::new(future).poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+}
+
+/// Q1: a free on another thread, anywhere around the waiting task's failed attempt and its registration
+/// (between them included), either leaves the block for the task's retry or hands it over and wakes it. A
+/// lost wake-up would leave `block_on` waiting for ever, which loom reports as a deadlock.
+#[test]
+fn a_free_racing_a_registration_always_reaches_the_waiting_task() {
+    model(|| {
+        OneWaiter::install();
+        let held = OneWaiter::alloc(0).unwrap();
+        let freer = thread::spawn(move || drop(held));
+        let block = loom::future::block_on(OneWaiter::alloc_async(1)).unwrap();
+        assert_eq!(*block, 1);
+        freer.join().unwrap();
+        drop(block);
+        assert_eq!(OneWaiter::stats().used, 0);
+        assert_eq!(OneWaiter::wait_stats().waiting, 0);
+        OneWaiter::validate().unwrap();
+    });
+}
+
+/// Q3: a waiting task dropped (a timeout) while a free hands it the block passes the block to the next
+/// waiting task, whichever of the drop and the free comes first.
+#[test]
+fn a_waiter_dropped_while_its_block_is_handed_over_passes_it_on() {
+    model(|| {
+        TwoWaiters::install();
+        let held = TwoWaiters::alloc(0).unwrap();
+        let mut first = TwoWaiters::alloc_async(1);
+        let mut second = TwoWaiters::alloc_async(2);
+        assert!(poll_once(&mut first).is_pending());
+        assert!(poll_once(&mut second).is_pending());
+        let freer = thread::spawn(move || drop(held));
+        let canceller = thread::spawn(move || drop(first));
+        let block = loom::future::block_on(second).unwrap();
+        assert_eq!(*block, 2);
+        freer.join().unwrap();
+        canceller.join().unwrap();
+        drop(block);
+        assert_eq!(TwoWaiters::stats().used, 0);
+        assert_eq!(TwoWaiters::wait_stats().waiting, 0);
+        TwoWaiters::validate().unwrap();
+    });
+}
 
 /// An item that counts its drops and carries a stamp to tell items apart.
 struct Tracked {

@@ -174,6 +174,7 @@ fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
     refuse(options.max_size.as_ref().map(|o| &o.key));
     refuse(options.refcount.as_ref().map(|o| &o.key));
     refuse(options.stats.as_ref().map(|o| &o.key));
+    refuse(options.wait.as_ref().map(|o| &o.key));
 }
 
 fn bytes(
