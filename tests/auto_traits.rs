@@ -6,7 +6,9 @@ use std::cell::Cell;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use blockpool::{Arena, PoolBox, PoolBoxUninit, PoolBytes, PoolRc, PoolWeak, memory_pool, pools};
+use blockpool::{
+    AllocAsync, Arena, PoolBox, PoolBoxUninit, PoolBytes, PoolRc, PoolWeak, memory_pool, pools,
+};
 use static_assertions::{assert_impl_all, assert_not_impl_any};
 
 /// `Sync` but not `Send` (like a `MutexGuard`).
@@ -25,7 +27,19 @@ pub struct SyncOnlyPool;
 
 pools! {
     pub Bytes(classes = [(64, 1)]);
+    pub WaitBoth(type = u32, count = 1, wait = 1);
+    pub WaitSendOnly(type = Cell<u32>, count = 1, wait = 1);
+    pub WaitNeither(type = Rc<u32>, count = 1, wait = 1);
+    pub WaitSyncOnly(type = SyncOnly, count = 1, wait = 1);
 }
+
+// `AllocAsync` holds the value until it is in a block: it sends and shares what the value allows.
+assert_impl_all!(AllocAsync<WaitBoth>: Send, Sync);
+assert_impl_all!(AllocAsync<WaitSendOnly>: Send);
+assert_not_impl_any!(AllocAsync<WaitSendOnly>: Sync);
+assert_not_impl_any!(AllocAsync<WaitNeither>: Send, Sync);
+assert_impl_all!(AllocAsync<WaitSyncOnly>: Sync);
+assert_not_impl_any!(AllocAsync<WaitSyncOnly>: Send);
 
 // `PoolBox` is like `Box`: it sends and shares exactly what its item allows.
 assert_impl_all!(PoolBox<Both>: Send, Sync);
