@@ -8,6 +8,7 @@
 #   cycles-baseline   the same work without a pool: a 64-byte message built on the stack and read back
 #   cycles-blockpool  `#[memory_pool(type = Message, count = 4)]` (Cortex-M0: `portable-atomic-critical-section`)
 #   cycles-blockpool-nostats  the same pool with `stats = false`
+#   cycles-blockpool-wait     the same pool with `wait = 4`, nobody waiting
 #   cycles-heapless   `heapless::pool::box_pool!` with 4 blocks (needs LDREX/STREX: not on Cortex-M0)
 #
 # Each program runs six phases, each between two calls of `cycles_marker` (src/cycles/common.rs); the log is
@@ -127,8 +128,10 @@ for target in "${targets[@]}"; do
     thumbv7em-none-eabihf) machine=(-cpu cortex-m4 -machine mps2-an386) ;;
     thumbv6m-none-eabi) machine=(-cpu cortex-m0 -machine microbit) ;;
   esac
-  programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats cycles-heapless)
-  if [ "$target" = thumbv6m-none-eabi ]; then programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats); fi
+  programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats cycles-blockpool-wait cycles-heapless)
+  if [ "$target" = thumbv6m-none-eabi ]; then
+    programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats cycles-blockpool-wait)
+  fi
   bins=()
   for program in "${programs[@]}"; do bins+=(--bin "$program"); done
   cargo build --quiet --release --features cycles --target "$target" "${bins[@]}"
@@ -174,7 +177,7 @@ for target in dict.fromkeys(t for t, _ in figures):
     base = figures[target, 'baseline']
     rows.append((target, 'baseline', *map(number, base)))
     pair = {}
-    for pool in ('blockpool', 'blockpool-nostats', 'heapless'):
+    for pool in ('blockpool', 'blockpool-nostats', 'blockpool-wait', 'heapless'):
         if (target, pool) not in figures:
             rows.append((target, pool, 'n/a: needs LDREX/STREX', '', ''))
             continue
@@ -198,6 +201,7 @@ if os.environ.get('CYCLES_DOC', '1') == '1':
     labels = {'baseline': 'baseline: the message built on the stack',
               'blockpool': 'blockpool `#[memory_pool(type = Message, count = 4)]`',
               'blockpool-nostats': 'blockpool with `stats = false`',
+              'blockpool-wait': 'blockpool with `wait = 4`, nobody waiting',
               'heapless': '`heapless::pool` `box_pool!`, 4 blocks'}
     table = ['| core | target | program | alloc | free | alloc + free (pair) |', '|---|---|---|--:|--:|--:|']
     last = None

@@ -13,7 +13,7 @@ cargo +"$NIGHTLY" miri test -p pool-runtime --lib
 integration=()
 for test in alloc drops errors handles in_place options raw_pool threads zeroize shared shared_threads \
             stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names memory_cost \
-            dma bytes_io; do
+            dma bytes_io wait; do
   integration+=(--test "$test")
 done
 echo "Miri: ${#integration[@]} integration test files"
@@ -26,7 +26,7 @@ seeds="${MIRI_SEEDS:-0..16}"
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${seeds}" \
   cargo +"$NIGHTLY" miri test -p blockpool --test shared_threads --test raw_pool
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${MIRI_THREAD_SEEDS:-0..4}" \
-  cargo +"$NIGHTLY" miri test -p blockpool --test threads
+  cargo +"$NIGHTLY" miri test -p blockpool --test threads --test wait
 
 # A 32-bit big-endian target without 64-bit atomics: the free list's narrow head layout (16-bit index,
 # 16-bit tag, separate counters) and every byte-order assumption. MIRI_HOST_ONLY=1 skips it.

@@ -50,6 +50,8 @@
 //! - [`StaticPool`]: a typed pool. `alloc`, `alloc_with`, `alloc_uninit`, `alloc_zeroed` (items that are
 //!   [`Zeroable`]), `stats`, `validate`.
 //! - [`SharedPool`]: a typed pool declared with `refcount`: `alloc_shared`, `alloc_shared_with`.
+//! - [`WaitPool`]: a typed pool declared with `wait = W`: `alloc_async` (the future [`AllocAsync`]) waits for
+//!   a block, a free hands its block to the task that has waited longest; `wait_stats` ([`WaitStats`]).
 //! - [`RawPool`]: the untyped, object-safe interface of every typed pool (`&dyn RawPool`), like the
 //!   function-pointer tables of C pool APIs, with foreign-pointer and double-free detection.
 //! - [`BytePool`]: byte buffers in size classes (`pools!` entry with `classes`): `alloc_bytes`,

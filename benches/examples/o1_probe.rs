@@ -29,6 +29,14 @@ struct Pool1024;
 #[memory_pool(type = Item, count = 65535)]
 struct Pool65535;
 
+/// The same pool with a wait queue nobody uses: what `wait` costs when no task waits.
+#[memory_pool(type = Item, count = 1024, wait = 4)]
+struct Wait1024;
+
+/// The same pool without bookkeeping.
+#[memory_pool(type = Item, count = 1024, stats = false)]
+struct NoStats1024;
+
 box_pool!(Heapless1024: Item);
 box_pool!(Heapless65535: Item);
 /// atomic-pool's macro computes `(N + 31) / 32` in the caller's crate.
@@ -70,6 +78,20 @@ probes!(
     blockpool_free_65535,
     PoolBox<Pool65535>,
     |seed| Pool65535::alloc(Item::new(seed)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    wait_alloc_1024,
+    wait_free_1024,
+    PoolBox<Wait1024>,
+    |seed| Wait1024::alloc(Item::new(seed)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    nostats_alloc_1024,
+    nostats_free_1024,
+    PoolBox<NoStats1024>,
+    |seed| NoStats1024::alloc(Item::new(seed)).unwrap(),
     |h| drop(h)
 );
 probes!(
@@ -189,6 +211,22 @@ fn main() {
     let mut plain_65535 = Box::new(PlainFreeList::<Item, 65535>::new());
 
     // Filling and emptying go through closures of their own, so only the measured pairs are counted.
+    exercise(
+        1024,
+        level,
+        |s| Wait1024::alloc(Item::new(s)).unwrap(),
+        drop,
+        wait_alloc_1024,
+        wait_free_1024,
+    );
+    exercise(
+        1024,
+        level,
+        |s| NoStats1024::alloc(Item::new(s)).unwrap(),
+        drop,
+        nostats_alloc_1024,
+        nostats_free_1024,
+    );
     exercise(
         1024,
         level,

@@ -81,7 +81,7 @@ impl Waiters for NoWaiters {
 }
 
 impl<const W: usize> sealed::Sealed for WaitQueue<W> {
-    #[inline(always)]
+    #[inline]
     fn give(&self, list: &FreeList, index: usize, stats: bool) {
         WaitQueue::give(self, list, index, stats);
     }

@@ -136,14 +136,18 @@ impl<const W: usize> WaitQueue<W> {
 
     /// Gives back block `index`, held by the caller with no live item in it: to the task that has waited
     /// longest if one waits, else to the free list (Q2). The fast path, nobody waiting, is one load and a
-    /// branch before the push, and a fence and a load after it.
-    #[inline(always)]
+    /// branch before the push, and a fence, a load and a branch after it. Shared by every call site on
+    /// bare metal, as `FreeList::free` is.
+    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn give(&self, list: &FreeList, index: usize, stats: bool) {
-        if self.waiting.load(Ordering::SeqCst) != 0 {
+        // Relaxed: this look only decides whether to hand the block over directly (Q2); a waiter it misses
+        // is found by the look after the push, which is what keeps wake-ups from being lost (Q1).
+        if self.waiting.load(Ordering::Relaxed) != 0 {
             self.hand_over(list, Some(index), stats);
             return;
         }
-        list.free(index, stats);
+        list.free_inline(index, stats);
         // Q1: a task that registered while the block went onto the list either took it (its pop after
         // registering saw the push) or is seen here (this load after the push sees its registration).
         fence(Ordering::SeqCst);
