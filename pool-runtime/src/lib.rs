@@ -14,33 +14,59 @@
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+// The modules keep flat paths (`crate::free_list`, `crate::rc`, ..); their files are grouped by concept:
+// `lockfree/` (the free list, its head per target, the storage and the block steps every handle shares),
+// `handles/` (owning, shared, weak and uninitialised handles, reference counts), `bytes/` (byte pools, their
+// size classes, byte-stream and DMA traits), `arena/`, `wait/` (waiting for a block), `observe/` (counters,
+// debug dumps, the memory map, defmt).
+#[path = "lockfree/align.rs"]
 mod align;
+#[path = "arena/arena.rs"]
 mod arena;
+#[path = "lockfree/block.rs"]
 mod block;
+#[path = "handles/boxed.rs"]
 mod boxed;
+#[path = "bytes/byte_class.rs"]
 mod byte_class;
+#[path = "bytes/bytes.rs"]
 mod bytes;
+#[path = "bytes/bytes_io.rs"]
 mod bytes_io;
 #[cfg(feature = "defmt")]
+#[path = "observe/defmt_impls.rs"]
 mod defmt_impls;
 #[cfg(feature = "embedded-dma")]
+#[path = "bytes/dma.rs"]
 mod dma;
+#[path = "observe/dump.rs"]
 mod dump;
 mod error;
+#[path = "handles/forward.rs"]
 mod forward;
+#[path = "lockfree/free_list.rs"]
 mod free_list;
+#[path = "lockfree/head.rs"]
 mod head;
 mod impls;
+#[path = "observe/map.rs"]
 mod map;
 mod pool;
 mod raw;
+#[path = "handles/rc.rs"]
 mod rc;
+#[path = "handles/refcount.rs"]
 mod refcount;
+#[path = "observe/stats.rs"]
 mod stats;
+#[path = "lockfree/storage.rs"]
 mod storage;
+#[path = "lockfree/sync.rs"]
 mod sync;
+#[path = "handles/uninit.rs"]
 mod uninit;
 mod wait;
+#[path = "handles/weak.rs"]
 mod weak;
 mod zeroable;
 

@@ -25,11 +25,13 @@ pub(crate) struct Counts {
 }
 
 #[cfg(target_has_atomic = "64")]
+#[path = "head/wide.rs"]
 mod wide;
 #[cfg(target_has_atomic = "64")]
 pub(crate) use wide::Head;
 
 #[cfg(all(not(target_has_atomic = "64"), blockpool_llsc))]
+#[path = "head/llsc.rs"]
 mod llsc;
 #[cfg(all(not(target_has_atomic = "64"), blockpool_llsc))]
 pub(crate) use llsc::Head;
@@ -44,6 +46,7 @@ pub(crate) use llsc::Head;
     ),
     all(test, not(loom))
 ))]
+#[path = "head/critical.rs"]
 mod critical;
 #[cfg(all(
     not(target_has_atomic = "64"),
@@ -64,6 +67,7 @@ pub(crate) use critical::Head;
     ),
     all(test, not(loom))
 ))]
+#[path = "head/tagged.rs"]
 mod tagged;
 #[cfg(all(
     not(target_has_atomic = "64"),
