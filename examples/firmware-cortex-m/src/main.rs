@@ -22,9 +22,10 @@
 
 use core::cell::{Cell, RefCell};
 use core::fmt::Write as _;
+use core::future::Future as _;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
-use blockpool::{PoolBox, PoolError, PoolRc, pools};
+use blockpool::{PoolBox, PoolError, PoolRc, WaitPool, pools};
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
@@ -65,6 +66,8 @@ pools! {
     pub RxFrames(type = [u8; 16], count = 2);
     /// Byte buffers: a DMA receive and a formatted line.
     pub Buffers(classes = [(32, 2)]);
+    /// Work slots a task waits for: one block, up to two waiting tasks.
+    pub Slots(type = u32, count = 1, wait = 2);
 }
 
 /// Queue slots: its capacity (`QUEUE_DEPTH - 1`) is above the pool's, so the pool runs out first.
@@ -98,9 +101,18 @@ static REFUSED: AtomicU32 = AtomicU32::new(0);
 /// Why the last allocation was refused. Written by the handler.
 static LAST_REFUSAL: Mutex<Cell<Option<PoolError>>> = Mutex::new(Cell::new(None));
 
+/// A `Slots` block the main loop hands to the SysTick handler, which frees it there.
+static TO_FREE: Mutex<RefCell<Option<PoolBox<Slots>>>> = Mutex::new(RefCell::new(None));
+/// Set by the waker of the task waiting for a `Slots` block.
+static WOKEN: AtomicBool = AtomicBool::new(false);
+
 #[exception]
 fn SysTick() {
     dma_tick();
+    // A free from the interrupt handler: the block goes to the waiting task, whose waker runs here.
+    drop(critical_section::with(|cs| {
+        TO_FREE.borrow_ref_mut(cs).take()
+    }));
     let produced = PRODUCED.load(Ordering::Relaxed);
     let refused = REFUSED.load(Ordering::Relaxed);
     if produced >= QUOTA.load(Ordering::Acquire) || refused >= REFUSAL_LIMIT.load(Ordering::Acquire)
@@ -338,6 +350,9 @@ fn main() -> ! {
     hprintln!("-- dma: a DMA channel receives a UART line into pool blocks, driven by SysTick");
     receive_by_dma(Dma { _one: () });
 
+    hprintln!("-- wait: a task waits for a block that the interrupt handler frees");
+    wait_for_a_block();
+
     core.SYST.disable_interrupt();
     core.SYST.disable_counter();
     let MainLoop {
@@ -352,6 +367,7 @@ fn main() -> ! {
     hprintln!("Reports: {}", Reports::stats());
     hprintln!("RxFrames: {}", RxFrames::stats());
     hprintln!("Buffers: {}", Buffers::stats());
+    hprintln!("Slots: {}", Slots::stats());
     hprintln!("every block is back and the counts add up");
     exit(debug::EXIT_SUCCESS)
 }
@@ -408,6 +424,62 @@ fn receive_by_dma(dma: Dma) {
     );
 }
 
+/// Phase 5: the only `Slots` block is in use; a task (here a future polled by hand) waits for one, the
+/// SysTick handler frees the block, and the free hands it to the task and wakes it.
+fn wait_for_a_block() {
+    let held = match Slots::alloc(1) {
+        Ok(held) => held,
+        Err(failed) => fail(format_args!("no Slots block: {}", failed.error())),
+    };
+    let waker = flag_waker();
+    let mut context = core::task::Context::from_waker(&waker);
+    let mut waiting = Slots::alloc_async(2);
+    if core::pin::Pin::new(&mut waiting)
+        .poll(&mut context)
+        .is_ready()
+    {
+        fail(format_args!(
+            "the only block is in use: the task should wait"
+        ));
+    }
+    hprintln!(
+        "task waiting: {} waiting, Slots {}/{} used",
+        Slots::wait_stats().waiting,
+        Slots::stats().used,
+        Slots::CAPACITY
+    );
+    critical_section::with(|cs| TO_FREE.borrow_ref_mut(cs).replace(held));
+    wait_until(|| WOKEN.load(Ordering::Acquire));
+    let block = match core::pin::Pin::new(&mut waiting).poll(&mut context) {
+        core::task::Poll::Ready(Ok(block)) => block,
+        _ => fail(format_args!("woken, but the block was not handed over")),
+    };
+    let waits = Slots::wait_stats();
+    hprintln!(
+        "woken by the interrupt's free: block holds {}, {} wait, {} hand-off",
+        *block,
+        waits.waits,
+        waits.handoffs
+    );
+    drop(block);
+}
+
+/// A waker that sets [`WOKEN`] (an executor's waker would schedule the task).
+fn flag_waker() -> core::task::Waker {
+    use core::task::{RawWaker, RawWakerVTable, Waker};
+    fn clone(_: *const ()) -> RawWaker {
+        RawWaker::new(core::ptr::null(), &VTABLE)
+    }
+    fn wake(_: *const ()) {
+        WOKEN.store(true, Ordering::Release);
+    }
+    fn drop(_: *const ()) {}
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
+    // SAFETY: [local] the vtable's functions ignore the data pointer and are safe to call from any context
+    // any number of times, which is all `RawWaker`'s contract asks.
+    unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
+}
+
 /// The bytes as text (the UART line is ASCII).
 fn text(bytes: &[u8]) -> &str {
     core::str::from_utf8(bytes).unwrap_or("(not UTF-8)")
@@ -459,6 +531,15 @@ fn check(processed: u32, still_queued: usize) {
         ),
         (RxFrames::validate().is_ok(), "RxFrames validates"),
         (Buffers::validate().is_ok(), "Buffers validates"),
+        (
+            Slots::stats().used == 0 && Slots::wait_stats().waiting == 0,
+            "Slots: the block is back and nobody waits",
+        ),
+        (
+            Slots::wait_stats().handoffs == 1,
+            "Slots: the interrupt's free handed its block to the waiting task",
+        ),
+        (Slots::validate().is_ok(), "Slots validates"),
     ];
     for (holds, what) in checks {
         if !holds {

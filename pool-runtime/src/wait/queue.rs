@@ -35,9 +35,11 @@ pub struct WaitStats {
     pub waiting: usize,
     /// Times a task had to wait since start-up (wrapping at 2³²).
     pub waits: u32,
-    /// Blocks a free handed straight to a waiting task since start-up (wrapping at 2³²). A hand-off takes no
-    /// block from the free list and puts none back, so it counts in neither `allocs` nor `frees` of
-    /// `stats()`.
+    /// Blocks a free handed straight to a waiting task since start-up (wrapping at 2³²). Handing over the
+    /// block being freed takes nothing from the free list and puts nothing back, so it counts in neither
+    /// `allocs` nor `frees` of `stats()`; a block the free had already pushed when it saw the waiter (a task
+    /// registering on another core or thread meanwhile) is popped again, so it counts as a free, an
+    /// allocation and a hand-off.
     pub handoffs: u32,
 }
 
