@@ -29,7 +29,7 @@ folder() {
     embassy) echo "$embassy_folder" ;;
     thumb*) echo examples/firmware-cortex-m ;;
     riscv*) echo examples/firmware-riscv ;;
-    *) echo "no firmware for target $1" >&2; return 1 ;;
+    *) echo "no firmware for $1 (give a target or 'embassy')" >&2; return 1 ;;
   esac
 }
 
