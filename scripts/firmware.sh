@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the firmware for each core, runs it in QEMU and compares what it prints with
 # expected/<target>.run in the firmware's folder: examples/firmware-cortex-m for the Cortex-M targets,
-# examples/firmware-riscv for the RISC-V ones. Fails if a run does not exit with success (the firmware exits
-# with failure on any panic or failed check), times out, or prints anything else. Installs the Rust targets,
-# and QEMU when `qemu-system-arm` or `qemu-system-riscv32` is missing (Debian/Ubuntu apt-get, never removing
-# a package already installed: scripts/apt.sh).
+# examples/firmware-riscv for the RISC-V ones, and the embassy application of examples/firmware-embassy
+# (Cortex-M3 only). Fails if a run does not exit with success (the firmware exits with failure on any panic
+# or failed check), times out, or prints anything else. Installs the Rust targets, and QEMU when
+# `qemu-system-arm` or `qemu-system-riscv32` is missing (Debian/Ubuntu apt-get, never removing a package
+# already installed: scripts/apt.sh).
 #
-#   scripts/firmware.sh                      # every core
+#   scripts/firmware.sh                      # every core, then the embassy firmware
 #   scripts/firmware.sh thumbv6m-none-eabi   # one or more targets
+#   scripts/firmware.sh embassy              # the embassy firmware (can be mixed with targets)
 #   BLESS=1 scripts/firmware.sh              # rewrite the expected files (then review their diff)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,21 +17,37 @@ cd "$(dirname "$0")/.."
 # Target -> QEMU machine is set by the runners in each folder's .cargo/config.toml.
 cortex_m_targets=(thumbv7m-none-eabi thumbv6m-none-eabi thumbv7em-none-eabihf)
 riscv_targets=(riscv32imac-unknown-none-elf riscv32imc-unknown-none-elf)
-all_targets=("${cortex_m_targets[@]}" "${riscv_targets[@]}")
-targets=("${@:-${all_targets[@]}}")
+# The embassy firmware: its folder and its one target.
+embassy_folder=examples/firmware-embassy
+embassy_target=thumbv7m-none-eabi
+all_runs=("${cortex_m_targets[@]}" "${riscv_targets[@]}" embassy)
 final_line="every block is back and the counts add up"
 
-# The firmware's folder for a target.
+# The firmware's folder for a run: a target (its core's firmware) or `embassy`.
 folder() {
   case "$1" in
+    embassy) echo "$embassy_folder" ;;
     thumb*) echo examples/firmware-cortex-m ;;
     riscv*) echo examples/firmware-riscv ;;
-    *) echo "no firmware for target $1" >&2; return 1 ;;
+    *) echo "no firmware for $1 (give a target or 'embassy')" >&2; return 1 ;;
   esac
 }
 
+# The target a run builds for.
+target_of() {
+  case "$1" in
+    embassy) echo "$embassy_target" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+runs=("${@:-${all_runs[@]}}")
 source scripts/apt.sh
-for target in "${targets[@]}"; do folder "$target" >/dev/null; done
+targets=()
+for run in "${runs[@]}"; do
+  folder "$run" >/dev/null
+  targets+=("$(target_of "$run")")
+done
 if [[ " ${targets[*]}" == *" thumb"* ]]; then
   install_qemu
   qemu-system-arm --version | head -n 1
@@ -44,9 +62,10 @@ rustup target add "${targets[@]}" >/dev/null
 root=$PWD
 passed=0
 failed=0
-for target in "${targets[@]}"; do
-  echo "== $target"
-  cd "$root/$(folder "$target")"
+for run in "${runs[@]}"; do
+  target=$(target_of "$run")
+  if [ "$run" = "$target" ]; then echo "== $target"; else echo "== $run ($target)"; fi
+  cd "$root/$(folder "$run")"
   mkdir -p target/runs
   cargo build --release --target "$target" --bin firmware
   out="target/runs/$target.run"
@@ -72,7 +91,7 @@ for target in "${targets[@]}"; do
   fi
 
   if [ -n "$problem" ]; then
-    echo "FAILED: $target $problem"
+    echo "FAILED: $run $problem"
     echo "-- output"
     cat "$out"
     echo "-- stderr"
