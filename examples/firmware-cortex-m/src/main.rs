@@ -25,7 +25,7 @@ use core::fmt::Write as _;
 use core::future::Future as _;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
-use blockpool::{PoolBox, PoolError, PoolRc, WaitPool, pools};
+use blockpool::{PoolBox, PoolError, PoolRc, pools};
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use cortex_m_semihosting::{debug, hprintln};
