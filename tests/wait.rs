@@ -257,3 +257,71 @@ fn shared_pools_wait_too() {
     let other = report.clone();
     assert_eq!(other.0, 3);
 }
+
+// Review round 7, finding 2: a block `register` found on its second try was held as a bare index while the
+// executor's waker clone was dropped; a panicking drop lost the block for good.
+#[memory_pool(count = 1, wait = 2)]
+pub struct Dropped(pub u32);
+
+thread_local! {
+    static HELD: std::cell::RefCell<Option<PoolBox<DroppedPool>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A waker whose clone frees the held block (executor code re-entering the pool, which makes
+/// `register`'s second try find a block) and whose clone's drop panics.
+fn panicking_waker() -> Waker {
+    use std::task::{RawWaker, RawWakerVTable};
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, drop_waker);
+    fn clone(_: *const ()) -> RawWaker {
+        HELD.with(|held| drop(held.borrow_mut().take()));
+        RawWaker::new(std::ptr::dangling::<()>(), &VTABLE)
+    }
+    fn noop(_: *const ()) {}
+    fn drop_waker(data: *const ()) {
+        if data == std::ptr::dangling::<()>() {
+            panic!("the clone's drop panics");
+        }
+    }
+    // SAFETY: the vtable's functions are sound for any data pointer and any number of calls.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+}
+
+#[test]
+fn a_waker_whose_drop_panics_loses_no_block() {
+    HELD.with(|held| *held.borrow_mut() = Some(DroppedPool::alloc(Dropped(0)).unwrap()));
+    let waker = panicking_waker();
+    let mut future = DroppedPool::alloc_async(Dropped(1));
+    let polled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll(&mut future, &waker)));
+    assert!(polled.is_err(), "the waker's drop panicked");
+    drop(future);
+    drop(waker);
+    assert_eq!(DroppedPool::stats().used, 0, "no handle is alive");
+    assert!(
+        DroppedPool::alloc(Dropped(2)).is_ok(),
+        "the block is free again"
+    );
+}
+
+// Review round 7, finding 4: a block handed to a waiter that was then dropped went back through the free
+// path a second time and moved its generation on for an item that never existed.
+#[memory_pool(count = 1, wait = 2, refcount = u8)]
+pub struct Counted(pub u32);
+
+#[test]
+fn a_block_passed_on_by_a_dropped_waiter_keeps_its_generation() {
+    use blockpool::PoolRc;
+    let first = CountedPool::alloc_shared(Counted(0)).unwrap();
+    assert_eq!(PoolRc::downgrade(&first).generation(), 0);
+    let (_, waker) = waker();
+    let mut waiting = CountedPool::alloc_async(Counted(1));
+    assert!(poll(&mut waiting, &waker).is_pending());
+    drop(first); // handed to the waiting task
+    drop(waiting); // which goes away: the block goes back to the pool
+    let second = CountedPool::alloc_shared(Counted(2)).unwrap();
+    assert_eq!(
+        PoolRc::downgrade(&second).generation(),
+        1,
+        "the block held one item before this one"
+    );
+}

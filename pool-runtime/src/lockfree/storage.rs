@@ -195,6 +195,12 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     /// # Safety
     /// As for [`Storage::mark_free`].
     unsafe fn free(&self, index: usize);
+    /// Gives back a block that held no item since it was last given back (a block handed to a waiting
+    /// task that went away): as [`Storage::free`], without moving the generation on again (W1, Q3).
+    ///
+    /// # Safety
+    /// As for [`Storage::mark_free`], and no item was in the block since its generation last moved on.
+    unsafe fn pass_on(&self, index: usize);
     /// Puts a block marked free back on the free list (step two). O(1).
     ///
     /// # Safety
@@ -336,14 +342,25 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q:
         if self.generations[index].advance() {
             let list = self.list.list();
             if Q::ENABLED {
-                // Q2: to the task that has waited longest, if one waits.
-                crate::wait::sealed::Sealed::give(&self.waiters, list, index, Self::TRACKED);
+                // SAFETY: [S1, Q2] the caller holds the block with no item and gives it up (`free`'s
+                // contract); `list` and the flag are this pool's.
+                unsafe {
+                    crate::wait::sealed::Sealed::give(&self.waiters, list, index, Self::TRACKED)
+                };
             } else if Self::TRACKED {
                 list.free(index, true);
             } else {
                 list.free_inline(index, false);
             }
         }
+    }
+
+    unsafe fn pass_on(&self, index: usize) {
+        // SAFETY: [S1, Q3] the caller holds the block with no item and gives it up (`pass_on`'s contract);
+        // `list` and the flag are this pool's.
+        unsafe {
+            crate::wait::sealed::Sealed::give(&self.waiters, self.list.list(), index, Self::TRACKED)
+        };
     }
 
     unsafe fn mark_raw(&self, index: usize) {
@@ -364,8 +381,9 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q:
     unsafe fn put_back(&self, index: usize) {
         let list = self.list.list();
         if Q::ENABLED {
-            // Q2, as in `free`.
-            crate::wait::sealed::Sealed::give(&self.waiters, list, index, Self::TRACKED);
+            // SAFETY: [S1, Q2] as in `free`: the caller held the block, marked it free and gives it up
+            // (`put_back`'s contract).
+            unsafe { crate::wait::sealed::Sealed::give(&self.waiters, list, index, Self::TRACKED) };
         } else {
             list.push(index, Self::TRACKED);
         }

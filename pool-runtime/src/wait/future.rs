@@ -29,7 +29,9 @@ use crate::storage::sealed::Sealed as _;
 /// `critical-section` mutex, so the program needs a `critical-section` implementation (embassy
 /// applications have one; on the host, the `critical-section` crate's `std` feature).
 ///
-/// Polled again after it has resolved, it stays pending.
+/// Polled again after it has resolved, it stays pending. A future that is forgotten (`mem::forget`) while it
+/// waits keeps its slot for good, and a block freed to it then is never given back: drop waiting futures,
+/// do not forget them.
 ///
 /// ```
 /// use blockpool::{memory_pool, WaitPool};
@@ -85,17 +87,19 @@ impl<P: WaitPool> AllocAsync<P> {
             }
             None => {
                 // Not reachable: a future that has resolved holds no slot and takes no block.
-                give_back::<P>(index);
+                pass_on::<P>(index);
                 Poll::Pending
             }
         }
     }
 }
 
-/// Gives back a block this task holds with no item in it.
-fn give_back<P: StaticPool>(index: usize) {
-    // SAFETY: [S1, Q3] the caller holds block `index`, with no live item in it, and gives it up.
-    unsafe { P::__storage().free(index) };
+/// Passes on a block this task holds, which held no item since it was freed, to the next waiting task or
+/// the pool.
+fn pass_on<P: StaticPool>(index: usize) {
+    // SAFETY: [S1, Q3] the caller holds block `index`, handed to it (or taken) with no item, put none in,
+    // and gives it up.
+    unsafe { P::__storage().pass_on(index) };
 }
 
 impl<P: WaitPool> Future for AllocAsync<P> {
@@ -109,7 +113,8 @@ impl<P: WaitPool> Future for AllocAsync<P> {
         let storage = P::__storage();
         let queue = storage.waiters();
         if let Some(slot) = this.slot {
-            return match queue.poll(slot, cx.waker()) {
+            // SAFETY: [Q2] this future holds `slot` and takes the block the poll returns.
+            return match unsafe { queue.poll(slot, cx.waker()) } {
                 Polled::Block(index) => this.fill(index),
                 Polled::Waiting(old) => {
                     drop(old);
@@ -120,10 +125,15 @@ impl<P: WaitPool> Future for AllocAsync<P> {
         if let Some(index) = storage.take() {
             return this.fill(index);
         }
-        match queue.register(storage.free_list(), storage.tracked(), cx.waker().clone()) {
+        let waker = cx.waker().clone();
+        // SAFETY: [Q1] this future has no slot; it takes the slot or the block that comes back, and the
+        // list and flag are its pool's.
+        match unsafe { queue.register(storage.free_list(), storage.tracked(), waker) } {
             Registered::Block(index, waker) => {
+                // The block is in its handle before the executor's waker is dropped, which may panic.
+                let ready = this.fill(index);
                 drop(waker);
-                this.fill(index)
+                ready
             }
             Registered::Slot(slot) => {
                 this.slot = Some(slot);
@@ -146,11 +156,13 @@ impl<P: WaitPool> Drop for AllocAsync<P> {
         let Some(slot) = self.slot.take() else {
             return;
         };
-        let (handed, waker) = P::__storage().waiters().cancel(slot);
-        drop(waker);
+        // SAFETY: [Q3] this future holds `slot` and gives back the block it returns, just below.
+        let (handed, waker) = unsafe { P::__storage().waiters().cancel(slot) };
         if let Some(index) = handed {
-            // Q3: the block handed to this task goes to the next one waiting, or back to the pool.
-            give_back::<P>(index);
+            // Q3: the block handed to this task goes to the next one waiting, or back to the pool; before
+            // the executor's waker is dropped, which may panic.
+            pass_on::<P>(index);
         }
+        drop(waker);
     }
 }

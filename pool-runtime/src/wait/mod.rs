@@ -27,17 +27,36 @@ pub(crate) mod sealed {
     use super::queue::{Polled, Registered};
     use crate::free_list::FreeList;
 
-    /// What the runtime asks of a waiter queue (crate-private methods behind the sealed trait).
+    /// What the runtime asks of a waiter queue. Sealing stops implementations, not calls (a bound on a
+    /// type parameter reaches these methods), so every method that changes state is `unsafe` (S1, Q1-Q3).
     pub trait Sealed {
-        /// Gives back block `index`, held by the caller with no live item in it.
-        fn give(&self, list: &FreeList, index: usize, stats: bool);
+        /// Gives back block `index` to a waiting task or to `list`.
+        ///
+        /// # Safety
+        /// `list` is this queue's pool's free list and `stats` its `tracked()`; the caller holds block
+        /// `index` with no live item in it and gives it up (S1).
+        unsafe fn give(&self, list: &FreeList, index: usize, stats: bool);
     }
 
     /// What the runtime asks of a queue with slots.
     pub trait SealedSlots {
-        fn register(&self, list: &FreeList, stats: bool, waker: Waker) -> Registered;
-        fn poll(&self, slot: usize, waker: &Waker) -> Polled;
-        fn cancel(&self, slot: usize) -> (Option<usize>, Option<Waker>);
+        /// Registers a waiting task (Q1).
+        ///
+        /// # Safety
+        /// `list` and `stats` are those of this queue's pool; the caller is an `AllocAsync` without a
+        /// slot, and takes the slot or the block it returns.
+        unsafe fn register(&self, list: &FreeList, stats: bool, waker: Waker) -> Registered;
+        /// A waiting task's poll (Q2).
+        ///
+        /// # Safety
+        /// The caller is the `AllocAsync` that holds `slot`; it takes the block it returns.
+        unsafe fn poll(&self, slot: usize, waker: &Waker) -> Polled;
+        /// A waiting task goes away (Q3).
+        ///
+        /// # Safety
+        /// The caller is the `AllocAsync` that holds `slot`, and gives back the block it returns.
+        unsafe fn cancel(&self, slot: usize) -> (Option<usize>, Option<Waker>);
+        /// The counts.
         fn stats(&self) -> WaitStats;
     }
 }
@@ -63,7 +82,7 @@ pub struct NoWaiters;
 
 impl sealed::Sealed for NoWaiters {
     #[inline(always)]
-    fn give(&self, list: &FreeList, index: usize, stats: bool) {
+    unsafe fn give(&self, list: &FreeList, index: usize, stats: bool) {
         list.free(index, stats);
     }
 }
@@ -82,7 +101,7 @@ impl Waiters for NoWaiters {
 
 impl<const W: usize> sealed::Sealed for WaitQueue<W> {
     #[inline]
-    fn give(&self, list: &FreeList, index: usize, stats: bool) {
+    unsafe fn give(&self, list: &FreeList, index: usize, stats: bool) {
         WaitQueue::give(self, list, index, stats);
     }
 }
@@ -147,15 +166,15 @@ pub trait WaitSlots: Waiters + sealed::SealedSlots {}
 impl<const W: usize> WaitSlots for WaitQueue<W> {}
 
 impl<const W: usize> sealed::SealedSlots for WaitQueue<W> {
-    fn register(&self, list: &FreeList, stats: bool, waker: Waker) -> Registered {
+    unsafe fn register(&self, list: &FreeList, stats: bool, waker: Waker) -> Registered {
         WaitQueue::register(self, list, stats, waker)
     }
 
-    fn poll(&self, slot: usize, waker: &Waker) -> Polled {
+    unsafe fn poll(&self, slot: usize, waker: &Waker) -> Polled {
         WaitQueue::poll(self, slot, waker)
     }
 
-    fn cancel(&self, slot: usize) -> (Option<usize>, Option<Waker>) {
+    unsafe fn cancel(&self, slot: usize) -> (Option<usize>, Option<Waker>) {
         WaitQueue::cancel(self, slot)
     }
 

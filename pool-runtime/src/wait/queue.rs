@@ -12,7 +12,7 @@ pub(crate) enum Slot {
     /// Free for a new waiter.
     Empty,
     /// A task waits here; `ticket` orders the waiters (the smallest has waited longest).
-    Waiting { ticket: u32, waker: Option<Waker> },
+    Waiting { ticket: u64, waker: Option<Waker> },
     /// A free handed this block to the task of this slot, which now holds it (S1) until it takes it or is
     /// dropped.
     Handed(usize),
@@ -21,7 +21,9 @@ pub(crate) enum Slot {
 /// What the lock protects.
 pub(crate) struct Queue<const W: usize> {
     slots: [Slot; W],
-    next_ticket: u32,
+    /// 64 bits: at a registration every nanosecond it would take 584 years to wrap, so the oldest waiter
+    /// is always the smallest ticket.
+    next_ticket: u64,
     waits: u32,
     handoffs: u32,
 }
@@ -196,7 +198,7 @@ impl<const W: usize> WaitQueue<W> {
             }
         });
         for waker in wake.into_iter().flatten() {
-            waker.wake();
+            wake_or_abort(waker);
         }
     }
 
@@ -287,18 +289,24 @@ impl<const W: usize> Default for WaitQueue<W> {
 }
 
 impl<const W: usize> Queue<W> {
-    /// The waiting slot with the oldest ticket (tickets wrap; the oldest is the one furthest behind the
-    /// next ticket).
+    /// The waiting slot with the oldest (smallest) ticket.
     fn oldest_waiting(&self) -> Option<usize> {
-        let next = self.next_ticket;
         self.slots
             .iter()
             .enumerate()
             .filter_map(|(at, slot)| match slot {
-                Slot::Waiting { ticket, .. } => Some((next.wrapping_sub(*ticket), at)),
+                Slot::Waiting { ticket, .. } => Some((*ticket, at)),
                 _ => None,
             })
-            .max_by_key(|&(age, _)| age)
+            .min_by_key(|&(ticket, _)| ticket)
             .map(|(_, at)| at)
     }
+}
+
+/// Wakes a task whose slot now holds a block. A waker that panics would leave the tasks after it in this
+/// free's hand-over unwoken, holding blocks they would never take, so a panic aborts instead (an
+/// `extern "C"` function aborts when unwound out of, since Rust 1.81); called from Rust only.
+#[allow(improper_ctypes_definitions)]
+extern "C" fn wake_or_abort(waker: Waker) {
+    waker.wake();
 }
