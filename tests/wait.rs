@@ -325,3 +325,46 @@ fn a_block_passed_on_by_a_dropped_waiter_keeps_its_generation() {
         "the block held one item before this one"
     );
 }
+
+// Review round 8: the poll that found a handed block dropped the executor's fresh waker inside the lock,
+// after emptying the slot: a panicking drop lost the block (and a drop that freed a block re-entered the
+// lock).
+#[memory_pool(count = 1, wait = 2)]
+pub struct Handed(pub u32);
+
+static PANIC_ON_DROP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn armed_waker() -> Waker {
+    use std::task::{RawWaker, RawWakerVTable};
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, drop_waker);
+    fn clone(data: *const ()) -> RawWaker {
+        RawWaker::new(data, &VTABLE)
+    }
+    fn noop(_: *const ()) {}
+    fn drop_waker(_: *const ()) {
+        if PANIC_ON_DROP.swap(false, Ordering::SeqCst) {
+            panic!("the waker's drop panics");
+        }
+    }
+    // SAFETY: the vtable's functions are sound for any data pointer and any number of calls.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+}
+
+#[test]
+fn a_waker_whose_drop_panics_when_the_block_was_handed_over_loses_no_block() {
+    let waker = armed_waker();
+    let held = HandedPool::alloc(Handed(1)).unwrap();
+    let mut waiting = HandedPool::alloc_async(Handed(2));
+    assert!(poll(&mut waiting, &waker).is_pending());
+    drop(held); // handed to the waiting task
+    PANIC_ON_DROP.store(true, Ordering::SeqCst);
+    let polled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll(&mut waiting, &waker)));
+    assert!(polled.is_err(), "the fresh waker's drop panicked");
+    drop(waiting);
+    assert_eq!(HandedPool::stats().used, 0, "no handle is alive");
+    assert!(
+        HandedPool::alloc(Handed(3)).is_ok(),
+        "the block is free again"
+    );
+}

@@ -115,7 +115,12 @@ impl<P: WaitPool> Future for AllocAsync<P> {
         if let Some(slot) = this.slot {
             // SAFETY: [Q2] this future holds `slot` and takes the block the poll returns.
             return match unsafe { queue.poll(slot, cx.waker()) } {
-                Polled::Block(index) => this.fill(index),
+                Polled::Block(index, waker) => {
+                    // The block is in its handle before the executor's waker is dropped (Q4).
+                    let ready = this.fill(index);
+                    drop(waker);
+                    ready
+                }
                 Polled::Waiting(old) => {
                     drop(old);
                     Poll::Pending

@@ -97,8 +97,8 @@ pub enum Registered {
 
 /// What a waiting task's poll found.
 pub enum Polled {
-    /// A free handed this block to the task.
-    Block(usize),
+    /// A free handed this block to the task; the fresh waker, to drop outside the lock.
+    Block(usize, Waker),
     /// Still waiting; the waker that was replaced, to drop outside the lock.
     Waiting(Option<Waker>),
 }
@@ -235,15 +235,16 @@ impl<const W: usize> WaitQueue<W> {
         })
     }
 
-    /// A waiting task's poll: its block if one was handed to it, else stores its new waker.
+    /// A waiting task's poll: its block if one was handed to it, else stores its new waker. Every waker
+    /// comes back out of the lock, to be dropped after the block is in its handle (Q4).
     pub(crate) fn poll(&self, slot: usize, waker: &Waker) -> Polled {
         // Cloned before the lock: a waker's clone is the executor's code (Q4).
         let fresh = waker.clone();
-        self.queue.with(|queue| match &mut queue.slots[slot] {
+        self.queue.with(move |queue| match &mut queue.slots[slot] {
             Slot::Handed(index) => {
                 let index = *index;
                 queue.slots[slot] = Slot::Empty;
-                Polled::Block(index)
+                Polled::Block(index, fresh)
             }
             Slot::Waiting { waker, .. } => Polled::Waiting(waker.replace(fresh)),
             // Not reachable: only the slot's task empties it, and then it forgets the slot.
