@@ -35,6 +35,14 @@ run() {
   fi
 }
 
+# Cargo verifies the facade against the other two through a temporary local registry, and keeps what it
+# unpacks from it under $CARGO_HOME/registry/src/-<hash of the registry's path>/. A later run from the same
+# checkout path finds a crate of the same version there and reuses it, stale: remove our crates' copies.
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+for crate in "${crates[@]}"; do
+  rm -rf "$cargo_home"/registry/src/-*/"$crate-$version"
+done
+
 run package "${packages[@]}" "$@"
 for crate in "${crates[@]}"; do
   file="$out/$crate-$version.crate"
