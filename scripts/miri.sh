@@ -21,8 +21,8 @@ cargo +"$NIGHTLY" miri test -p blockpool "${integration[@]}"
 
 # The threaded tests under many schedules: each seed is another interleaving of the threads (finding 1 of
 # the soundness review, a lost reference count, needed a few seeds). MIRI_SEEDS overrides the range.
-# `threads` (about 20 s a seed) gets a quarter of the seeds of the handle and raw-free races.
-seeds="${MIRI_SEEDS:-0..16}"
+# `threads` and `wait` (about 20 s a seed for `threads`) get half the seeds of the handle and raw-free races.
+seeds="${MIRI_SEEDS:-0..8}"
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${seeds}" \
   cargo +"$NIGHTLY" miri test -p blockpool --test shared_threads --test raw_pool
 MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${MIRI_THREAD_SEEDS:-0..4}" \

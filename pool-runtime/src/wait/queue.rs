@@ -1,6 +1,7 @@
 //! The waiter queue of a pool declared with `wait = W`: `W` slots, each empty, holding a waiting task's
 //! waker, or holding a block handed to that task. The protocol is in `docs/safety.md` (Q1 to Q4).
 
+#[cfg(not(loom))]
 use core::cell::RefCell;
 use core::task::Waker;
 
