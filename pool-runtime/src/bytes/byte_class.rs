@@ -25,6 +25,8 @@ pub trait ByteClass: Sync + sealed::Sealed {
     fn take(&self) -> Option<(usize, NonNull<u8>)>;
     /// The index and start of the block that contains `ptr`, if any. O(1).
     fn block_containing(&self, ptr: NonNull<u8>) -> Option<(usize, NonNull<u8>)>;
+    /// The start of block `index`, if the class has it. O(1).
+    fn block_at(&self, index: usize) -> Option<NonNull<u8>>;
     /// Returns block `index`, which the caller holds, wiping it first when `zeroize` is set. O(1).
     ///
     /// # Safety
@@ -77,6 +79,10 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
         }
         let index = offset / Self::BLOCK_SIZE;
         Some((index, self.block(index).cast::<u8>()))
+    }
+
+    fn block_at(&self, index: usize) -> Option<NonNull<u8>> {
+        (index < N).then(|| self.block(index).cast::<u8>())
     }
 
     unsafe fn free(&self, index: usize, zeroize: bool) {
