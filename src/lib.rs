@@ -118,12 +118,16 @@
 #![no_std]
 #![deny(missing_docs)]
 
+/// `registry()` and `Registry`, with the feature `registry` (on `blockpool`, or on `pool-runtime` through
+/// another crate of the program).
+pub use pool_runtime::__registry::*;
 pub use pool_runtime::{
     AllocAsync, AllocBytesAsync, AllocError, Arena, ArenaPool, ArenaStats, BufferFull, BytePool,
     FailureEvent, MAX_BLOCKS, MemoryMap, PoolBox, PoolBoxUninit, PoolBytes, PoolBytesReader,
     PoolBytesWriter, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool,
     SharedPool, StaticPool, WaitBytePool, WaitPool, WaitStats, ZeroableItem,
 };
+pub use pool_runtime::{EntryStats, PoolEntry, pool_id};
 
 /// bytemuck's marker trait for types whose all-zero bytes are a valid value, and its derive: what
 /// `alloc_zeroed` needs. The derive is bytemuck's, so it is told where the trait is:

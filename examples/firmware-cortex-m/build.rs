@@ -21,6 +21,10 @@ fn main() {
     fs::copy(&memory, out.join("memory.x")).expect("copy the memory map");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-link-arg-bins=-Tlink.x");
+    if env::var_os("CARGO_FEATURE_REGISTRY").is_some() {
+        // blockpool's registry: the one line an application adds (the script comes with blockpool).
+        println!("cargo:rustc-link-arg-bins=-Tblockpool-registry.x");
+    }
     println!("cargo:rustc-env=FIRMWARE_MACHINE={machine}");
     println!("cargo:rustc-env=FIRMWARE_CORE={core}");
     println!("cargo:rerun-if-changed={memory}");

@@ -64,6 +64,8 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
     let private = quote!(#krate::__private);
     let name_str = plain_name(name);
     let storage_static = static_name(name, "");
+    let entry_static = static_name(name, "_ENTRY");
+    let shared = spec.refcount.is_some();
     let count = match &spec.count {
         Count::Literal(n) => quote!(#n),
         Count::Expr(expr) => quote_spanned!(expr.span()=> #expr),
@@ -217,6 +219,12 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
 
             #shared_impl
             #wait_impl
+
+            // The pool's entry in `blockpool::registry()` (feature `registry`; nothing without it).
+            #private::register!(
+                #entry_static,
+                #private::PoolEntry::typed::<#name>(&#name, ::core::module_path!(), #shared)
+            );
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #name {

@@ -57,6 +57,8 @@ mod raw;
 mod rc;
 #[path = "handles/refcount.rs"]
 mod refcount;
+#[path = "observe/registry.rs"]
+mod registry;
 #[path = "observe/stats.rs"]
 mod stats;
 #[path = "lockfree/storage.rs"]
@@ -80,6 +82,16 @@ pub use map::{MemoryMap, PoolInfo, PoolKind};
 pub use pool::StaticPool;
 pub use raw::RawPool;
 pub use rc::{PoolRc, SharedPool};
+pub use registry::{EntryStats, PoolEntry, pool_id};
+#[cfg(feature = "registry")]
+pub use registry::{Registry, registry};
+
+/// What the feature `registry` adds, for the facade to re-export whichever crate turned the feature on.
+#[doc(hidden)]
+pub mod __registry {
+    #[cfg(feature = "registry")]
+    pub use crate::registry::{Registry, registry};
+}
 pub use stats::PoolStats;
 pub use uninit::PoolBoxUninit;
 pub use wait::{AllocAsync, AllocBytesAsync, WaitBytePool, WaitPool, WaitStats};
@@ -104,6 +116,9 @@ pub mod __private {
     pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes, total_bytes_u64};
     pub use crate::pool::{FailureHook, PoolConfig};
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
+    #[cfg(feature = "registry")]
+    pub use crate::registry::POOLS;
+    pub use crate::registry::PoolEntry;
     pub use crate::storage::{PoolStorage, Storage};
     pub use crate::wait::{
         ByteWaitSlots, ByteWaiters, Bytes, NoWaiters, QueueKind, Typed, WaitQueue, WaitSlots,
@@ -111,12 +126,14 @@ pub mod __private {
     };
     pub use crate::{
         __blockpool_allocators as allocators, __blockpool_byte_pool as byte_pool,
-        __blockpool_static_pool as static_pool,
+        __blockpool_register as register, __blockpool_static_pool as static_pool,
     };
     pub use allocator_api2;
     #[cfg(feature = "allocator-api2-02")]
     pub use allocator_api2_02;
     pub use bytemuck::Zeroable;
+    #[cfg(feature = "registry")]
+    pub use linkme;
 
     /// Reference counter types selected by `refcount = u8 | u16 | u32`.
     pub mod counters {

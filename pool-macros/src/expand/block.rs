@@ -60,6 +60,14 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
         .iter()
         .map(|(size, count)| byte_class_type(krate, spec, *size, *count));
     let classes_static = static_name(name, "_CLASSES");
+    let entry_static = static_name(name, "_ENTRY");
+    let largest = spec
+        .classes
+        .iter()
+        .map(|(size, _)| *size)
+        .max()
+        .unwrap_or(0);
+    let blocks: usize = spec.classes.iter().map(|(_, count)| *count).sum();
     let waiters = spec.wait.map(|slots| {
         let slots = slots as usize;
         let waiters_static = static_name(name, "_WAITERS");
@@ -127,6 +135,12 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
             );
 
             #wait_fns
+
+            // The pool's entry in `blockpool::registry()` (feature `registry`; nothing without it).
+            #private::register!(
+                #entry_static,
+                #private::PoolEntry::bytes::<#name>(::core::module_path!(), #largest, #blocks)
+            );
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #name {
@@ -217,6 +231,8 @@ fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
     let name = &spec.name;
     let name_str = plain_name(name);
     let storage = static_name(name, "");
+    let entry_static = static_name(name, "_ENTRY");
+    let size = spec.size;
     let storage_ty = arena_type(krate, spec);
     let link_section = link_section(spec.link_section.as_ref());
     let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
@@ -264,6 +280,12 @@ fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
                     <Self as #krate::ArenaPool>::stats()
                 }
             }
+
+            // The arena's entry in `blockpool::registry()` (feature `registry`; nothing without it).
+            #private::register!(
+                #entry_static,
+                #private::PoolEntry::arena::<#name>(::core::module_path!(), #size)
+            );
         };
     }
 }
