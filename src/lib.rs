@@ -154,6 +154,9 @@ pub use pool_runtime::{
 #[doc(inline)]
 pub use bytemuck::Zeroable;
 
+#[cfg(feature = "c-api")]
+pub use pool_runtime::c_api;
+
 /// Declares a static pool of blocks.
 ///
 /// # Two forms

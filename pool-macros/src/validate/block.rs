@@ -4,7 +4,9 @@
 use proc_macro2::Span;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, Path, Visibility};
 
-use super::{MAX_COUNT, PoolSpec, check_align, check_link_section, check_on_failure, settings};
+use super::{
+    MAX_COUNT, PoolSpec, check_align, check_c_name, check_link_section, check_on_failure, settings,
+};
 use crate::diagnostics::Errors;
 use crate::options::{Opt, RawOptions};
 use crate::parse::block::{Block, Budget};
@@ -57,6 +59,8 @@ pub(crate) struct BytesSpec {
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
     pub(crate) link_section: Option<super::LinkSection>,
+    /// `c_name = unsafe("name")`: exported to C under that symbol.
+    pub(crate) c_name: Option<super::LinkSection>,
 }
 
 /// An arena: `arena = bytes`.
@@ -196,6 +200,7 @@ fn bytes(
     let classes = size_classes(classes, align, errors);
     let on_failure = check_on_failure(options, errors);
     let link_section = check_link_section(options, errors);
+    let c_name = check_c_name(options, errors);
     if errors.len() > before {
         return None;
     }
@@ -206,6 +211,7 @@ fn bytes(
         on_failure,
         zeroize: options.zeroize.is_some(),
         link_section,
+        c_name,
     })
 }
 
@@ -327,6 +333,12 @@ fn arena_spec(
 ) -> Option<ArenaSpec> {
     let before = errors.len();
     reject(options, "an arena (its size is `arena = N` bytes)", errors);
+    if let Some(c_name) = &options.c_name {
+        errors.at(
+            &c_name.key,
+            "`c_name` does not apply to an arena (C code allocates from typed and byte pools): remove it",
+        );
+    }
     let size = int(&arena.value, "an arena's size in bytes", errors);
     if let Some(size) = size.filter(|&size| size == 0 || size > u64::from(u32::MAX)) {
         errors.at(

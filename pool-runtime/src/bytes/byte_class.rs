@@ -31,6 +31,21 @@ pub trait ByteClass: Sync + sealed::Sealed {
     /// The caller holds block `index` of this class (taken with `take` and not freed since) and gives it
     /// up: nothing uses the block afterwards (S1).
     unsafe fn free(&self, index: usize, zeroize: bool);
+    /// Marks block `index`, just taken by the caller, as handed out raw (to C), so that
+    /// [`ByteClass::free_raw`] accepts it and nothing else does (F1).
+    ///
+    /// # Safety
+    /// The caller took block `index` of this class with `take` and hands it out raw.
+    #[cfg(feature = "c-api")]
+    unsafe fn mark_raw(&self, index: usize);
+    /// Frees block `index` if it is a raw block in use (F1), wiping it first when `zeroize` is set;
+    /// otherwise [`PoolError::DoubleFree`] and nothing changes. O(1).
+    ///
+    /// # Safety
+    /// `index` is below `capacity()`. If block `index` is a raw block in use, the caller gives it up
+    /// (C2: nothing uses it afterwards).
+    #[cfg(feature = "c-api")]
+    unsafe fn free_raw(&self, index: usize, zeroize: bool) -> Result<(), PoolError>;
     /// Counts a failed allocation.
     fn record_failure(&self);
     /// A snapshot of the class's counters.
@@ -94,6 +109,31 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
         }
         // SAFETY: [S1] marked free just above, by its holder.
         unsafe { self.put_back(index) };
+    }
+
+    #[cfg(feature = "c-api")]
+    unsafe fn mark_raw(&self, index: usize) {
+        // SAFETY: [S1, F1] the caller took the block and hands it out raw (`mark_raw`'s contract).
+        unsafe { Storage::mark_raw(self, index) };
+    }
+
+    #[cfg(feature = "c-api")]
+    unsafe fn free_raw(&self, index: usize, zeroize: bool) -> Result<(), PoolError> {
+        // SAFETY: [F1, C2] the compare-and-swap claims the block only if it is a raw block in use, which the
+        // caller gives up (`free_raw`'s contract).
+        if !unsafe { self.mark_free_checked(index) }? {
+            return Ok(()); // byte classes have no generations to run out (W2); kept for the contract
+        }
+        if zeroize {
+            wipe(
+                self.block(index).cast::<u8>(),
+                Self::BLOCK_SIZE,
+                Self::BLOCK_ALIGN,
+            );
+        }
+        // SAFETY: [S1] claimed by the compare-and-swap above, so no one else holds it.
+        unsafe { self.put_back(index) };
+        Ok(())
     }
 
     fn record_failure(&self) {
