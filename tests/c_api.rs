@@ -302,6 +302,7 @@ fn byte_pools_serve_the_smallest_class_that_fits_and_check_every_pointer() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not support extern statics")]
 fn the_exported_symbol_is_the_pools_c_object() {
     let _serial = serial();
     // `CPool` is opaque: C never reads it, so its Rust-only contents are no concern here.
