@@ -27,6 +27,9 @@ pub struct Shared(u32);
 #[memory_pool(count = 1)]
 pub struct Other(pub u32);
 
+#[memory_pool(count = 2, stats = false, c_name = unsafe("test_lean_pool"))]
+pub struct Lean(pub u32);
+
 pools! {
     pub Bytes(classes = [(64, 2), (256, 1)], c_name = unsafe("test_byte_pool"));
     pub Typed(type = u16, count = 2, c_name = unsafe("test_typed_in_block"));
@@ -234,6 +237,26 @@ fn shared_blocks_are_refused_and_c_blocks_of_shared_pools_are_raw() {
     assert_eq!(free(pool, block), CStatus::BP_DOUBLE_FREE);
     assert_eq!(rc.0, 5);
     drop(rc);
+    assert_eq!(validate(pool), CStatus::BP_OK);
+}
+
+/// `stats = false` keeps no block states for typed blocks, but still marks raw ones (F1): C's frees are
+/// checked there too.
+#[test]
+fn pools_without_stats_still_check_c_frees() {
+    let _serial = serial();
+    let pool = LeanPool::c_pool();
+    let boxed = LeanPool::alloc(Lean(3)).unwrap();
+    let block = alloc(pool).unwrap();
+    assert_eq!(alloc(pool), Err(CStatus::BP_EXHAUSTED));
+    let address = ptr::from_ref(&*boxed).cast_mut().cast::<c_void>();
+    assert_eq!(free(pool, address), CStatus::BP_DOUBLE_FREE);
+    assert_eq!(free(pool, block), CStatus::BP_OK);
+    assert_eq!(free(pool, block), CStatus::BP_DOUBLE_FREE);
+    assert_eq!(boxed.0, 3);
+    drop(boxed);
+    let s = stats(pool);
+    assert_eq!((s.capacity, s.used, s.failures), (2, 0, 1));
     assert_eq!(validate(pool), CStatus::BP_OK);
 }
 
