@@ -33,4 +33,4 @@ MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-many-seeds=${MIRI_THREAD_SEEDS:-0..4}" \
 if [ "${MIRI_HOST_ONLY:-0}" = 1 ]; then exit 0; fi
 cargo +"$NIGHTLY" miri test -p pool-runtime --lib --target powerpc-unknown-linux-gnu
 cargo +"$NIGHTLY" miri test -p blockpool --target powerpc-unknown-linux-gnu --test alloc --test threads \
-  --test raw_pool --test shared --test stress --test byte_pool --test memory_cost
+  --test raw_pool --test shared --test stress --test byte_pool --test memory_cost --test c_api
