@@ -18,7 +18,9 @@ gcc -std=c99 "${warn[@]}" -Iinclude -c "$out/header.c" -o "$out/header-c99.o"
 gcc -std=c11 "${warn[@]}" -Iinclude -c "$out/header.c" -o "$out/header-c11.o"
 g++ -std=c++11 "${warn[@]}" -Iinclude -x c++ -c "$out/header.c" -o "$out/header-cxx.o"
 
-echo "== the Rust static library (tests/c-api)"
+echo "== the Rust static library (tests/c-api): fmt, clippy, build (its own workspace: the root's do not reach it)"
+cargo fmt --manifest-path tests/c-api/Cargo.toml --check
+cargo clippy --manifest-path tests/c-api/Cargo.toml --target-dir "$out/rust" -- -D warnings
 cargo build --release --manifest-path tests/c-api/Cargo.toml --target-dir "$out/rust"
 lib="$out/rust/release/libblockpool_c_api_test.a"
 libs=(-lpthread -ldl -lm)

@@ -69,9 +69,8 @@ if [[ " ${targets[*]}" == *" thumb"* ]]; then
   install_qemu
   qemu-system-arm --version | head -n 1
 fi
-if [[ " ${runs[*]} " == *" mixed-c "* ]] && ! command -v arm-none-eabi-gcc >/dev/null; then
-  echo "== installing arm-none-eabi-gcc (the mixed-c firmware's C driver)"
-  apt_install gcc-arm-none-eabi
+if [[ " ${runs[*]} " == *" mixed-c "* ]]; then
+  install_arm_gcc # the mixed-c firmware's C driver
 fi
 if [[ " ${targets[*]}" == *" riscv"* ]]; then
   install_qemu qemu-system-misc qemu-system-riscv32

@@ -30,6 +30,9 @@ pub struct Other(pub u32);
 #[memory_pool(count = 2, stats = false, c_name = unsafe("test_lean_pool"))]
 pub struct Lean(pub u32);
 
+#[memory_pool(count = 1, wait = 1, c_name = unsafe("test_wait_pool"))]
+pub struct Awaited(pub u32);
+
 pools! {
     pub Bytes(classes = [(64, 2), (256, 1)], c_name = unsafe("test_byte_pool"));
     pub Typed(type = u16, count = 2, c_name = unsafe("test_typed_in_block"));
@@ -257,6 +260,41 @@ fn pools_without_stats_still_check_c_frees() {
     drop(boxed);
     let s = stats(pool);
     assert_eq!((s.capacity, s.used, s.failures), (2, 0, 1));
+    assert_eq!(validate(pool), CStatus::BP_OK);
+}
+
+/// A block C frees goes to the task that waits for one (Q2), as any free's does.
+#[test]
+fn a_block_freed_from_c_goes_to_a_waiting_task() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let _serial = serial();
+    let pool = AwaitedPool::c_pool();
+    let flag = Arc::new(Flag(AtomicBool::new(false)));
+    let waker = Waker::from(flag.clone());
+    let block = alloc(pool).unwrap();
+    let mut waiting = AwaitedPool::alloc_async(Awaited(8));
+    let mut context = Context::from_waker(&waker);
+    assert!(Pin::new(&mut waiting).poll(&mut context).is_pending());
+    assert_eq!(free(pool, block), CStatus::BP_OK);
+    assert!(flag.0.load(Ordering::SeqCst), "the free woke the task");
+    let Poll::Ready(Ok(item)) = Pin::new(&mut waiting).poll(&mut context) else {
+        panic!("the task did not get the block C freed");
+    };
+    assert_eq!(item.0, 8);
+    assert_eq!(AwaitedPool::wait_stats().handoffs, 1);
+    drop(item);
+    assert_eq!(stats(pool).used, 0);
     assert_eq!(validate(pool), CStatus::BP_OK);
 }
 

@@ -123,5 +123,9 @@ pub extern "C" fn rust_keep_bytes(len: usize) -> *const c_void {
 /// The kept `PoolBytes`'s length (0 if none), then drops it.
 #[unsafe(no_mangle)]
 pub extern "C" fn rust_drop_bytes() -> usize {
-    KEPT_BYTES.lock().unwrap().take().map_or(0, |bytes| bytes.len())
+    KEPT_BYTES
+        .lock()
+        .unwrap()
+        .take()
+        .map_or(0, |bytes| bytes.len())
 }
