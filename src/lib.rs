@@ -119,10 +119,10 @@
 #![deny(missing_docs)]
 
 pub use pool_runtime::{
-    AllocAsync, AllocError, Arena, ArenaPool, ArenaStats, BufferFull, BytePool, FailureEvent,
-    MAX_BLOCKS, MemoryMap, PoolBox, PoolBoxUninit, PoolBytes, PoolBytesReader, PoolBytesWriter,
-    PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool, SharedPool, StaticPool,
-    WaitPool, WaitStats, ZeroableItem,
+    AllocAsync, AllocBytesAsync, AllocError, Arena, ArenaPool, ArenaStats, BufferFull, BytePool,
+    FailureEvent, MAX_BLOCKS, MemoryMap, PoolBox, PoolBoxUninit, PoolBytes, PoolBytesReader,
+    PoolBytesWriter, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool,
+    SharedPool, StaticPool, WaitBytePool, WaitPool, WaitStats, ZeroableItem,
 };
 
 /// bytemuck's marker trait for types whose all-zero bytes are a valid value, and its derive: what

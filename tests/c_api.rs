@@ -35,6 +35,7 @@ pub struct Awaited(pub u32);
 
 pools! {
     pub Bytes(classes = [(64, 2), (256, 1)], c_name = unsafe("test_byte_pool"));
+    pub WaitBytes(classes = [(64, 1)], wait = 1, zeroize, c_name = unsafe("test_wait_bytes"));
     pub Typed(type = u16, count = 2, c_name = unsafe("test_typed_in_block"));
 }
 
@@ -294,6 +295,43 @@ fn a_block_freed_from_c_goes_to_a_waiting_task() {
     assert_eq!(item.0, 8);
     assert_eq!(AwaitedPool::wait_stats().handoffs, 1);
     drop(item);
+    assert_eq!(stats(pool).used, 0);
+    assert_eq!(validate(pool), CStatus::BP_OK);
+}
+
+/// A byte block C frees goes to a task waiting for a buffer (Q5), wiped, and is then the task's: C cannot
+/// free it again (C2), though its address is the one C freed.
+#[test]
+fn a_byte_block_freed_from_c_goes_to_a_waiting_task_and_is_no_longer_cs() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    let _serial = serial();
+    let pool = WaitBytes::c_pool();
+    let block = alloc_bytes(pool, 64).unwrap();
+    // SAFETY: the block is this test's, 64 bytes long.
+    unsafe { block.cast::<u8>().write_bytes(0xEE, 64) };
+    let mut waiting = WaitBytes::alloc_bytes_async(10);
+    let mut context = Context::from_waker(Waker::noop());
+    assert!(Pin::new(&mut waiting).poll(&mut context).is_pending());
+    assert_eq!(free(pool, block), CStatus::BP_OK);
+    let Poll::Ready(Ok(buffer)) = Pin::new(&mut waiting).poll(&mut context) else {
+        panic!("the task did not get the block C freed");
+    };
+    assert_eq!(buffer.as_ptr().cast::<c_void>(), block.cast_const());
+    assert!(
+        buffer.iter().all(|&byte| byte == 0),
+        "wiped before it was handed on"
+    );
+    assert_eq!(
+        free(pool, block),
+        CStatus::BP_DOUBLE_FREE,
+        "the task's buffer now"
+    );
+    assert_eq!(validate(pool), CStatus::BP_OK);
+    assert_eq!(stats(pool).used, 1);
+    drop(buffer);
     assert_eq!(stats(pool).used, 0);
     assert_eq!(validate(pool), CStatus::BP_OK);
 }

@@ -349,7 +349,7 @@ pub(crate) fn settings(
 }
 
 /// `wait = W`: an integer literal, 1 to 255.
-fn check_wait(wait: &Opt<Expr>, errors: &mut Errors) -> Option<u64> {
+pub(crate) fn check_wait(wait: &Opt<Expr>, errors: &mut Errors) -> Option<u64> {
     let parsed = match &wait.value {
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..

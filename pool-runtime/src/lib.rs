@@ -114,7 +114,7 @@ pub use raw::RawPool;
 pub use rc::{PoolRc, SharedPool};
 pub use stats::PoolStats;
 pub use uninit::PoolBoxUninit;
-pub use wait::{AllocAsync, WaitPool, WaitStats};
+pub use wait::{AllocAsync, AllocBytesAsync, WaitBytePool, WaitPool, WaitStats};
 pub use weak::PoolWeak;
 pub use zeroable::ZeroableItem;
 
@@ -141,7 +141,10 @@ pub mod __private {
     pub use crate::pool::{FailureHook, PoolConfig};
     pub use crate::refcount::{Counter, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};
-    pub use crate::wait::{NoWaiters, WaitQueue, WaitSlots, Waiters};
+    pub use crate::wait::{
+        ByteWaitSlots, ByteWaiters, Bytes, NoWaiters, QueueKind, Typed, WaitQueue, WaitSlots,
+        Waiters,
+    };
     pub use crate::{
         __blockpool_allocators as allocators, __blockpool_byte_pool as byte_pool,
         __blockpool_static_pool as static_pool,

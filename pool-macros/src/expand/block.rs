@@ -62,6 +62,58 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
         .iter()
         .map(|(size, count)| byte_class_type(krate, spec, *size, *count));
     let classes_static = static_name(name, "_CLASSES");
+    let waiters = spec.wait.map(|slots| {
+        let slots = slots as usize;
+        let waiters_static = static_name(name, "_WAITERS");
+        quote!(static #waiters_static: #private::WaitQueue<#slots, #private::Bytes>)
+    });
+    let wait_fns = match spec.wait {
+        Some(_) => quote! {
+            #[automatically_derived]
+            impl #krate::WaitBytePool for #name {}
+
+            #[allow(dead_code)]
+            impl #name {
+                /// A zero-filled buffer of `len` bytes, waiting for a block if every class that fits is full
+                /// (a future; see `WaitBytePool::alloc_bytes_async`). Only for byte pools declared with `wait`.
+                #[inline]
+                pub fn alloc_bytes_async(
+                    len: ::core::primitive::usize,
+                ) -> #krate::AllocBytesAsync<Self> {
+                    <Self as #krate::WaitBytePool>::alloc_bytes_async(len)
+                }
+
+                /// `alloc_bytes_async` with the buffer's start aligned to `align` (a power of two).
+                #[inline]
+                pub fn alloc_bytes_aligned_async(
+                    len: ::core::primitive::usize,
+                    align: ::core::primitive::usize,
+                ) -> #krate::AllocBytesAsync<Self> {
+                    <Self as #krate::WaitBytePool>::alloc_bytes_aligned_async(len, align)
+                }
+
+                /// The waiter queue's counts. Only for byte pools declared with `wait`.
+                pub fn wait_stats() -> #krate::WaitStats {
+                    <Self as #krate::WaitBytePool>::wait_stats()
+                }
+            }
+        },
+        None => quote! {
+            #[allow(dead_code)]
+            impl #name {
+                /// Only for byte pools declared with `wait`: on this pool, a compile error that says so.
+                #[inline]
+                pub fn alloc_bytes_async<__BlockpoolWait>(
+                    _len: ::core::primitive::usize,
+                ) -> __BlockpoolWait
+                where
+                    for<'__blockpool> Self: #krate::WaitBytePool,
+                {
+                    ::core::unreachable!("a byte pool without `wait` is never a `WaitBytePool`")
+                }
+            }
+        },
+    };
     quote! {
         const _: () = {
             // The classes, their list and the `unsafe impl BytePool` come from the runtime's macro, so that
@@ -73,7 +125,10 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
                 ],
                 #name_str,
                 #config,
+                #waiters
             );
+
+            #wait_fns
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #name {

@@ -5,7 +5,8 @@ use proc_macro2::Span;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, Path, Visibility};
 
 use super::{
-    MAX_COUNT, PoolSpec, check_align, check_c_name, check_link_section, check_on_failure, settings,
+    MAX_COUNT, PoolSpec, check_align, check_c_name, check_link_section, check_on_failure,
+    check_wait, settings,
 };
 use crate::diagnostics::Errors;
 use crate::options::{Opt, RawOptions};
@@ -61,6 +62,8 @@ pub(crate) struct BytesSpec {
     pub(crate) link_section: Option<super::LinkSection>,
     /// `c_name = unsafe("name")`: exported to C under that symbol.
     pub(crate) c_name: Option<super::LinkSection>,
+    /// `wait = W`: how many tasks may wait for a buffer at once.
+    pub(crate) wait: Option<u64>,
 }
 
 /// An arena: `arena = bytes`.
@@ -164,7 +167,7 @@ fn typed(
 }
 
 /// Rejects options that a byte pool or an arena has no use for.
-fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
+fn reject(options: &RawOptions, what: &str, waits: bool, errors: &mut Errors) {
     let mut refuse = |key: Option<&Ident>| {
         if let Some(key) = key {
             errors.at(
@@ -178,7 +181,9 @@ fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
     refuse(options.max_size.as_ref().map(|o| &o.key));
     refuse(options.refcount.as_ref().map(|o| &o.key));
     refuse(options.stats.as_ref().map(|o| &o.key));
-    refuse(options.wait.as_ref().map(|o| &o.key));
+    if !waits {
+        refuse(options.wait.as_ref().map(|o| &o.key));
+    }
 }
 
 fn bytes(
@@ -191,6 +196,7 @@ fn bytes(
     reject(
         options,
         "a byte pool (its blocks are sized by `classes`)",
+        true,
         errors,
     );
     let align = match &options.align {
@@ -201,10 +207,15 @@ fn bytes(
     let on_failure = check_on_failure(options, errors);
     let link_section = check_link_section(options, errors);
     let c_name = check_c_name(options, errors);
+    let wait = options
+        .wait
+        .as_ref()
+        .and_then(|wait| check_wait(wait, errors));
     if errors.len() > before {
         return None;
     }
     Some(BytesSpec {
+        wait,
         name: name.clone(),
         classes: classes?,
         align,
@@ -332,7 +343,12 @@ fn arena_spec(
     errors: &mut Errors,
 ) -> Option<ArenaSpec> {
     let before = errors.len();
-    reject(options, "an arena (its size is `arena = N` bytes)", errors);
+    reject(
+        options,
+        "an arena (its size is `arena = N` bytes)",
+        false,
+        errors,
+    );
     if let Some(c_name) = &options.c_name {
         errors.at(
             &c_name.key,
