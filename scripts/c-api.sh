@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/c-header.sh --check
 
+# gcc is on every CI machine; g++ (the header as C++) may not be.
+if ! command -v g++ >/dev/null; then
+  source scripts/apt.sh
+  apt_install g++
+fi
+
 out=target/c-api
 mkdir -p "$out"
 warn=(-Wall -Wextra -pedantic -Werror)
