@@ -447,6 +447,11 @@ pub(crate) fn c_export(
     let private = quote!(#krate::__private);
     let c_static = static_name(name, "_C");
     let export = quote_spanned!(unsafe_token.span()=> #[#unsafe_token(export_name = #symbol)]);
+    // At the user's `unsafe`, so that "`c_name` needs blockpool's `c-api` feature" points at the option.
+    let mut pool_at_option = name.clone();
+    pool_at_option.set_span(unsafe_token.span());
+    let object =
+        quote_spanned!(unsafe_token.span()=> #private::CPool::#constructor::<#pool_at_option>());
     let doc = format!(
         "The pool as C code sees it (a `bp_pool`), exported to C as `{}` (`c_name`).",
         symbol.value()
@@ -454,7 +459,7 @@ pub(crate) fn c_export(
     Some(quote! {
         #[allow(non_upper_case_globals)]
         #export
-        static #c_static: #private::CPool = #private::CPool::#constructor::<#name>();
+        static #c_static: #private::CPool = #object;
 
         #[allow(dead_code)]
         impl #name {
