@@ -18,7 +18,7 @@ cargo +"$NIGHTLY" miri test -p pool-runtime --lib
 integration=()
 for test in alloc drops errors handles in_place options raw_pool threads zeroize shared shared_threads \
             stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names memory_cost \
-            dma bytes_io wait wait_bytes; do
+            dma bytes_io wait wait_bytes c_api; do
   integration+=(--test "$test")
 done
 echo "Miri: ${#integration[@]} integration test files"
@@ -41,6 +41,6 @@ fi
 if part powerpc; then
 cargo +"$NIGHTLY" miri test -p pool-runtime --lib --target powerpc-unknown-linux-gnu
 cargo +"$NIGHTLY" miri test -p blockpool --target powerpc-unknown-linux-gnu --test alloc --test threads \
-  --test raw_pool --test shared --test stress --test byte_pool --test memory_cost
+  --test raw_pool --test shared --test stress --test byte_pool --test memory_cost --test c_api
 fi
 printf -- "-- Miri parts done (%ss)\n" "$SECONDS"

@@ -158,6 +158,9 @@ pub use pool_runtime::{EntryStats, PoolEntry, pool_id};
 #[doc(inline)]
 pub use bytemuck::Zeroable;
 
+#[cfg(feature = "c-api")]
+pub use pool_runtime::c_api;
+
 /// Declares a static pool of blocks.
 ///
 /// # Two forms
@@ -279,7 +282,7 @@ struct MigrationGuideDoctests;
 /// the options are
 /// - those of [`memory_pool`] except `name` and `crate`, with `type` required: a typed pool;
 /// - `classes = [(block size, count), ..]` with `align` (default 8), `on_failure`, `zeroize`,
-///   `link_section`: a [`BytePool`] (sizes ascending, each a multiple of `align`);
+///   `link_section`, `c_name`: a [`BytePool`] (sizes ascending, each a multiple of `align`);
 /// - `arena = bytes` with `align` (default 16), `on_failure`, `zeroize`, `link_section`: an [`ArenaPool`].
 ///
 /// A byte pool hands out [`PoolBytes`]; an arena lends an [`Arena`] for one [`ArenaPool::scope`]. The map

@@ -33,6 +33,11 @@ mod byte_class;
 mod bytes;
 #[path = "bytes/bytes_io.rs"]
 mod bytes_io;
+/// The C API (feature `c-api`): `bp_alloc`, `bp_free` and the other functions of `include/blockpool.h`, the
+/// status codes and counters they return, and [`CPool`](c_api::CPool), the pool object C code sees.
+#[cfg(feature = "c-api")]
+#[path = "c_api/c_api.rs"]
+pub mod c_api;
 #[cfg(feature = "defmt")]
 #[path = "observe/defmt_impls.rs"]
 mod defmt_impls;
@@ -71,6 +76,33 @@ mod wait;
 #[path = "handles/weak.rs"]
 mod weak;
 mod zeroable;
+
+/// What `c_name` generates when the `c-api` feature is off: a compile error that says to switch it on.
+#[cfg(not(feature = "c-api"))]
+mod c_api_disabled {
+    /// Never implemented: the bound that makes `c_name` without the feature an error that says so.
+    #[diagnostic::on_unimplemented(
+        message = "`c_name` needs blockpool's `c-api` feature",
+        label = "this pool is exported to C",
+        note = "enable it in Cargo.toml: `blockpool = {{ version = \"0.1\", features = [\"c-api\"] }}`"
+    )]
+    pub trait CApiFeature {}
+
+    /// Stands in for the C API's pool object when the feature is off.
+    pub struct CPool(());
+
+    impl CPool {
+        /// A compile error: the `c-api` feature is off.
+        pub const fn typed<P: CApiFeature>() -> Self {
+            Self(())
+        }
+
+        /// A compile error: the `c-api` feature is off.
+        pub const fn bytes<P: CApiFeature>() -> Self {
+            Self(())
+        }
+    }
+}
 
 pub use arena::{Arena, ArenaPool, ArenaStats};
 pub use boxed::PoolBox;
@@ -112,6 +144,10 @@ pub mod __private {
     pub use crate::bytes::{
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
     };
+    #[cfg(feature = "c-api")]
+    pub use crate::c_api::CPool;
+    #[cfg(not(feature = "c-api"))]
+    pub use crate::c_api_disabled::CPool;
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
     pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes, total_bytes_u64};
     pub use crate::pool::{FailureHook, PoolConfig};

@@ -6,7 +6,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::{
-    align_marker, config, link_section, plain_name, pool, pool_struct, static_name, storage_type,
+    align_marker, c_export, config, link_section, plain_name, pool, pool_struct, static_name,
+    storage_type,
 };
 use crate::validate::block::{ArenaSpec, BlockSpec, BytesSpec, EntryKind};
 use crate::validate::{Count, PoolSpec};
@@ -49,6 +50,7 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
     let name = &spec.name;
     let name_str = plain_name(name);
     let link_section = link_section(spec.link_section.as_ref());
+    let c_export = c_export(name, krate, spec.c_name.as_ref(), quote!(bytes));
     let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
     let class_statics: Vec<_> = spec
         .classes
@@ -196,6 +198,8 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
 
             // The allocator traits' `unsafe impl`s come from the runtime, so that this crate needs no `unsafe`.
             #private::allocators!(#name);
+
+            #c_export
         };
     }
 }

@@ -5,7 +5,8 @@ use proc_macro2::Span;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, Path, Visibility};
 
 use super::{
-    MAX_COUNT, PoolSpec, check_align, check_link_section, check_on_failure, check_wait, settings,
+    MAX_COUNT, PoolSpec, check_align, check_c_name, check_link_section, check_on_failure,
+    check_wait, settings,
 };
 use crate::diagnostics::Errors;
 use crate::options::{Opt, RawOptions};
@@ -59,6 +60,8 @@ pub(crate) struct BytesSpec {
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
     pub(crate) link_section: Option<super::LinkSection>,
+    /// `c_name = unsafe("name")`: exported to C under that symbol.
+    pub(crate) c_name: Option<super::LinkSection>,
     /// `wait = W`: how many tasks may wait for a buffer at once.
     pub(crate) wait: Option<u64>,
 }
@@ -203,6 +206,7 @@ fn bytes(
     let classes = size_classes(classes, align, errors);
     let on_failure = check_on_failure(options, errors);
     let link_section = check_link_section(options, errors);
+    let c_name = check_c_name(options, errors);
     let wait = options
         .wait
         .as_ref()
@@ -218,6 +222,7 @@ fn bytes(
         on_failure,
         zeroize: options.zeroize.is_some(),
         link_section,
+        c_name,
     })
 }
 
@@ -344,6 +349,12 @@ fn arena_spec(
         false,
         errors,
     );
+    if let Some(c_name) = &options.c_name {
+        errors.at(
+            &c_name.key,
+            "`c_name` does not apply to an arena (C code allocates from typed and byte pools): remove it",
+        );
+    }
     let size = int(&arena.value, "an arena's size in bytes", errors);
     if let Some(size) = size.filter(|&size| size == 0 || size > u64::from(u32::MAX)) {
         errors.at(

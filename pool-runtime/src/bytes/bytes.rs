@@ -417,6 +417,44 @@ unsafe fn give_back<P: BytePool>(data: NonNull<u8>) {
     }
 }
 
+/// `bp_alloc_bytes` (the C API): a block for `len` bytes from the first class with room and a free block,
+/// marked raw (F1) so that only `bp_free` frees it. The block's own alignment is asked for (1), so the
+/// pointer is the block's start, which `c_free` requires. A panic in the hook aborts.
+#[cfg(feature = "c-api")]
+pub(crate) fn c_take<P: BytePool>(len: usize) -> Result<NonNull<u8>, PoolError> {
+    let taken = take::<P>(len, 1, HookPanic::Abort)?;
+    let class = classes::<P>()[usize::from(taken.class)];
+    if let Some((index, _)) = class.block_containing(taken.data) {
+        // SAFETY: [S1, F1] `take` just took this block of `class` for us; it is handed out raw (to C) here.
+        unsafe { class.mark_raw(index) };
+    }
+    Ok(taken.data)
+}
+
+/// `bp_free` on a byte pool (the C API): frees `data` if it is the start of a raw block of one of the
+/// pool's classes in use (F1, C1-C3), through `release` like every free of a byte pool (Q5: a task waiting
+/// for a buffer gets it); `data` is only compared with block addresses, never dereferenced.
+///
+/// # Safety
+/// C2: if `data` is the start of a raw block of this pool in use, the caller gives the block up.
+#[cfg(feature = "c-api")]
+pub(crate) unsafe fn c_free<P: BytePool>(data: NonNull<u8>) -> Result<(), PoolError> {
+    for class in classes::<P>() {
+        if let Some((index, start)) = class.block_containing(data) {
+            if start != data {
+                return Err(PoolError::NotBlockStart);
+            }
+            // SAFETY: [F1, C2] `claim_raw` takes block `index` only if it is a raw block in use, which the
+            // caller gives up; it is then ours, and goes back just below.
+            unsafe { class.claim_raw(index) }?;
+            // SAFETY: [S1, Q5] claimed just above, from one of `classes::<P>()`, with nothing in use in it.
+            unsafe { release::<P>(*class, index) };
+            return Ok(());
+        }
+    }
+    Err(PoolError::ForeignBlock)
+}
+
 /// A buffer of bytes in a block of byte pool `P`: dereferences to `[u8]` of its current length, which can
 /// change within the block ([`resize`](PoolBytes::resize)) or move to a larger class
 /// ([`grow`](PoolBytes::grow)). Dropping it returns the block.
