@@ -119,7 +119,8 @@
 #![deny(missing_docs)]
 
 /// `registry()` and `Registry`, with the feature `registry` (on `blockpool`, or on `pool-runtime` through
-/// another crate of the program).
+/// another crate of the program). Without it the module is empty, which the glob does not mind.
+#[allow(unused_imports)]
 pub use pool_runtime::__registry::*;
 pub use pool_runtime::{
     AllocAsync, AllocBytesAsync, AllocError, Arena, ArenaPool, ArenaStats, BufferFull, BytePool,
