@@ -333,6 +333,27 @@ fn eight_tasks_on_threads_share_two_classes_and_all_finish() {
     Busy::validate().unwrap();
 }
 
+mod map {
+    use blockpool::{BytePool, pools};
+
+    pools! {
+        pub Counted(classes = [(16, 4), (64, 1)], wait = 255);
+        pub Uncounted(classes = [(16, 4), (64, 1)]);
+    }
+
+    /// Review round 10, finding 1: the memory map (and so the budget) left out a byte pool's waiter queue,
+    /// a `static` of its own. It counts in the first class's row now.
+    #[test]
+    fn the_memory_map_counts_a_byte_pools_waiter_queue() {
+        let queue = core::mem::size_of_val(<Counted as BytePool>::__waiters());
+        let rows = MEMORY_MAP.pools;
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[0].bytes, rows[2].bytes + queue, "the first class's row");
+        assert_eq!(rows[1].bytes, rows[3].bytes, "the other rows as without `wait`");
+        assert!(MEMORY_MAP.total_bytes() > queue);
+    }
+}
+
 /// A byte pool without `wait` has no queue: its frees take the plain path (the cost is measured by
 /// `scripts/o1-proof.sh`), and `alloc_bytes_async` does not compile on it (`tests/ui/wait_bytes_without_wait.rs`).
 #[test]

@@ -41,7 +41,8 @@ use crate::wait::{ByteBlock, ByteWaiters};
 /// Implemented only by `pools!` (through the runtime's `__blockpool_byte_pool!`, so that the user's crate
 /// contains no `unsafe`). The runtime trusts an implementation (invariants B1, B5, B7 of `docs/safety.md`):
 /// `__classes` returns the same list of distinct class `static`s on every call, none inside another's
-/// blocks, and runs no code that can panic. Do not implement it by hand.
+/// blocks, and runs no code that can panic; `__waiters` returns the same waiter queue on every call, used
+/// by no other pool (Q5). Do not implement it by hand.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a byte pool",
     note = "byte pools are declared in `pools! {{ .. }}` with `classes = [(block size, count), ..]`"

@@ -141,7 +141,8 @@ pub trait WaitBytePool: BytePool<__Waiters: ByteWaitSlots> {
 /// and a block already handed to it goes to the next waiting task it fits, or back to its class.
 ///
 /// Poll it from tasks, not from interrupt handlers, as [`AllocAsync`](crate::AllocAsync); frees from
-/// interrupt handlers wake tasks. A free that wakes a task calls the executor's waker after the block is
+/// interrupt handlers wake tasks. A future that is forgotten (`mem::forget`) while it waits keeps its slot
+/// for good, and a block handed to it then is never given back: drop waiting futures, do not forget them. A free that wakes a task calls the executor's waker after the block is
 /// handed over and outside the critical section; a waker that panics aborts, so nothing unwinds out of an
 /// allocator method.
 ///
