@@ -1,7 +1,6 @@
-//! The registry (feature `registry`, which the workspace turns on through blockpool-examples): every pool
+//! The registry (feature `registry`, which the tests turn on through the runtime dev-dependency): every pool
 //! of the program, each kind, from both macros and from several modules, listed with a stable id, found by
 //! id and by name, with live counters and a `RawPool` to reach its blocks.
-#![cfg(feature = "registry")]
 // The items exist to be registered; their fields are never read.
 #![allow(dead_code)]
 
