@@ -124,3 +124,15 @@ fn pools_entries_take_the_option_and_pools_without_it_record_nothing() {
     );
     drop((a, b));
 }
+
+pub struct Item(u64);
+
+#[memory_pool(type = Item, count = 2, track_callers)]
+struct ItemPool;
+
+#[test]
+fn the_unit_struct_form_takes_the_option() {
+    let (held, at) = (ItemPool::alloc(Item(1)).unwrap(), here());
+    assert_eq!(ItemPool::holders().next().unwrap().site.map(|s| s.line()), Some(at.line()));
+    drop(held);
+}
