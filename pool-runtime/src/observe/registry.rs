@@ -14,7 +14,7 @@ use crate::stats::PoolStats;
 /// A pool's stable id: the 32-bit FNV-1a hash of its module path, `::` and its name, as in
 /// `pool_id("firmware::radio", "FramePool")`. Computed at compile time for every pool; the same on every
 /// build, target and compiler, since it depends only on where the pool is declared and what it is called.
-/// (Two pools can share an id only by a hash collision; [`Registry::by_id`] then finds the first.)
+/// (Two pools can share an id only by a hash collision; `Registry::by_id` then finds the first.)
 ///
 /// ```
 /// assert_eq!(blockpool::pool_id("app", "MsgPool"), blockpool::pool_id("app", "MsgPool"));
