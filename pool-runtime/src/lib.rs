@@ -23,6 +23,7 @@
 mod align;
 #[path = "arena/arena.rs"]
 mod arena;
+mod chain;
 #[path = "lockfree/block.rs"]
 mod block;
 #[path = "handles/boxed.rs"]
@@ -96,6 +97,7 @@ pub mod __private {
     pub use crate::ZeroableItem;
     pub use crate::align::*;
     pub use crate::arena::{ArenaCore, ArenaStorage};
+    pub use crate::chain::{ChainStorage, Last, Link, Members};
     pub use crate::byte_class::ByteClass;
     pub use crate::bytes::{
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
@@ -103,7 +105,7 @@ pub mod __private {
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
     pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes, total_bytes_u64};
     pub use crate::pool::{FailureHook, PoolConfig};
-    pub use crate::refcount::{Counter, NoRefs, RefSlot};
+    pub use crate::refcount::{Counter, JoinRefs, NoRefs, RefSlot};
     pub use crate::storage::{PoolStorage, Storage};
     pub use crate::wait::{NoWaiters, WaitQueue, WaitSlots, Waiters};
     pub use crate::{
