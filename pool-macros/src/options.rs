@@ -42,6 +42,8 @@ pub(crate) struct RawOptions {
     pub(crate) classes: Option<Opt<Expr>>,
     /// `arena = bytes`: an arena (`pools!` only).
     pub(crate) arena: Option<Opt<Expr>>,
+    /// `chain = [First, Second, ..]`: a fallback chain of other pools (`pools!` only).
+    pub(crate) chain: Option<Opt<Expr>>,
     /// A syntax error stopped the reading: the options after it are unknown, so `validate` reports none
     /// of them missing.
     pub(crate) incomplete: bool,
@@ -79,6 +81,7 @@ const ENTRY_KEYS: &[&str] = &[
     "link_section",
     "classes",
     "arena",
+    "chain",
 ];
 
 /// The keys of `#[memory_pool]`, in the order the error messages list them.
@@ -132,6 +135,11 @@ fn parse_one(
         "arena" => {
             if let Some(value) = value_expr(&meta, &key, "arena = 4096", errors)? {
                 set(&mut options.arena, key, value, errors);
+            }
+        }
+        "chain" => {
+            if let Some(value) = value_expr(&meta, &key, "chain = [Fast, Slow]", errors)? {
+                set(&mut options.chain, key, value, errors);
             }
         }
         "count" => {

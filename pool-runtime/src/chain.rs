@@ -579,3 +579,18 @@ impl<M: Members> Storage for ChainStorage<M> {
         M::validate()
     }
 }
+
+/// Holds when pool `Self` holds items of type `T`: the check that `pools!` writes at every chain member
+/// after the first, so that a member of another item type is one readable error at that member. The runtime
+/// trusts nothing in it (the member list's own bounds require one item type).
+#[diagnostic::on_unimplemented(
+    message = "chain member `{Self}` holds other items than the chain's first member (`{T}`)",
+    label = "not a pool of `{T}`",
+    note = "every pool of a `chain = [..]` must hold the same item type (`type = ..`)"
+)]
+pub trait ChainMember<T> {}
+
+impl<P: StaticPool> ChainMember<P::Item> for P {}
+
+/// Compiles when `M` holds the items of `First` (generated at each chain member, see [`ChainMember`]).
+pub const fn chain_member<First: StaticPool, M: ChainMember<First::Item>>() {}

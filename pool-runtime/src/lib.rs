@@ -97,7 +97,7 @@ pub mod __private {
     pub use crate::ZeroableItem;
     pub use crate::align::*;
     pub use crate::arena::{ArenaCore, ArenaStorage};
-    pub use crate::chain::{ChainStorage, Last, Link, Members};
+    pub use crate::chain::{ChainMember, ChainStorage, Last, Link, Members, chain_member};
     pub use crate::byte_class::ByteClass;
     pub use crate::bytes::{
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
