@@ -17,7 +17,10 @@ pub struct Msg {
 }
 
 fn msg(id: u32) -> Msg {
-    Msg { id, body: [id as u8; 12] }
+    Msg {
+        id,
+        body: [id as u8; 12],
+    }
 }
 
 /// A pool declared elsewhere, with `#[memory_pool]`, to be a chain member by path.
@@ -80,8 +83,16 @@ fn allocation_falls_over_to_the_next_member_and_frees_return_where_they_came_fro
     let e = Msgs::alloc(msg(5)).unwrap();
     let full = Msgs::alloc(msg(6)).unwrap_err();
     assert_eq!(full.error(), PoolError::Exhausted);
-    assert_eq!(full.into_inner(), msg(6), "a failed allocation gives the value back");
-    assert_eq!(CHAIN_FAILURES.load(Ordering::Relaxed), 1, "the chain's hook, once");
+    assert_eq!(
+        full.into_inner(),
+        msg(6),
+        "a failed allocation gives the value back"
+    );
+    assert_eq!(
+        CHAIN_FAILURES.load(Ordering::Relaxed),
+        1,
+        "the chain's hook, once"
+    );
     assert_eq!(
         MEMBER_FAILURES.load(Ordering::Relaxed),
         0,
@@ -102,7 +113,11 @@ fn allocation_falls_over_to_the_next_member_and_frees_return_where_they_came_fro
     drop(a);
     assert_eq!((Fast::stats().used, Slow::stats().used), (1, 2));
     let again = Msgs::alloc(msg(7)).unwrap();
-    assert_eq!(Fast::stats().used, 2, "the freed Fast block is taken first again");
+    assert_eq!(
+        Fast::stats().used,
+        2,
+        "the freed Fast block is taken first again"
+    );
     let inner = PoolBox::into_inner(b);
     assert_eq!(inner, msg(2));
     drop((again, d, e));
@@ -191,7 +206,11 @@ fn the_raw_interface_of_a_chain() {
 
 #[test]
 fn chains_show_in_the_memory_map_and_the_debug_dump() {
-    let row = CHAIN_MAP.pools.iter().find(|row| row.name == "Msgs").unwrap();
+    let row = CHAIN_MAP
+        .pools
+        .iter()
+        .find(|row| row.name == "Msgs")
+        .unwrap();
     assert_eq!(row.kind, PoolKind::Chain);
     assert_eq!(row.count, 5);
     assert_eq!(row.bytes, 4, "a chain's own static is its failure counter");
@@ -206,11 +225,19 @@ fn a_chain_of_chains() {
     let held: Vec<_> = (0..9).map(|i| Outer::alloc(msg(i)).unwrap()).collect();
     assert!(Outer::alloc(msg(99)).is_err());
     assert_eq!(
-        (InnerA::stats().used, InnerB::stats().used, OuterLast::stats().used),
+        (
+            InnerA::stats().used,
+            InnerB::stats().used,
+            OuterLast::stats().used
+        ),
         (2, 3, 4)
     );
     assert_eq!(Outer::stats().failures, 1);
-    assert_eq!(Inner::stats().failures, 0, "the inner chain was passed over, not failed");
+    assert_eq!(
+        Inner::stats().failures,
+        0,
+        "the inner chain was passed over, not failed"
+    );
     assert_eq!(<Outer as StaticPool>::CAPACITY, 9);
     drop(held);
     assert_eq!(Outer::stats().used, 0);
@@ -226,7 +253,9 @@ fn frees_from_other_threads_through_the_chain() {
             s.spawn(move || {
                 for round in 0..rounds {
                     let id = (t * 100_000 + round) as u32;
-                    let Ok(a) = Threaded::alloc(msg(id)) else { continue };
+                    let Ok(a) = Threaded::alloc(msg(id)) else {
+                        continue;
+                    };
                     let b = Threaded::alloc(msg(id + 1));
                     // Freed on another thread.
                     let handle = thread::spawn(move || {

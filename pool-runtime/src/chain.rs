@@ -36,11 +36,6 @@ impl<P, Rest> sealed::Sealed for Link<P, Rest> {}
 
 /// The members of a chain, in order: [`Link`]`<First, Link<.., Last<Final>>>`. Sealed; every function
 /// takes a chain index (C1) and forwards to the member that holds it.
-#[diagnostic::on_unimplemented(
-    message = "the members of a chain must be pools of the same item type",
-    label = "a chain member holds another item type than the first member",
-    note = "every pool in `chain = [..]` must be declared with the same `type = ..`"
-)]
 pub trait Members: sealed::Sealed + 'static {
     /// The item type of every member.
     type Item: 'static;
@@ -244,7 +239,7 @@ impl<P: StaticPool> Members for Last<P> {
 impl<P, Rest> Members for Link<P, Rest>
 where
     P: StaticPool,
-    Rest: Members<Item = P::Item>,
+    Rest: Members<Item: SameItem<P::Item>>,
     RefsOf<P>: JoinRefs<Rest::Refs>,
 {
     type Item = P::Item;
@@ -272,7 +267,7 @@ where
         forward!(
             index,
             P::__storage().block(index),
-            Rest::block(index - P::CAPACITY)
+            SameItem::cast(Rest::block(index - P::CAPACITY), token::Token(()))
         )
     }
     #[inline(always)]
@@ -297,42 +292,58 @@ where
     }
     #[inline(always)]
     unsafe fn free(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's (`Last::free` for the rest).
-        forward!(index, release::<P>(index), unsafe {
-            Rest::free(index - P::CAPACITY)
-        })
+        if index < P::CAPACITY {
+            // The member's own release, with its `zeroize` (C3); the caller's contract is `release`'s.
+            release::<P>(index);
+        } else {
+            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            unsafe { Rest::free(index - P::CAPACITY) }
+        }
     }
     unsafe fn mark_free(index: usize) -> bool {
-        // SAFETY: [C3] the caller's contract is the member's.
-        forward!(index, unsafe { P::__storage().mark_free(index) }, unsafe {
-            Rest::mark_free(index - P::CAPACITY)
-        })
+        if index < P::CAPACITY {
+            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            unsafe { P::__storage().mark_free(index) }
+        } else {
+            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            unsafe { Rest::mark_free(index - P::CAPACITY) }
+        }
     }
     unsafe fn mark_raw(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
-        forward!(index, unsafe { P::__storage().mark_raw(index) }, unsafe {
-            Rest::mark_raw(index - P::CAPACITY)
-        })
+        if index < P::CAPACITY {
+            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            unsafe { P::__storage().mark_raw(index) }
+        } else {
+            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            unsafe { Rest::mark_raw(index - P::CAPACITY) }
+        }
     }
     unsafe fn mark_free_checked(index: usize) -> Result<bool, PoolError> {
-        // SAFETY: [C3] the caller's contract is the member's.
-        forward!(
-            index,
-            unsafe { P::__storage().mark_free_checked(index) },
+        if index < P::CAPACITY {
+            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            unsafe { P::__storage().mark_free_checked(index) }
+        } else {
+            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::mark_free_checked(index - P::CAPACITY) }
-        )
+        }
     }
     unsafe fn pass_on(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
-        forward!(index, unsafe { P::__storage().pass_on(index) }, unsafe {
-            Rest::pass_on(index - P::CAPACITY)
-        })
+        if index < P::CAPACITY {
+            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            unsafe { P::__storage().pass_on(index) }
+        } else {
+            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            unsafe { Rest::pass_on(index - P::CAPACITY) }
+        }
     }
     unsafe fn put_back(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's (`Last::put_back` wipes `zeroize` members).
-        forward!(index, unsafe { Last::<P>::put_back(index) }, unsafe {
-            Rest::put_back(index - P::CAPACITY)
-        })
+        if index < P::CAPACITY {
+            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            unsafe { Last::<P>::put_back(index) }
+        } else {
+            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            unsafe { Rest::put_back(index - P::CAPACITY) }
+        }
     }
     fn state(index: usize) -> u16 {
         forward!(
@@ -350,21 +361,24 @@ where
     }
     #[inline(always)]
     unsafe fn refs(index: usize) -> &'static Self::Refs {
-        // SAFETY: [C3, C4] the caller's contract is the member's; the joined type is the member's counter
-        // itself, or `NoRefs`.
-        forward!(
-            index,
-            JoinRefs::left(unsafe { P::__storage().refs(index) }),
-            <RefsOf<P> as JoinRefs<Rest::Refs>>::right(unsafe { Rest::refs(index - P::CAPACITY) })
-        )
+        // The joined type is the member's counter type itself, or `NoRefs` (C4).
+        if index < P::CAPACITY {
+            // SAFETY: [C3, C4] the caller's contract is the member's, for its block `index`.
+            JoinRefs::left(unsafe { P::__storage().refs(index) })
+        } else {
+            // SAFETY: [C3, C4] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            let counter = unsafe { Rest::refs(index - P::CAPACITY) };
+            <RefsOf<P> as JoinRefs<Rest::Refs>>::right(counter)
+        }
     }
     unsafe fn mark_weak_issued(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
-        forward!(
-            index,
-            unsafe { P::__storage().mark_weak_issued(index) },
+        if index < P::CAPACITY {
+            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            unsafe { P::__storage().mark_weak_issued(index) }
+        } else {
+            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::mark_weak_issued(index - P::CAPACITY) }
-        )
+        }
     }
     fn weak_issued(index: usize) -> bool {
         forward!(
@@ -374,12 +388,13 @@ where
         )
     }
     unsafe fn renew_generation(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
-        forward!(
-            index,
-            unsafe { P::__storage().renew_generation(index) },
+        if index < P::CAPACITY {
+            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            unsafe { P::__storage().renew_generation(index) }
+        } else {
+            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::renew_generation(index - P::CAPACITY) }
-        )
+        }
     }
     fn generation(index: usize) -> u32 {
         forward!(
@@ -422,6 +437,15 @@ impl<M: Members> ChainStorage<M> {
     /// How many pools the chain has.
     pub const LEN: usize = M::LEN;
 
+    /// Member `member`'s name and counters; `None` past the last member.
+    pub fn member_stats(member: usize) -> Option<(&'static str, PoolStats)> {
+        M::member_stats(member)
+    }
+}
+
+// Without a bound, so that a chain whose members break a rule is reported once, where the members are
+// checked, and not again at the static's initialiser.
+impl<M> ChainStorage<M> {
     /// A chain with no failures yet.
     #[cfg(not(loom))]
     pub const fn new() -> Self {
@@ -438,11 +462,6 @@ impl<M: Members> ChainStorage<M> {
             failures: AtomicU32::new(0),
             _members: PhantomData,
         }
-    }
-
-    /// Member `member`'s name and counters; `None` past the last member.
-    pub fn member_stats(member: usize) -> Option<(&'static str, PoolStats)> {
-        M::member_stats(member)
     }
 }
 
@@ -580,17 +599,34 @@ impl<M: Members> Storage for ChainStorage<M> {
     }
 }
 
-/// Holds when pool `Self` holds items of type `T`: the check that `pools!` writes at every chain member
-/// after the first, so that a member of another item type is one readable error at that member. The runtime
-/// trusts nothing in it (the member list's own bounds require one item type).
+/// Holds when `Self`, the item type of a chain member, is `T`, the first member's: the item-type rule of
+/// chains as a trait, so that breaking it is one readable error. Implemented only for `T: SameItem<T>`,
+/// where `cast` is the identity; no other implementation can be written, since `cast` takes a token of a
+/// private type (the list's `block` relies on it: C1).
 #[diagnostic::on_unimplemented(
-    message = "chain member `{Self}` holds other items than the chain's first member (`{T}`)",
-    label = "not a pool of `{T}`",
-    note = "every pool of a `chain = [..]` must hold the same item type (`type = ..`)"
+    message = "a chain's members must hold one item type: `{Self}` is not the first member's `{T}`",
+    label = "a member of this chain holds `{Self}`, the first holds `{T}`",
+    note = "every pool of a `chain = [..]` must be declared with the same `type = ..`"
 )]
-pub trait ChainMember<T> {}
+pub trait SameItem<T> {
+    /// The pointer itself (`Self` is `T`).
+    #[doc(hidden)]
+    fn cast(block: NonNull<Self>, token: token::Token) -> NonNull<T>;
+}
 
-impl<P: StaticPool> ChainMember<P::Item> for P {}
+mod token {
+    /// Only this crate can make or name one: what keeps [`super::SameItem`] to its one implementation.
+    #[derive(Clone, Copy)]
+    pub struct Token(pub(crate) ());
+}
 
-/// Compiles when `M` holds the items of `First` (generated at each chain member, see [`ChainMember`]).
-pub const fn chain_member<First: StaticPool, M: ChainMember<First::Item>>() {}
+impl<T> SameItem<T> for T {
+    #[inline(always)]
+    fn cast(block: NonNull<T>, _token: token::Token) -> NonNull<T> {
+        block
+    }
+}
+
+/// Compiles when pool `M` holds the items of pool `First`: written by `pools!` at each chain member after
+/// the first, so that the [`SameItem`] error points at that member.
+pub const fn chain_member<First: StaticPool, M: StaticPool<Item: SameItem<First::Item>>>() {}

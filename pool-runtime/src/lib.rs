@@ -23,7 +23,6 @@
 mod align;
 #[path = "arena/arena.rs"]
 mod arena;
-mod chain;
 #[path = "lockfree/block.rs"]
 mod block;
 #[path = "handles/boxed.rs"]
@@ -34,6 +33,7 @@ mod byte_class;
 mod bytes;
 #[path = "bytes/bytes_io.rs"]
 mod bytes_io;
+mod chain;
 #[cfg(feature = "defmt")]
 #[path = "observe/defmt_impls.rs"]
 mod defmt_impls;
@@ -97,11 +97,11 @@ pub mod __private {
     pub use crate::ZeroableItem;
     pub use crate::align::*;
     pub use crate::arena::{ArenaCore, ArenaStorage};
-    pub use crate::chain::{ChainMember, ChainStorage, Last, Link, Members, chain_member};
     pub use crate::byte_class::ByteClass;
     pub use crate::bytes::{
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
     };
+    pub use crate::chain::{ChainStorage, Last, Link, Members, SameItem, chain_member};
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
     pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes, total_bytes_u64};
     pub use crate::pool::{FailureHook, PoolConfig};

@@ -263,13 +263,14 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
             }
             EntryKind::Chain(chain_spec) => {
                 let ty = chain_type(krate, chain_spec);
+                let pool = &chain_spec.name;
                 let name = plain_name(&chain_spec.name);
                 rows.push(quote! {
                     #krate::PoolInfo {
                         name: #name,
                         kind: #krate::PoolKind::Chain,
-                        block_size: <#ty as #private::Storage>::BLOCK_SIZE,
-                        count: <#ty>::CAPACITY,
+                        block_size: <<#pool as #krate::StaticPool>::__Storage as #private::Storage>::BLOCK_SIZE,
+                        count: <#pool as #krate::StaticPool>::CAPACITY,
                         bytes: ::core::mem::size_of::<#ty>(),
                     }
                 });
@@ -390,15 +391,22 @@ fn chain(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
             let bytes = bytes as usize;
             let assert = super::assert_at(
                 member,
-                |span| {
-                    quote_spanned!(span=> <<#member as #krate::StaticPool>::__Storage as #private::Storage>::BLOCK_ALIGN >= #bytes)
-                },
+                |span| quote_spanned!(span=> <<#member as #krate::StaticPool>::__Storage as #private::Storage>::BLOCK_ALIGN >= #bytes),
                 &message,
             );
             align_checks.push(quote!(const _: () = #assert;));
         }
     }
     let item_ty = quote!(<#first as #krate::StaticPool>::Item);
+    let len = spec.members.len();
+    let member_arms = spec.members.iter().enumerate().map(|(index, member)| {
+        quote! {
+            #index => ::core::option::Option::Some((
+                <#member as #krate::StaticPool>::NAME,
+                <#member as #krate::StaticPool>::stats(),
+            )),
+        }
+    });
     quote! {
         const _: () = {
             #(#item_checks)*
@@ -417,7 +425,8 @@ fn chain(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
             #[automatically_derived]
             impl #krate::SharedPool for #name
             where
-                for<'__blockpool> <#storage_ty as #private::Storage>::Refs: #private::Counter,
+                for<'__blockpool> <<#name as #krate::StaticPool>::__Storage as #private::Storage>::Refs:
+                    #private::Counter,
             {
             }
 
@@ -431,11 +440,11 @@ fn chain(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
             #[allow(dead_code)]
             impl #name {
                 /// How many blocks the chain's members have together.
-                pub const CAPACITY: ::core::primitive::usize = <#storage_ty>::CAPACITY;
+                pub const CAPACITY: ::core::primitive::usize = <Self as #krate::StaticPool>::CAPACITY;
                 /// The chain's name, as declared.
                 pub const NAME: &'static ::core::primitive::str = #name_str;
                 /// How many pools the chain has.
-                pub const MEMBERS: ::core::primitive::usize = <#storage_ty>::LEN;
+                pub const MEMBERS: ::core::primitive::usize = #len;
 
                 /// Moves the item into a free block of the first member that has one. Fails with
                 /// `PoolError::Exhausted` when every member is full; the error gives the value back.
@@ -491,7 +500,10 @@ fn chain(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
                 pub fn member_stats(
                     member: ::core::primitive::usize,
                 ) -> ::core::option::Option<(&'static ::core::primitive::str, #krate::PoolStats)> {
-                    <#storage_ty>::member_stats(member)
+                    match member {
+                        #(#member_arms)*
+                        _ => ::core::option::Option::None,
+                    }
                 }
 
                 /// Checks every member's free list and metadata (O(capacity); for tests).
