@@ -298,3 +298,90 @@ fn a_panicking_destructor_still_returns_the_block_to_its_member() {
     assert_eq!(BombSlow::stats().used, 0);
     assert_eq!(BOMB_MAP.pools.len(), 2);
 }
+
+mod arena_fallback {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use blockpool::{PoolError, pools};
+
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+    struct Counted(#[allow(dead_code)] [u8; 24]);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pools! {
+        map = ARENA_MAP;
+        pub Scratch(arena = 64, fallback = BigScratch);
+        pub BigScratch(arena = 256, zeroize);
+        pub Lone(arena = 64, fallback = LoneBig);
+        pub LoneBig(arena = 128);
+    }
+
+    #[test]
+    fn a_scope_continues_in_the_fallback_arena_and_both_are_reclaimed() {
+        let (in_first, in_fallback) = Scratch::scope(|arena| {
+            let small = arena.alloc_slice(&[1u8; 48])?;
+            assert_eq!(BigScratch::stats().scopes, 0, "not entered before it is needed");
+            let big = arena.alloc_slice(&[2u8; 100])?; // does not fit in the 16 bytes left
+            assert_eq!(BigScratch::stats().scopes, 1, "entered once");
+            assert_eq!(BigScratch::stats().used, 100);
+            let counted = arena.alloc(Counted([3; 24])).map_err(PoolError::from)?;
+            assert_eq!(counted.0[0], 3);
+            assert!(arena.used() >= 148);
+            assert_eq!(arena.capacity(), 64 + 256);
+            // A scope of the fallback while this scope is in it: refused, as any nested scope.
+            assert_eq!(BigScratch::scope(|_| Ok(())), Err(PoolError::Busy));
+            assert_eq!(small[0] + big[0], 3);
+            Ok((Scratch::stats().used, BigScratch::stats().used))
+        })
+        .unwrap();
+        assert_eq!(in_first, 48);
+        assert!(in_fallback > 100);
+        assert_eq!(DROPS.load(Ordering::Relaxed), 1, "the value in the fallback was dropped");
+        assert_eq!(Scratch::stats().used, 0);
+        assert_eq!(BigScratch::stats().used, 0, "the fallback is released at scope end");
+        assert!(BigScratch::stats().high_water > 100);
+        assert_eq!(Scratch::stats().failures, 0);
+        // Both can be entered again.
+        BigScratch::scope(|arena| {
+            assert_eq!(arena.used(), 0);
+            Ok(())
+        })
+        .unwrap();
+        Scratch::scope(|_| Ok(())).unwrap();
+        // Nested scopes of the first arena are refused as before.
+        Scratch::scope(|_| {
+            assert_eq!(Scratch::scope(|_| Ok(())), Err(PoolError::Busy));
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_fallback_in_a_scope_of_its_own_is_not_taken() {
+        LoneBig::scope(|_big| {
+            let result = Lone::scope(|arena| {
+                arena.alloc_slice(&[1u8; 40])?;
+                arena.alloc_slice(&[1u8; 40]).map(|_| ())
+            });
+            assert_eq!(result, Err(PoolError::Exhausted));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(Lone::stats().failures, 1);
+        assert_eq!(LoneBig::stats().failures, 0);
+        // Once free, the fallback serves.
+        Lone::scope(|arena| {
+            arena.alloc_slice(&[1u8; 40])?;
+            arena.alloc_slice(&[1u8; 40])?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(LoneBig::stats().high_water >= 40);
+        assert_eq!(ARENA_MAP.pools.len(), 4);
+    }
+}

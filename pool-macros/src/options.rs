@@ -44,6 +44,8 @@ pub(crate) struct RawOptions {
     pub(crate) arena: Option<Opt<Expr>>,
     /// `chain = [First, Second, ..]`: a fallback chain of other pools (`pools!` only).
     pub(crate) chain: Option<Opt<Expr>>,
+    /// `fallback = Other`: the arena a scope continues in when this one is full (`pools!` arenas only).
+    pub(crate) fallback: Option<Opt<Expr>>,
     /// A syntax error stopped the reading: the options after it are unknown, so `validate` reports none
     /// of them missing.
     pub(crate) incomplete: bool,
@@ -81,6 +83,7 @@ const ENTRY_KEYS: &[&str] = &[
     "link_section",
     "classes",
     "arena",
+    "fallback",
     "chain",
 ];
 
@@ -135,6 +138,11 @@ fn parse_one(
         "arena" => {
             if let Some(value) = value_expr(&meta, &key, "arena = 4096", errors)? {
                 set(&mut options.arena, key, value, errors);
+            }
+        }
+        "fallback" => {
+            if let Some(value) = value_expr(&meta, &key, "fallback = BigScratch", errors)? {
+                set(&mut options.fallback, key, value, errors);
             }
         }
         "chain" => {

@@ -96,7 +96,7 @@ pub use bytemuck::Zeroable;
 pub mod __private {
     pub use crate::ZeroableItem;
     pub use crate::align::*;
-    pub use crate::arena::{ArenaCore, ArenaStorage};
+    pub use crate::arena::{ArenaCore, ArenaFallback, ArenaStorage};
     pub use crate::byte_class::ByteClass;
     pub use crate::bytes::{
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,

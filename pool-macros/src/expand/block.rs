@@ -173,6 +173,12 @@ fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
     let storage_ty = arena_type(krate, spec);
     let link_section = link_section(spec.link_section.as_ref());
     let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
+    let fallback = spec.fallback.as_ref().map(|fallback| {
+        quote_spanned! {fallback.span()=>
+            const __FALLBACK: ::core::option::Option<#private::ArenaFallback> =
+                ::core::option::Option::Some(#private::ArenaFallback::of::<#fallback>());
+        }
+    });
     quote! {
         const _: () = {
             #[allow(non_upper_case_globals)]
@@ -183,6 +189,7 @@ fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
             impl #krate::ArenaPool for #name {
                 const NAME: &'static ::core::primitive::str = #name_str;
                 const __CONFIG: #private::PoolConfig = #config;
+                #fallback
                 #[inline(always)]
                 fn __storage() -> &'static dyn #private::ArenaCore {
                     &#storage

@@ -69,6 +69,8 @@ pub(crate) struct ArenaSpec {
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
     pub(crate) link_section: Option<super::LinkSection>,
+    /// `fallback = Other`: the arena a scope continues in when this one is full.
+    pub(crate) fallback: Option<Path>,
 }
 
 /// A fallback chain: `chain = [First, Second, ..]`.
@@ -113,13 +115,17 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
                 None
             }
             (Some(classes), None) => {
+                reject_fallback(&entry.options, errors);
                 bytes(&entry.name, classes, &entry.options, errors).map(EntryKind::Bytes)
             }
             (None, Some(arena)) => {
                 arena_spec(&entry.name, arena, &entry.options, errors).map(EntryKind::Arena)
             }
-            (None, None) => typed(&entry.name, &entry.options, &krate, errors)
-                .map(|spec| EntryKind::Typed(Box::new(spec))),
+            (None, None) => {
+                reject_fallback(&entry.options, errors);
+                typed(&entry.name, &entry.options, &krate, errors)
+                    .map(|spec| EntryKind::Typed(Box::new(spec)))
+            }
         };
         if let Some(mut kind) = kind {
             let cfgs = super::cfg_attrs(&entry.attrs);
@@ -191,6 +197,17 @@ fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
     refuse(options.refcount.as_ref().map(|o| &o.key));
     refuse(options.stats.as_ref().map(|o| &o.key));
     refuse(options.wait.as_ref().map(|o| &o.key));
+}
+
+/// `fallback = Other` is for arenas only.
+fn reject_fallback(options: &RawOptions, errors: &mut Errors) {
+    if let Some(fallback) = &options.fallback {
+        errors.at(
+            &fallback.key,
+            "`fallback` applies to arenas only (`arena = N, fallback = Other`); for typed pools, declare a \
+             chain: `Both(chain = [First, Second])`",
+        );
+    }
 }
 
 fn bytes(
@@ -356,10 +373,34 @@ fn arena_spec(
     };
     let on_failure = check_on_failure(options, errors);
     let link_section = check_link_section(options, errors);
+    let fallback = options
+        .fallback
+        .as_ref()
+        .and_then(|fallback| match &fallback.value {
+            Expr::Path(path) if path.qself.is_none() => {
+                if path.path.is_ident(name) {
+                    errors.at(
+                        path,
+                        format_args!(
+                            "arena `{name}` cannot fall back to itself: name another arena"
+                        ),
+                    );
+                }
+                Some(path.path.clone())
+            }
+            other => {
+                errors.at(
+                    other,
+                    "`fallback` takes the path of another arena, as in `fallback = BigScratch`",
+                );
+                None
+            }
+        });
     if errors.len() > before {
         return None;
     }
     Some(ArenaSpec {
+        fallback,
         name: name.clone(),
         size: size? as usize,
         align,
@@ -394,6 +435,7 @@ fn chain_spec(name: &Ident, options: &RawOptions, errors: &mut Errors) -> Option
     refuse(options.link_section.as_ref().map(|o| &o.key));
     refuse(options.classes.as_ref().map(|o| &o.key));
     refuse(options.arena.as_ref().map(|o| &o.key));
+    refuse(options.fallback.as_ref().map(|o| &o.key));
     let mut members = Vec::new();
     match &chain.value {
         Expr::Array(array) if !array.elems.is_empty() => {
