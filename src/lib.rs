@@ -276,7 +276,12 @@ struct MigrationGuideDoctests;
 /// - those of [`memory_pool`] except `name` and `crate`, with `type` required: a typed pool;
 /// - `classes = [(block size, count), ..]` with `align` (default 8), `on_failure`, `zeroize`,
 ///   `link_section`: a [`BytePool`] (sizes ascending, each a multiple of `align`);
-/// - `arena = bytes` with `align` (default 16), `on_failure`, `zeroize`, `link_section`: an [`ArenaPool`].
+/// - `arena = bytes` with `align` (default 16), `on_failure`, `zeroize`, `link_section`, `fallback = Other`
+///   (the arena a scope continues in when this one is full): an [`ArenaPool`];
+/// - `chain = [First, Second, ..]` with `align` (the block alignment every member must have) and
+///   `on_failure`: a fallback chain, a [`StaticPool`] whose allocations take a block from the first member
+///   that has one and whose handles free into the member they came from (members are paths to typed pools
+///   of one item type, declared here or anywhere else).
 ///
 /// A byte pool hands out [`PoolBytes`]; an arena lends an [`Arena`] for one [`ArenaPool::scope`]. The map
 /// is a [`MemoryMap`] of [`PoolInfo`] rows, one per typed pool, per byte-pool class and per arena.

@@ -325,7 +325,11 @@ mod arena_fallback {
     fn a_scope_continues_in_the_fallback_arena_and_both_are_reclaimed() {
         let (in_first, in_fallback) = Scratch::scope(|arena| {
             let small = arena.alloc_slice(&[1u8; 48])?;
-            assert_eq!(BigScratch::stats().scopes, 0, "not entered before it is needed");
+            assert_eq!(
+                BigScratch::stats().scopes,
+                0,
+                "not entered before it is needed"
+            );
             let big = arena.alloc_slice(&[2u8; 100])?; // does not fit in the 16 bytes left
             assert_eq!(BigScratch::stats().scopes, 1, "entered once");
             assert_eq!(BigScratch::stats().used, 100);
@@ -341,9 +345,17 @@ mod arena_fallback {
         .unwrap();
         assert_eq!(in_first, 48);
         assert!(in_fallback > 100);
-        assert_eq!(DROPS.load(Ordering::Relaxed), 1, "the value in the fallback was dropped");
+        assert_eq!(
+            DROPS.load(Ordering::Relaxed),
+            1,
+            "the value in the fallback was dropped"
+        );
         assert_eq!(Scratch::stats().used, 0);
-        assert_eq!(BigScratch::stats().used, 0, "the fallback is released at scope end");
+        assert_eq!(
+            BigScratch::stats().used,
+            0,
+            "the fallback is released at scope end"
+        );
         assert!(BigScratch::stats().high_water > 100);
         assert_eq!(Scratch::stats().failures, 0);
         // Both can be entered again.
