@@ -397,3 +397,58 @@ mod arena_fallback {
         assert_eq!(ARENA_MAP.pools.len(), 4);
     }
 }
+
+mod waiting {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use blockpool::pools;
+
+    #[derive(Default)]
+    struct Wakes(AtomicUsize);
+
+    impl Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    pools! {
+        map = WAIT_MAP;
+        pub WaitFast(type = u32, count = 1, wait = 2);
+        pub WaitSlow(type = u32, count = 1);
+        pub Waits(chain = [WaitFast, WaitSlow]);
+    }
+
+    #[test]
+    fn a_free_through_the_chain_hands_the_block_to_a_task_waiting_on_the_member() {
+        let first = Waits::alloc(1).unwrap();
+        let second = Waits::alloc(2).unwrap();
+        assert!(Waits::alloc(3).is_err());
+        let wakes = Arc::new(Wakes::default());
+        let waker = Waker::from(wakes.clone());
+        let mut waiting = WaitFast::alloc_async(4);
+        let poll = |future: &mut blockpool::AllocAsync<WaitFast>| {
+            Pin::new(future).poll(&mut Context::from_waker(&waker))
+        };
+        assert!(poll(&mut waiting).is_pending());
+        drop(first); // the chain's free is `WaitFast`'s: the block goes to the waiting task
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert!(
+            Waits::alloc(5).is_err(),
+            "the handed block is not on the list"
+        );
+        let Poll::Ready(Ok(block)) = poll(&mut waiting) else {
+            panic!("the block was handed over");
+        };
+        assert_eq!(*block, 4);
+        assert_eq!(WaitFast::wait_stats().handoffs, 1);
+        drop((block, second));
+        assert_eq!(Waits::stats().used, 0);
+        Waits::validate().unwrap();
+        assert_eq!(WAIT_MAP.pools.len(), 3);
+    }
+}
