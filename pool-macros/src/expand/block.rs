@@ -356,6 +356,12 @@ fn typed_row(spec: &PoolSpec) -> TokenStream {
 
 /// The storage type of a chain: `ChainStorage<Link<First, Link<.., Last<Final>>>>`.
 fn chain_type(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
+    let list = chain_members(krate, spec);
+    quote!(#krate::__private::ChainStorage<#list>)
+}
+
+/// The member list of a chain: `Link<First, Link<.., Last<Final>>>`.
+fn chain_members(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
     let private = quote!(#krate::__private);
     let mut members = spec.members.iter().rev();
     let last = members.next();
@@ -363,7 +369,7 @@ fn chain_type(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
     for member in members {
         list = quote!(#private::Link<#member, #list>);
     }
-    quote!(#private::ChainStorage<#list>)
+    list
 }
 
 /// A chain: its storage (the chain's failure counter) through the runtime's `static_pool!`, the checks that
@@ -374,6 +380,7 @@ fn chain(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
     let name_str = plain_name(name);
     let storage = static_name(name, "");
     let storage_ty = chain_type(krate, spec);
+    let members_ty = chain_members(krate, spec);
     let config = config(krate, false, spec.on_failure.as_ref());
     let first = &spec.members[0];
     // Each member's item type against the first member's, at the member (the runtime trait's message).
@@ -432,8 +439,7 @@ fn chain(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
             #[automatically_derived]
             impl #krate::SharedPool for #name
             where
-                for<'__blockpool> <<#name as #krate::StaticPool>::__Storage as #private::Storage>::Refs:
-                    #private::Counter,
+                for<'__blockpool> #members_ty: #private::Members<Refs: #private::Counter>,
             {
             }
 
