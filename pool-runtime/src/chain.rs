@@ -430,12 +430,25 @@ pub struct ChainStorage<M> {
 }
 
 impl<M: Members> ChainStorage<M> {
-    /// Number of blocks of all members together.
-    pub const CAPACITY: usize = M::CAPACITY;
+    /// Number of blocks of all members together (C4: at most `MAX_BLOCKS` for a chain with counters; the
+    /// memory map of `pools!` reads this, so the check runs where the chain is declared).
+    pub const CAPACITY: usize = {
+        Self::SHARED_FITS_WEAK_INDEX;
+        M::CAPACITY
+    };
     /// The members' smallest block size.
     pub const BLOCK_SIZE: usize = M::BLOCK_SIZE;
     /// How many pools the chain has.
     pub const LEN: usize = M::LEN;
+
+    /// C4: a chain that hands out shared handles has at most `MAX_BLOCKS` blocks, since a weak handle
+    /// keeps its block's index in 16 bits (and `u16::MAX` names no block). Evaluated by `CAPACITY` and
+    /// again where shared handles reach the chain's counters, so a chain of more blocks does not compile.
+    const SHARED_FITS_WEAK_INDEX: () = assert!(
+        !<M::Refs as RefSlot>::COUNTS || M::CAPACITY <= crate::free_list::MAX_BLOCKS,
+        "a chain whose members count references holds at most 65535 blocks in all (weak handles keep a \
+         16-bit block index): shorten the chain or its members"
+    );
 
     /// Member `member`'s name and counters; `None` past the last member.
     pub fn member_stats(member: usize) -> Option<(&'static str, PoolStats)> {
@@ -550,10 +563,12 @@ impl<M: Members> Storage for ChainStorage<M> {
     }
     #[inline(always)]
     unsafe fn refs(&self, index: usize) -> &M::Refs {
+        const { Self::SHARED_FITS_WEAK_INDEX };
         // SAFETY: [C3, C4] the caller's contract is the member's.
         unsafe { M::refs(index) }
     }
     unsafe fn mark_weak_issued(&self, index: usize) {
+        const { Self::SHARED_FITS_WEAK_INDEX };
         // SAFETY: [C3] the caller's contract is the member's.
         unsafe { M::mark_weak_issued(index) }
     }
