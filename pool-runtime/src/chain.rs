@@ -433,7 +433,7 @@ impl<M: Members> ChainStorage<M> {
     /// Number of blocks of all members together (C4: at most `MAX_BLOCKS` for a chain with counters; the
     /// memory map of `pools!` reads this, so the check runs where the chain is declared).
     pub const CAPACITY: usize = {
-        Self::SHARED_FITS_WEAK_INDEX;
+        let () = Self::SHARED_FITS_WEAK_INDEX;
         M::CAPACITY
     };
     /// The members' smallest block size.
@@ -563,12 +563,12 @@ impl<M: Members> Storage for ChainStorage<M> {
     }
     #[inline(always)]
     unsafe fn refs(&self, index: usize) -> &M::Refs {
-        const { Self::SHARED_FITS_WEAK_INDEX };
+        let () = const { Self::SHARED_FITS_WEAK_INDEX };
         // SAFETY: [C3, C4] the caller's contract is the member's.
         unsafe { M::refs(index) }
     }
     unsafe fn mark_weak_issued(&self, index: usize) {
-        const { Self::SHARED_FITS_WEAK_INDEX };
+        let () = const { Self::SHARED_FITS_WEAK_INDEX };
         // SAFETY: [C3] the caller's contract is the member's.
         unsafe { M::mark_weak_issued(index) }
     }
