@@ -332,10 +332,46 @@ impl<'scope> Arena<'scope> {
     fn alloc_inner<T>(&self, value: T, record_drop: bool) -> Result<&'scope mut T, AllocError<T>> {
         // A value that needs dropping gets a record in the arena too; both must fit, in one buffer, before
         // anything is written or counted, so running out leaves nothing half done.
-        let Some((record, slot)) = self.reserve::<T>(Layout::new::<T>(), record_drop) else {
-            return Err(AllocError::new(value, self.fail(PoolError::Exhausted)));
-        };
-        // SAFETY: [A4, A5] `reserve` reserved room for a `T`, aligned, used by nothing else.
+        match fit_both::<T>(
+            self.base,
+            self.capacity,
+            self.used.get(),
+            Layout::new::<T>(),
+            record_drop,
+        ) {
+            Some((record, slot, end)) => {
+                self.set_used(end);
+                Ok(self.write(value, record, slot))
+            }
+            // Out of line, so that an arena without a fallback keeps the allocation it had before
+            // fallbacks existed.
+            None => self.alloc_elsewhere(value, record_drop),
+        }
+    }
+
+    /// [`Arena::alloc_inner`] when this arena is full: in the fallback arena, or the failure.
+    #[cold]
+    #[inline(never)]
+    fn alloc_elsewhere<T>(
+        &self,
+        value: T,
+        record_drop: bool,
+    ) -> Result<&'scope mut T, AllocError<T>> {
+        match self.reserve_in_fallback::<T>(Layout::new::<T>(), record_drop) {
+            Some((record, slot)) => Ok(self.write(value, record, slot)),
+            None => Err(AllocError::new(value, self.fail(PoolError::Exhausted))),
+        }
+    }
+
+    /// Moves `value` into `slot` and links its drop record, both just reserved.
+    #[inline(always)]
+    fn write<T>(
+        &self,
+        value: T,
+        record: Option<NonNull<DropRecord>>,
+        slot: NonNull<T>,
+    ) -> &'scope mut T {
+        // SAFETY: [A4, A5] the caller reserved room for a `T`, aligned, used by nothing else.
         unsafe { slot.write(value) };
         if let Some(record) = record {
             let entry = DropRecord {
@@ -343,37 +379,18 @@ impl<'scope> Arena<'scope> {
                 value: slot.cast(),
                 next: self.drops.get(),
             };
-            // SAFETY: [A1, A4, A5] `reserve` reserved an aligned `DropRecord` slot used by nothing else.
+            // SAFETY: [A1, A4, A5] the caller reserved an aligned `DropRecord` slot used by nothing else;
+            // records are made only for `T: 'static` (A2).
             unsafe { record.write(entry) };
             self.drops.set(Some(record));
         }
         // SAFETY: [A2, A4, A5] the `T` is initialised; the reference lives for the scope, before whose end the
         // value is neither moved nor freed, and no other reference to it exists.
-        Ok(unsafe { &mut *slot.as_ptr() })
+        unsafe { &mut *slot.as_ptr() }
     }
 
-    /// Reserves room for `layout` (and a drop record before it when `record_drop`), in this arena or else
-    /// in the fallback arena, which it enters the first time (A5). `None` if neither has room.
-    #[inline(always)]
-    fn reserve<T>(
-        &self,
-        layout: Layout,
-        record_drop: bool,
-    ) -> Option<(Option<NonNull<DropRecord>>, NonNull<T>)> {
-        if let Some((record, slot, end)) = fit_both::<T>(
-            self.base,
-            self.capacity,
-            self.used.get(),
-            layout,
-            record_drop,
-        ) {
-            self.set_used(end);
-            return Some((record, slot));
-        }
-        self.reserve_in_fallback(layout, record_drop)
-    }
-
-    #[cold]
+    /// Reserves room for `layout` (and a drop record before it when `record_drop`) in the fallback arena,
+    /// which it enters the first time (A5). `None` if there is none or it has no room.
     fn reserve_in_fallback<T>(
         &self,
         layout: Layout,
@@ -456,7 +473,20 @@ impl<'scope> Arena<'scope> {
 
     /// Reserves room for `layout`, aligned (in the fallback arena if this one is full).
     fn place<T>(&self, layout: Layout) -> Result<NonNull<T>, PoolError> {
-        match self.reserve::<T>(layout, false) {
+        match fit::<T>(self.base, self.capacity, self.used.get(), layout) {
+            Some((start, end)) => {
+                self.set_used(end);
+                Ok(start)
+            }
+            None => self.place_elsewhere(layout),
+        }
+    }
+
+    /// [`Arena::place`] when this arena is full: in the fallback arena, or the failure.
+    #[cold]
+    #[inline(never)]
+    fn place_elsewhere<T>(&self, layout: Layout) -> Result<NonNull<T>, PoolError> {
+        match self.reserve_in_fallback::<T>(layout, false) {
             Some((_, start)) => Ok(start),
             None => Err(self.fail(PoolError::Exhausted)),
         }
