@@ -1,8 +1,8 @@
 //! Fallback chains: a pool made of other pools, tried in order, with one handle type (`PoolBox<Chain>`).
 //!
 //! A chain's storage holds no blocks. Its index space is its members' index spaces one after the other
-//! (invariant C1 of `docs/safety.md`); a handle finds its member by comparing its address with each member's
-//! block range (C2), so freeing costs O(chain length) range checks and never searches blocks.
+//! (invariant L1 of `docs/safety.md`); a handle finds its member by comparing its address with each member's
+//! block range (L2), so freeing costs O(chain length) range checks and never searches blocks.
 
 use core::alloc::Layout;
 use core::marker::PhantomData;
@@ -35,11 +35,11 @@ impl<P> sealed::Sealed for Last<P> {}
 impl<P, Rest> sealed::Sealed for Link<P, Rest> {}
 
 /// The members of a chain, in order: [`Link`]`<First, Link<.., Last<Final>>>`. Sealed; every function
-/// takes a chain index (C1) and forwards to the member that holds it.
+/// takes a chain index (L1) and forwards to the member that holds it.
 pub trait Members: sealed::Sealed + 'static {
     /// The item type of every member.
     type Item: 'static;
-    /// The members' common counter type, or `NoRefs` (C4).
+    /// The members' common counter type, or `NoRefs` (L4).
     type Refs: RefSlot;
     /// The sum of the members' capacities.
     const CAPACITY: usize;
@@ -54,11 +54,11 @@ pub trait Members: sealed::Sealed + 'static {
     fn take() -> Option<usize>;
     /// Whether every member keeps block states.
     fn tracked() -> bool;
-    /// The first member's free list (see C4: never used).
+    /// The first member's free list (see L4: never used).
     fn first_list() -> &'static FreeList;
     /// The block at chain index `index`.
     fn block(index: usize) -> NonNull<Self::Item>;
-    /// The chain index of a block (C2).
+    /// The chain index of a block (L2).
     fn index_of(block: NonNull<u8>) -> usize;
     /// The chain index of the block that starts at `ptr`, or why there is none.
     fn locate(ptr: NonNull<u8>) -> Result<usize, PoolError>;
@@ -103,7 +103,7 @@ pub trait Members: sealed::Sealed + 'static {
     unsafe fn renew_generation(index: usize);
     /// The block's generation.
     fn generation(index: usize) -> u32;
-    /// The members' counters added up (`failures` is left at 0: the chain keeps its own, C5).
+    /// The members' counters added up (`failures` is left at 0: the chain keeps its own, L5).
     fn stats() -> PoolStats;
     /// Each member's `validate`.
     fn validate() -> Result<(), PoolError>;
@@ -154,7 +154,7 @@ impl<P: StaticPool> Members for Last<P> {
     }
     #[inline(always)]
     fn index_of(block: NonNull<u8>) -> usize {
-        // C2: the last member takes what the members before it did not (S3: it is one of its blocks).
+        // L2: the last member takes what the members before it did not (S3: it is one of its blocks).
         P::__storage().index_of(block.cast())
     }
     fn locate(ptr: NonNull<u8>) -> Result<usize, PoolError> {
@@ -165,36 +165,36 @@ impl<P: StaticPool> Members for Last<P> {
     }
     #[inline(always)]
     unsafe fn free(index: usize) {
-        // The member's own release, with its `zeroize` (C3); the caller's contract is `release`'s.
+        // The member's own release, with its `zeroize` (L3); the caller's contract is `release`'s.
         release::<P>(index);
     }
     unsafe fn mark_free(index: usize) -> bool {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { P::__storage().mark_free(index) }
     }
     unsafe fn mark_raw(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { P::__storage().mark_raw(index) }
     }
     unsafe fn mark_free_checked(index: usize) -> Result<bool, PoolError> {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { P::__storage().mark_free_checked(index) }
     }
     unsafe fn pass_on(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { P::__storage().pass_on(index) }
     }
     unsafe fn put_back(index: usize) {
         let storage = P::__storage();
         if P::__CONFIG.zeroize {
-            // C3: the caller holds the block (marked free, not yet back on the list).
+            // L3: the caller holds the block (marked free, not yet back on the list).
             wipe(
                 storage.block(index).cast(),
                 storage.block_size(),
                 storage.block_align(),
             );
         }
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { storage.put_back(index) }
     }
     fn state(index: usize) -> u16 {
@@ -205,18 +205,18 @@ impl<P: StaticPool> Members for Last<P> {
     }
     #[inline(always)]
     unsafe fn refs(index: usize) -> &'static RefsOf<P> {
-        // SAFETY: [C3, C4] the caller's contract is the member's.
+        // SAFETY: [L3, L4] the caller's contract is the member's.
         unsafe { P::__storage().refs(index) }
     }
     unsafe fn mark_weak_issued(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { P::__storage().mark_weak_issued(index) }
     }
     fn weak_issued(index: usize) -> bool {
         P::__storage().weak_issued(index)
     }
     unsafe fn renew_generation(index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { P::__storage().renew_generation(index) }
     }
     fn generation(index: usize) -> u32 {
@@ -293,55 +293,55 @@ where
     #[inline(always)]
     unsafe fn free(index: usize) {
         if index < P::CAPACITY {
-            // The member's own release, with its `zeroize` (C3); the caller's contract is `release`'s.
+            // The member's own release, with its `zeroize` (L3); the caller's contract is `release`'s.
             release::<P>(index);
         } else {
-            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::free(index - P::CAPACITY) }
         }
     }
     unsafe fn mark_free(index: usize) -> bool {
         if index < P::CAPACITY {
-            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            // SAFETY: [L3] the caller's contract is the member's, for its block `index`.
             unsafe { P::__storage().mark_free(index) }
         } else {
-            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::mark_free(index - P::CAPACITY) }
         }
     }
     unsafe fn mark_raw(index: usize) {
         if index < P::CAPACITY {
-            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            // SAFETY: [L3] the caller's contract is the member's, for its block `index`.
             unsafe { P::__storage().mark_raw(index) }
         } else {
-            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::mark_raw(index - P::CAPACITY) }
         }
     }
     unsafe fn mark_free_checked(index: usize) -> Result<bool, PoolError> {
         if index < P::CAPACITY {
-            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            // SAFETY: [L3] the caller's contract is the member's, for its block `index`.
             unsafe { P::__storage().mark_free_checked(index) }
         } else {
-            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::mark_free_checked(index - P::CAPACITY) }
         }
     }
     unsafe fn pass_on(index: usize) {
         if index < P::CAPACITY {
-            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            // SAFETY: [L3] the caller's contract is the member's, for its block `index`.
             unsafe { P::__storage().pass_on(index) }
         } else {
-            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::pass_on(index - P::CAPACITY) }
         }
     }
     unsafe fn put_back(index: usize) {
         if index < P::CAPACITY {
-            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            // SAFETY: [L3] the caller's contract is the member's, for its block `index`.
             unsafe { Last::<P>::put_back(index) }
         } else {
-            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::put_back(index - P::CAPACITY) }
         }
     }
@@ -361,22 +361,22 @@ where
     }
     #[inline(always)]
     unsafe fn refs(index: usize) -> &'static Self::Refs {
-        // The joined type is the member's counter type itself, or `NoRefs` (C4).
+        // The joined type is the member's counter type itself, or `NoRefs` (L4).
         if index < P::CAPACITY {
-            // SAFETY: [C3, C4] the caller's contract is the member's, for its block `index`.
+            // SAFETY: [L3, L4] the caller's contract is the member's, for its block `index`.
             JoinRefs::left(unsafe { P::__storage().refs(index) })
         } else {
-            // SAFETY: [C3, C4] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3, L4] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             let counter = unsafe { Rest::refs(index - P::CAPACITY) };
             <RefsOf<P> as JoinRefs<Rest::Refs>>::right(counter)
         }
     }
     unsafe fn mark_weak_issued(index: usize) {
         if index < P::CAPACITY {
-            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            // SAFETY: [L3] the caller's contract is the member's, for its block `index`.
             unsafe { P::__storage().mark_weak_issued(index) }
         } else {
-            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::mark_weak_issued(index - P::CAPACITY) }
         }
     }
@@ -389,10 +389,10 @@ where
     }
     unsafe fn renew_generation(index: usize) {
         if index < P::CAPACITY {
-            // SAFETY: [C3] the caller's contract is the member's, for its block `index`.
+            // SAFETY: [L3] the caller's contract is the member's, for its block `index`.
             unsafe { P::__storage().renew_generation(index) }
         } else {
-            // SAFETY: [C3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
+            // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::renew_generation(index - P::CAPACITY) }
         }
     }
@@ -422,7 +422,7 @@ const fn min(a: usize, b: usize) -> usize {
     if a < b { a } else { b }
 }
 
-/// The storage of a chain of pools `M`: only the chain's failure counter (C1, C5). Declared by the
+/// The storage of a chain of pools `M`: only the chain's failure counter (L1, L5). Declared by the
 /// runtime's `__blockpool_static_pool!` as every pool's storage is.
 pub struct ChainStorage<M> {
     failures: AtomicU32,
@@ -430,7 +430,7 @@ pub struct ChainStorage<M> {
 }
 
 impl<M: Members> ChainStorage<M> {
-    /// Number of blocks of all members together (C4: at most `MAX_BLOCKS` for a chain with counters; the
+    /// Number of blocks of all members together (L4: at most `MAX_BLOCKS` for a chain with counters; the
     /// memory map of `pools!` reads this, so the check runs where the chain is declared).
     pub const CAPACITY: usize = {
         let () = Self::SHARED_FITS_WEAK_INDEX;
@@ -441,7 +441,7 @@ impl<M: Members> ChainStorage<M> {
     /// How many pools the chain has.
     pub const LEN: usize = M::LEN;
 
-    /// C4: a chain that hands out shared handles has at most `MAX_BLOCKS` blocks, since a weak handle
+    /// L4: a chain that hands out shared handles has at most `MAX_BLOCKS` blocks, since a weak handle
     /// keeps its block's index in 16 bits (and `u16::MAX` names no block). Evaluated by `CAPACITY` and
     /// again where shared handles reach the chain's counters, so a chain of more blocks does not compile.
     const SHARED_FITS_WEAK_INDEX: () = assert!(
@@ -487,7 +487,7 @@ impl<M: Members> Default for ChainStorage<M> {
 
 impl<M: Members> crate::storage::sealed::Sealed for ChainStorage<M> {
     fn free_list(&self) -> &FreeList {
-        // Only a waiting future calls this, and a chain has no waiter queue (C4).
+        // Only a waiting future calls this, and a chain has no waiter queue (L4).
         M::first_list()
     }
 
@@ -525,28 +525,28 @@ impl<M: Members> Storage for ChainStorage<M> {
         M::take()
     }
     unsafe fn mark_free(&self, index: usize) -> bool {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { M::mark_free(index) }
     }
     unsafe fn mark_raw(&self, index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { M::mark_raw(index) }
     }
     unsafe fn mark_free_checked(&self, index: usize) -> Result<bool, PoolError> {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { M::mark_free_checked(index) }
     }
     #[inline(always)]
     unsafe fn free(&self, index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { M::free(index) }
     }
     unsafe fn pass_on(&self, index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { M::pass_on(index) }
     }
     unsafe fn put_back(&self, index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { M::put_back(index) }
     }
     fn record_failure(&self) {
@@ -564,19 +564,19 @@ impl<M: Members> Storage for ChainStorage<M> {
     #[inline(always)]
     unsafe fn refs(&self, index: usize) -> &M::Refs {
         let () = const { Self::SHARED_FITS_WEAK_INDEX };
-        // SAFETY: [C3, C4] the caller's contract is the member's.
+        // SAFETY: [L3, L4] the caller's contract is the member's.
         unsafe { M::refs(index) }
     }
     unsafe fn mark_weak_issued(&self, index: usize) {
         let () = const { Self::SHARED_FITS_WEAK_INDEX };
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { M::mark_weak_issued(index) }
     }
     fn weak_issued(&self, index: usize) -> bool {
         M::weak_issued(index)
     }
     unsafe fn renew_generation(&self, index: usize) {
-        // SAFETY: [C3] the caller's contract is the member's.
+        // SAFETY: [L3] the caller's contract is the member's.
         unsafe { M::renew_generation(index) }
     }
     fn generation(&self, index: usize) -> u32 {
@@ -617,7 +617,7 @@ impl<M: Members> Storage for ChainStorage<M> {
 /// Holds when `Self`, the item type of a chain member, is `T`, the first member's: the item-type rule of
 /// chains as a trait, so that breaking it is one readable error. Implemented only for `T: SameItem<T>`,
 /// where `cast` is the identity; no other implementation can be written, since `cast` takes a token of a
-/// private type (the list's `block` relies on it: C1).
+/// private type (the list's `block` relies on it: L1).
 #[diagnostic::on_unimplemented(
     message = "a chain's members must hold one item type: `{Self}` is not the first member's `{T}`",
     label = "a member of this chain holds `{Self}`, the first holds `{T}`",

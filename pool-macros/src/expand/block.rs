@@ -434,7 +434,7 @@ fn chain(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
                 #config,
             );
 
-            // Shared handles when every member counts references with the same width (C4); the
+            // Shared handles when every member counts references with the same width (L4); the
             // higher-ranked bound keeps a chain of other members from being a compile error here.
             #[automatically_derived]
             impl #krate::SharedPool for #name

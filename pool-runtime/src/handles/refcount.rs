@@ -286,7 +286,7 @@ macro_rules! counters {
 
 counters!(AtomicU8: u8, AtomicU16: u16, AtomicU32: u32);
 
-/// The counter type of a chain (invariant C4 of `docs/safety.md`): the members' counter type when two
+/// The counter type of a chain (invariant L4 of `docs/safety.md`): the members' counter type when two
 /// members have the same one, [`NoRefs`] otherwise, so a chain hands out shared handles only when every
 /// member counts references with the same width. Sealed; written out for every pair.
 pub trait JoinRefs<Other: RefSlot>: RefSlot {

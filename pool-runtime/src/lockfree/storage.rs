@@ -247,7 +247,7 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     fn index_of(&self, block: NonNull<Self::Item>) -> usize;
     /// The index of the block that starts at `ptr`, or why there is none. O(1).
     fn locate(&self, ptr: NonNull<u8>) -> Result<usize, PoolError>;
-    /// Whether `ptr` points into one of the pool's blocks (a chain asks each member: C2). O(1).
+    /// Whether `ptr` points into one of the pool's blocks (a chain asks each member: L2). O(1).
     fn contains(&self, ptr: NonNull<u8>) -> bool;
     /// Whether the pool marks blocks in use (false for `stats = false`: [`Storage::state`] then says "in
     /// use" only for blocks handed out raw).
