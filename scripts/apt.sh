@@ -5,6 +5,7 @@
 #   apt_install valgrind     # with sudo when not root
 #   install_qemu             # qemu-system-arm, in the version of any QEMU package already installed
 #   install_qemu qemu-system-misc qemu-system-riscv32   # another QEMU package, unless its binary is there
+#   install_arm_gcc          # arm-none-eabi-gcc (Debian's gcc-arm-none-eabi), unless it is there
 
 # Installs the packages, after a simulated run (`apt-get -s`) shows that apt would remove nothing; if it would,
 # stops and says what, instead of removing it.
@@ -49,4 +50,12 @@ install_qemu() {
     fi
   done
   apt_install "$package"
+}
+
+# The bare-metal ARM C compiler (for the C driver of the Cortex-M firmware's `mixed-c` program), unless
+# `arm-none-eabi-gcc` is there. About 20 s; the freestanding headers (stdint.h, stddef.h) come with it.
+install_arm_gcc() {
+  if command -v arm-none-eabi-gcc >/dev/null; then return 0; fi
+  echo "== installing arm-none-eabi-gcc (gcc-arm-none-eabi)"
+  apt_install gcc-arm-none-eabi
 }

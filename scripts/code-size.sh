@@ -72,9 +72,9 @@ for target in "${targets[@]}"; do
   bins=()
   for program in "${programs[@]}"; do bins+=(--bin "$program"); done
   for pools in "${counts[@]}"; do
-    cargo build --quiet --release --features "$(features "$pools")" --target "$target" "${bins[@]}"
+    cargo build --quiet --release --no-default-features --features "$(features "$pools")" --target "$target" "${bins[@]}"
     for program in "${programs[@]}"; do
-      if ! timeout 60 cargo run --quiet --release --features "$(features "$pools")" --target "$target" \
+      if ! timeout 60 cargo run --quiet --release --no-default-features --features "$(features "$pools")" --target "$target" \
         --bin "$program" >/dev/null 2>&1; then
         echo "FAILED: $program with $pools pools did not exit with success on $target" >&2
         exit 1

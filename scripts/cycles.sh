@@ -134,7 +134,7 @@ for target in "${targets[@]}"; do
   fi
   bins=()
   for program in "${programs[@]}"; do bins+=(--bin "$program"); done
-  cargo build --quiet --release --features cycles --target "$target" "${bins[@]}"
+  cargo build --quiet --release --no-default-features --features cycles --target "$target" "${bins[@]}"
 
   for program in "${programs[@]}"; do
     elf="target/$target/release/$program"

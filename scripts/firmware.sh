@@ -2,7 +2,8 @@
 # Builds the firmware for each core, runs it in QEMU and compares what it prints with
 # expected/<target>.run in the firmware's folder: examples/firmware-cortex-m for the Cortex-M targets,
 # examples/firmware-riscv for the RISC-V ones, and the embassy application of examples/firmware-embassy
-# (Cortex-M3 only). Fails if a run does not exit with success (the firmware exits with failure on any panic
+# (Cortex-M3 only), and the mixed C and Rust firmware (`mixed-c`: the Cortex-M folder's bin `mixed-c`, whose
+# C driver allocates from Rust pools through the C API; Cortex-M3 only, needs arm-none-eabi-gcc). Fails if a run does not exit with success (the firmware exits with failure on any panic
 # or failed check), times out, or prints anything else. Installs the Rust targets, and QEMU when
 # `qemu-system-arm` or `qemu-system-riscv32` is missing (Debian/Ubuntu apt-get, never removing a package
 # already installed: scripts/apt.sh).
@@ -10,6 +11,7 @@
 #   scripts/firmware.sh                      # every core, then the embassy firmware
 #   scripts/firmware.sh thumbv6m-none-eabi   # one or more targets
 #   scripts/firmware.sh embassy              # the embassy firmware (can be mixed with targets)
+#   scripts/firmware.sh mixed-c              # the mixed C and Rust firmware
 #   BLESS=1 scripts/firmware.sh              # rewrite the expected files (then review their diff)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,16 +22,16 @@ riscv_targets=(riscv32imac-unknown-none-elf riscv32imc-unknown-none-elf)
 # The embassy firmware: its folder and its one target.
 embassy_folder=examples/firmware-embassy
 embassy_target=thumbv7m-none-eabi
-all_runs=("${cortex_m_targets[@]}" "${riscv_targets[@]}" embassy)
+all_runs=("${cortex_m_targets[@]}" mixed-c "${riscv_targets[@]}" embassy)
 final_line="every block is back and the counts add up"
 
 # The firmware's folder for a run: a target (its core's firmware) or `embassy`.
 folder() {
   case "$1" in
     embassy) echo "$embassy_folder" ;;
-    thumb*) echo examples/firmware-cortex-m ;;
+    thumb* | mixed-c) echo examples/firmware-cortex-m ;;
     riscv*) echo examples/firmware-riscv ;;
-    *) echo "no firmware for $1 (give a target or 'embassy')" >&2; return 1 ;;
+    *) echo "no firmware for $1 (give a target, 'embassy' or 'mixed-c')" >&2; return 1 ;;
   esac
 }
 
@@ -37,7 +39,22 @@ folder() {
 target_of() {
   case "$1" in
     embassy) echo "$embassy_target" ;;
+    mixed-c) echo thumbv7m-none-eabi ;;
     *) echo "$1" ;;
+  esac
+}
+
+# The cargo arguments that pick a run's program, and the prefix of its output files.
+bin_args() {
+  case "$1" in
+    mixed-c) echo "--features mixed-c --bin mixed-c" ;;
+    *) echo "--bin firmware" ;;
+  esac
+}
+file_prefix() {
+  case "$1" in
+    mixed-c) echo "mixed-c." ;;
+    *) echo "" ;;
   esac
 }
 
@@ -51,6 +68,9 @@ done
 if [[ " ${targets[*]}" == *" thumb"* ]]; then
   install_qemu
   qemu-system-arm --version | head -n 1
+fi
+if [[ " ${runs[*]} " == *" mixed-c "* ]]; then
+  install_arm_gcc # the mixed-c firmware's C driver
 fi
 if [[ " ${targets[*]}" == *" riscv"* ]]; then
   install_qemu qemu-system-misc qemu-system-riscv32
@@ -67,12 +87,14 @@ for run in "${runs[@]}"; do
   if [ "$run" = "$target" ]; then echo "== $target"; else echo "== $run ($target)"; fi
   cd "$root/$(folder "$run")"
   mkdir -p target/runs
-  cargo build --release --target "$target" --bin firmware
-  out="target/runs/$target.run"
-  err="target/runs/$target.stderr"
-  expected="expected/$target.run"
+  read -r -a program <<<"$(bin_args "$run")"
+  cargo build --release --target "$target" "${program[@]}"
+  prefix=$(file_prefix "$run")
+  out="target/runs/$prefix$target.run"
+  err="target/runs/$prefix$target.stderr"
+  expected="expected/$prefix$target.run"
   status=0
-  timeout 120 cargo run --release --target "$target" --bin firmware >"$out" 2>"$err" || status=$?
+  timeout 120 cargo run --release --target "$target" "${program[@]}" >"$out" 2>"$err" || status=$?
 
   problem=""
   if [ "$status" -eq 124 ]; then

@@ -122,12 +122,17 @@
 #![no_std]
 #![deny(missing_docs)]
 
+/// `registry()` and `Registry`, with the feature `registry` (on `blockpool`, or on `pool-runtime` through
+/// another crate of the program). Without it the module is empty, which the glob does not mind.
+#[allow(unused_imports)]
+pub use pool_runtime::__registry::*;
 pub use pool_runtime::{
-    AllocAsync, AllocError, Arena, ArenaPool, ArenaStats, BufferFull, BytePool, FailureEvent,
-    MAX_BLOCKS, MemoryMap, PoolBox, PoolBoxUninit, PoolBytes, PoolBytesReader, PoolBytesWriter,
-    PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool, SharedPool, StaticPool,
-    WaitPool, WaitStats, ZeroableItem,
+    AllocAsync, AllocBytesAsync, AllocError, Arena, ArenaPool, ArenaStats, BufferFull, BytePool,
+    FailureEvent, MAX_BLOCKS, MemoryMap, PoolBox, PoolBoxUninit, PoolBytes, PoolBytesReader,
+    PoolBytesWriter, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool,
+    SharedPool, StaticPool, WaitBytePool, WaitPool, WaitStats, ZeroableItem,
 };
+pub use pool_runtime::{EntryStats, PoolEntry, pool_id};
 
 /// bytemuck's marker trait for types whose all-zero bytes are a valid value, and its derive: what
 /// `alloc_zeroed` needs. The derive is bytemuck's, so it is told where the trait is:
@@ -157,6 +162,9 @@ pub use pool_runtime::{
 /// `#[derive(bytemuck::Zeroable)]` instead; it is the same trait.
 #[doc(inline)]
 pub use bytemuck::Zeroable;
+
+#[cfg(feature = "c-api")]
+pub use pool_runtime::c_api;
 
 /// Declares a static pool of blocks.
 ///
@@ -279,7 +287,7 @@ struct MigrationGuideDoctests;
 /// the options are
 /// - those of [`memory_pool`] except `name` and `crate`, with `type` required: a typed pool;
 /// - `classes = [(block size, count), ..]` with `align` (default 8), `on_failure`, `zeroize`,
-///   `link_section`: a [`BytePool`] (sizes ascending, each a multiple of `align`);
+///   `link_section`, `c_name`: a [`BytePool`] (sizes ascending, each a multiple of `align`);
 /// - `arena = bytes` with `align` (default 16), `on_failure`, `zeroize`, `link_section`, `fallback = Other`
 ///   (the arena a scope continues in when this one is full): an [`ArenaPool`];
 /// - `chain = [First, Second, ..]` with `align` (the block alignment every member must have) and

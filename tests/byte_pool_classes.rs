@@ -30,6 +30,10 @@ macro_rules! hand_written_pool {
                 static CLASSES: &[&'static dyn ByteClass] = $classes;
                 CLASSES
             }
+            type __Waiters = blockpool::__private::NoWaiters;
+            fn __waiters() -> &'static Self::__Waiters {
+                &blockpool::__private::NoWaiters
+            }
         }
 
         blockpool::__private::allocators!($name);

@@ -452,3 +452,12 @@ mod waiting {
         assert_eq!(WAIT_MAP.pools.len(), 3);
     }
 }
+
+/// The tests build with the runtime's `registry` feature on (a dev-dependency of the facade).
+#[test]
+fn chains_are_in_the_registry() {
+    let entry = blockpool::registry().by_name("chain::Msgs").unwrap();
+    assert_eq!(entry.kind(), PoolKind::Chain);
+    assert_eq!(entry.capacity(), 5);
+    assert!(blockpool::registry().by_name("chain::Fast").is_some());
+}

@@ -1,5 +1,6 @@
 //! A byte pool's `on_failure` hook that panics: nothing may unwind out of `GlobalAlloc` or `Allocator`
-//! methods, so on those paths the panic aborts the process. `PoolBytes`'s own API lets it propagate.
+//! methods, so on those paths the panic aborts the process. `PoolBytes`'s own API lets it propagate. The C
+//! API's functions (`bp_alloc`, `bp_alloc_bytes`) abort too: nothing unwinds into C (C3).
 //!
 //! An abort ends the process, so each allocator case runs in a child: this test binary run again with that
 //! one test selected and `CHILD` set. The child catches any unwind and exits with status 3 (what happened
@@ -10,7 +11,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Command;
 
 use allocator_api2::alloc::Allocator;
-use blockpool::{FailureEvent, pools};
+use blockpool::{FailureEvent, memory_pool, pools};
+use pool_runtime::c_api::{bp_alloc, bp_alloc_bytes};
 
 fn panicking_hook(event: &FailureEvent) {
     panic!("on_failure hook panicked: {event}");
@@ -19,7 +21,11 @@ fn panicking_hook(event: &FailureEvent) {
 pools! {
     pub Hooked(classes = [(64, 1), (256, 1)], on_failure = panicking_hook);
     pub HookedBytes(classes = [(64, 1)], on_failure = panicking_hook);
+    pub HookedForC(classes = [(64, 1)], on_failure = panicking_hook, c_name = unsafe("hook_abort_bytes"));
 }
+
+#[memory_pool(count = 1, on_failure = panicking_hook, c_name = unsafe("hook_abort_typed"))]
+pub struct Typed(pub u32);
 
 const CHILD: &str = "BLOCKPOOL_HOOK_ABORT_CHILD";
 
@@ -106,6 +112,30 @@ fn global_realloc_aborts() {
         assert!(!ptr.is_null());
         // SAFETY: `ptr` came from this pool with `layout`; the new size is non-zero.
         let _ = unsafe { Hooked.realloc(ptr, layout, 1000) };
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "spawns a child process")]
+fn c_api_bp_alloc_aborts() {
+    aborts("c_api_bp_alloc_aborts", || {
+        let mut block = core::ptr::null_mut();
+        // SAFETY: a pool's C object and a writable out-parameter.
+        unsafe {
+            bp_alloc(TypedPool::c_pool(), &mut block);
+            // The pool's one block is taken: this allocation fails and calls the hook.
+            bp_alloc(TypedPool::c_pool(), &mut block);
+        }
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "spawns a child process")]
+fn c_api_bp_alloc_bytes_aborts() {
+    aborts("c_api_bp_alloc_bytes_aborts", || {
+        let mut block = core::ptr::null_mut();
+        // SAFETY: a pool's C object and a writable out-parameter; too large, so the hook runs.
+        unsafe { bp_alloc_bytes(HookedForC::c_pool(), 1000, &mut block) };
     });
 }
 

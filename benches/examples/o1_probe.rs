@@ -15,7 +15,7 @@ mod common;
 
 use std::hint::black_box;
 
-use blockpool::{PoolBox, memory_pool};
+use blockpool::{PoolBox, PoolBytes, memory_pool, pools};
 use common::{Item, PlainFreeList, TreiberStack};
 use heapless::box_pool;
 use heapless::pool::boxed::BoxBlock;
@@ -47,6 +47,13 @@ blockpool::pools! {
     SpillFirst(type = Item, count = 16);
     SpillSecond(type = Item, count = 1024);
     Spill(chain = [SpillFirst, SpillSecond]);
+}
+
+pools! {
+    /// A byte pool of one class: `alloc_bytes` and the drop of its buffer.
+    Bytes1024(classes = [(64, 1024)]);
+    /// The same byte pool with a wait queue nobody uses.
+    WaitBytes1024(classes = [(64, 1024)], wait = 4);
 }
 
 box_pool!(Heapless1024: Item);
@@ -118,6 +125,20 @@ probes!(
     chain_second_free_1024,
     PoolBox<Spill>,
     |seed| Spill::alloc(Item::new(seed)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    bytes_alloc_1024,
+    bytes_free_1024,
+    PoolBytes<Bytes1024>,
+    |seed| Bytes1024::alloc_bytes(black_box(seed as usize % 64 + 1)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    wait_bytes_alloc_1024,
+    wait_bytes_free_1024,
+    PoolBytes<WaitBytes1024>,
+    |seed| WaitBytes1024::alloc_bytes(black_box(seed as usize % 64 + 1)).unwrap(),
     |h| drop(h)
 );
 probes!(
@@ -291,6 +312,22 @@ fn main() {
         drop,
         blockpool_alloc_65535,
         blockpool_free_65535,
+    );
+    exercise(
+        1024,
+        level,
+        |s| Bytes1024::alloc_bytes(s as usize % 64 + 1).unwrap(),
+        drop,
+        bytes_alloc_1024,
+        bytes_free_1024,
+    );
+    exercise(
+        1024,
+        level,
+        |s| WaitBytes1024::alloc_bytes(s as usize % 64 + 1).unwrap(),
+        drop,
+        wait_bytes_alloc_1024,
+        wait_bytes_free_1024,
     );
     exercise(
         1024,

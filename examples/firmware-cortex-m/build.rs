@@ -1,4 +1,5 @@
-//! Picks the memory map of the QEMU machine that runs each target, and links with cortex-m-rt's `link.x`.
+//! Picks the memory map of the QEMU machine that runs each target, and links with cortex-m-rt's `link.x`;
+//! with the `mixed-c` feature, compiles the C driver of the mixed C and Rust firmware.
 
 use std::{env, fs, path::PathBuf};
 
@@ -21,8 +22,29 @@ fn main() {
     fs::copy(&memory, out.join("memory.x")).expect("copy the memory map");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-link-arg-bins=-Tlink.x");
+    if env::var_os("CARGO_FEATURE_REGISTRY").is_some() {
+        // blockpool's registry: the one line an application adds (the script comes with blockpool).
+        println!("cargo:rustc-link-arg-bins=-Tblockpool-registry.x");
+    }
     println!("cargo:rustc-env=FIRMWARE_MACHINE={machine}");
     println!("cargo:rustc-env=FIRMWARE_CORE={core}");
     println!("cargo:rerun-if-changed={memory}");
+    if env::var_os("CARGO_FEATURE_MIXED_C").is_some() {
+        // The C driver of src/mixed_c.rs, against the committed header; the C compiler is the target's
+        // (arm-none-eabi-gcc, which cc picks for thumb targets), freestanding and warning-free.
+        cc::Build::new()
+            .file("c/frame_driver.c")
+            .include("../../include")
+            .std("c99")
+            .flag("-ffreestanding")
+            .flag("-Wall")
+            .flag("-Wextra")
+            .flag("-pedantic")
+            .warnings_into_errors(true)
+            .opt_level_str("s")
+            .compile("frame_driver");
+        println!("cargo:rerun-if-changed=c/frame_driver.c");
+        println!("cargo:rerun-if-changed=../../include/blockpool.h");
+    }
     println!("cargo:rerun-if-changed=build.rs");
 }

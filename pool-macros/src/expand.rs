@@ -64,12 +64,15 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
     let private = quote!(#krate::__private);
     let name_str = plain_name(name);
     let storage_static = static_name(name, "");
+    let entry_static = static_name(name, "_ENTRY");
+    let shared = spec.refcount.is_some();
     let count = match &spec.count {
         Count::Literal(n) => quote!(#n),
         Count::Expr(expr) => quote_spanned!(expr.span()=> #expr),
     };
     let (checks, storage_checks) = checks(spec);
     let link_section = link_section(spec.link_section.as_ref());
+    let c_export = c_export(name, krate, spec.c_name.as_ref(), quote!(typed));
     let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
     let item_ty_str = type_string(item_ty);
     let storage_ty = storage_type(spec, &quote!(__BLOCKPOOL_COUNT));
@@ -217,6 +220,13 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
 
             #shared_impl
             #wait_impl
+            #c_export
+
+            // The pool's entry in `blockpool::registry()` (feature `registry`; nothing without it).
+            #private::register!(
+                #entry_static,
+                #private::PoolEntry::typed::<#name>(&#name, ::core::module_path!(), #shared)
+            );
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #name {
@@ -427,6 +437,46 @@ pub(crate) fn config(
     quote! {
         #krate::__private::PoolConfig { zeroize: #zeroize, on_failure: #on_failure }
     }
+}
+
+/// For `c_name = unsafe("name")`: the pool's C object (`bp_pool`) in a `static` exported as `name`, with the
+/// `unsafe` the user wrote (its span, so that `#![forbid(unsafe_code)]` points there), and `c_pool()`, which
+/// hands Rust code the same object. `constructor` is `typed` or `bytes` (`CPool::typed::<Pool>()`).
+pub(crate) fn c_export(
+    name: &syn::Ident,
+    krate: &syn::Path,
+    c_name: Option<&LinkSection>,
+    constructor: TokenStream,
+) -> Option<TokenStream> {
+    let LinkSection {
+        unsafe_token,
+        name: symbol,
+    } = c_name?;
+    let private = quote!(#krate::__private);
+    let c_static = static_name(name, "_C");
+    let export = quote_spanned!(unsafe_token.span()=> #[#unsafe_token(export_name = #symbol)]);
+    // At the user's `unsafe`, so that "`c_name` needs blockpool's `c-api` feature" points at the option.
+    let mut pool_at_option = name.clone();
+    pool_at_option.set_span(unsafe_token.span());
+    let object =
+        quote_spanned!(unsafe_token.span()=> #private::CPool::#constructor::<#pool_at_option>());
+    let doc = format!(
+        "The pool as C code sees it (a `bp_pool`), exported to C as `{}` (`c_name`).",
+        symbol.value()
+    );
+    Some(quote! {
+        #[allow(non_upper_case_globals)]
+        #export
+        static #c_static: #private::CPool = #object;
+
+        #[allow(dead_code)]
+        impl #name {
+            #[doc = #doc]
+            pub fn c_pool() -> &'static #private::CPool {
+                &#c_static
+            }
+        }
+    })
 }
 
 /// `#[unsafe(link_section = "..")]` when asked for, with the `unsafe` the user wrote (its span, so that

@@ -13,13 +13,14 @@ const VALID_ARGS: &[&str] = &[
     "count = 20",
     "count = 4, align = 64, on_failure = log_failure, zeroize, refcount = u8, max_size = 128",
     "count = QUEUE_DEPTH * 2, name = Other, link_section = unsafe(\".dma\"), crate = ::blockpool",
+    "count = 16, c_name = unsafe(\"msg_pool\")",
 ];
 
 const VALID_BLOCK: &str = "budget = 16 KiB; map = MAP; crate = ::blockpool;
     /// docs
     pub MsgPool(type = Msg, count = 20);
     pub FramePool(type = Frame, count = 8, refcount, zeroize);
-    pub Bytes(classes = [(64, 32), (256, 8), (1024, 2)], align = 8);
+    pub Bytes(classes = [(64, 32), (256, 8), (1024, 2)], align = 8, c_name = unsafe(\"byte_pool\"));
     pub Scratch(arena = 4096, fallback = Big);
     pub Big(arena = 8192);
     pub Msgs(chain = [MsgPool, crate::other::Pool], align = 8, on_failure = hook);";
@@ -56,6 +57,14 @@ const BAD_ARGS: &[&str] = &[
     "count = 20, zeroize = true",
     "count = 20, on_failure = 5",
     "count = 20, link_section = unsafe(\"\")",
+    "count = 20, c_name = \"msg_pool\"",
+    "count = 20, c_name = unsafe(\"\")",
+    "count = 20, c_name = unsafe(\"a b\")",
+    "count = 20, c_name = unsafe(\"bp_x\")",
+    "count = 20, c_name = unsafe(\"é\")",
+    "count = 20, c_name = unsafe(1)",
+    "count = 20, c_name",
+    "count = 20, c_name = unsafe",
     "count = 20, name = a::b",
     "count = 20, é = 1",
     "count = 20, 日本 = 1",

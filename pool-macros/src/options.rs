@@ -35,6 +35,8 @@ pub(crate) struct RawOptions {
     /// `wait = W`: up to `W` tasks may wait for a block.
     pub(crate) wait: Option<Opt<Expr>>,
     pub(crate) link_section: Option<Opt<LinkSectionValue>>,
+    /// `c_name = unsafe("name")`: the pool is exported to C under that symbol (same shape as `link_section`).
+    pub(crate) c_name: Option<Opt<LinkSectionValue>>,
     pub(crate) krate: Option<Opt<Path>>,
     /// `refcount` alone (`None`) or `refcount = width`.
     pub(crate) refcount: Option<Opt<Option<Expr>>>,
@@ -81,6 +83,7 @@ const ENTRY_KEYS: &[&str] = &[
     "stats",
     "wait",
     "link_section",
+    "c_name",
     "classes",
     "arena",
     "fallback",
@@ -100,6 +103,7 @@ const ATTRIBUTE_KEYS: &[&str] = &[
     "stats",
     "wait",
     "link_section",
+    "c_name",
     "crate",
 ];
 
@@ -215,8 +219,17 @@ fn parse_one(
             }
         }
         "link_section" => {
-            if let Some(value) = link_section_value(&meta, &key, errors)? {
+            if let Some(value) =
+                unsafe_string_value(&meta, &key, "link_section = unsafe(\".dma_ram\")", errors)?
+            {
                 set(&mut options.link_section, key, value, errors);
+            }
+        }
+        "c_name" => {
+            if let Some(value) =
+                unsafe_string_value(&meta, &key, "c_name = unsafe(\"msg_pool\")", errors)?
+            {
+                set(&mut options.c_name, key, value, errors);
             }
         }
         "crate" => {
@@ -304,18 +317,18 @@ fn value_expr(
     input.parse::<Expr>().map(Some)
 }
 
-/// Parses `= unsafe("name")` (or the old `= "name"`, which `validate` rejects with a message that says what
-/// to write).
-fn link_section_value(
+/// Parses `= unsafe("name")` (or `= "name"`, which `validate` rejects with a message that says what to
+/// write), for `link_section` and `c_name`; `example` is the option written right.
+fn unsafe_string_value(
     meta: &ParseNestedMeta<'_>,
     key: &Ident,
+    example: &str,
     errors: &mut Errors,
 ) -> syn::Result<Option<LinkSectionValue>> {
-    const EXAMPLE: &str = "link_section = unsafe(\".dma_ram\")";
     if !has_value(meta) {
         errors.at(
             key,
-            format_args!("`{key}` needs a value, as in `{EXAMPLE}`"),
+            format_args!("`{key}` needs a value, as in `{example}`"),
         );
         skip_value(meta)?;
         return Ok(None);
@@ -334,7 +347,7 @@ fn link_section_value(
     if input.is_empty() || input.peek(Token![,]) {
         errors.at(
             key,
-            format_args!("`{key}` needs a value after `=`, as in `{EXAMPLE}`"),
+            format_args!("`{key}` needs a value after `=`, as in `{example}`"),
         );
         return Ok(None);
     }

@@ -53,6 +53,8 @@ pub(crate) struct PoolSpec {
     /// `wait = W`: how many tasks may wait for a block at once.
     pub(crate) wait: Option<u64>,
     pub(crate) link_section: Option<LinkSection>,
+    /// `c_name = unsafe("name")`: exported to C under that symbol.
+    pub(crate) c_name: Option<LinkSection>,
     pub(crate) krate: Path,
     /// `#[cfg]` attributes of the declaration, repeated on every generated item.
     pub(crate) cfgs: Vec<Attribute>,
@@ -236,6 +238,7 @@ fn fallback_spec(
         stats: true,
         wait: None,
         link_section: None,
+        c_name: None,
         krate: crate_path(options),
         cfgs,
     }
@@ -253,6 +256,7 @@ pub(crate) struct Settings {
     stats: bool,
     wait: Option<u64>,
     link_section: Option<LinkSection>,
+    c_name: Option<LinkSection>,
     krate: Path,
 }
 
@@ -271,6 +275,7 @@ impl Settings {
             stats: self.stats,
             wait: self.wait,
             link_section: self.link_section,
+            c_name: self.c_name,
             krate: self.krate,
             cfgs,
         }
@@ -308,6 +313,7 @@ pub(crate) fn settings(
         .and_then(|max| check_max_size(max, errors));
     let on_failure = check_on_failure(options, errors);
     let link_section = check_link_section(options, errors);
+    let c_name = check_c_name(options, errors);
     let refcount = options
         .refcount
         .as_ref()
@@ -337,12 +343,13 @@ pub(crate) fn settings(
         stats: stats.unwrap_or(true),
         wait,
         link_section,
+        c_name,
         krate,
     })
 }
 
 /// `wait = W`: an integer literal, 1 to 255.
-fn check_wait(wait: &Opt<Expr>, errors: &mut Errors) -> Option<u64> {
+pub(crate) fn check_wait(wait: &Opt<Expr>, errors: &mut Errors) -> Option<u64> {
     let parsed = match &wait.value {
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
@@ -448,6 +455,64 @@ pub(crate) fn check_link_section(options: &RawOptions, errors: &mut Errors) -> O
         unsafe_token,
         name: name?,
     })
+}
+
+/// `c_name = unsafe("name")`: the symbol, or an error if the `unsafe` is missing or the name is not a C
+/// identifier. Names starting with `bp_` are the C API's own.
+pub(crate) fn check_c_name(options: &RawOptions, errors: &mut Errors) -> Option<LinkSection> {
+    let c_name = options.c_name.as_ref()?;
+    let name = match &c_name.value.name {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(name),
+            ..
+        }) if is_c_identifier(&name.value()) && !name.value().starts_with("bp_") => {
+            Some(name.clone())
+        }
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(name),
+            ..
+        }) if name.value().starts_with("bp_") => {
+            errors.at(
+                name,
+                "`c_name` names starting with `bp_` are reserved for the C API's functions (`bp_alloc`, ..): \
+                 choose another name, such as `c_name = unsafe(\"msg_pool\")`",
+            );
+            None
+        }
+        other => {
+            errors.at(
+                other,
+                "`c_name` takes a C identifier (a letter or `_`, then letters, digits and `_`) as a string \
+                 literal inside `unsafe(..)`, such as `c_name = unsafe(\"msg_pool\")`",
+            );
+            None
+        }
+    };
+    let Some(unsafe_token) = c_name.value.unsafe_token.clone() else {
+        let written = c_name.value.name.to_token_stream().to_string();
+        errors.at(
+            &c_name.value.name,
+            format_args!(
+                "`c_name` must be written `c_name = unsafe({written})`: exporting a symbol is unsafe (two \
+                 symbols of one name in a program are undefined behaviour), so the `unsafe` says that you \
+                 checked that no other symbol has this name"
+            ),
+        );
+        return None;
+    };
+    Some(LinkSection {
+        unsafe_token,
+        name: name?,
+    })
+}
+
+/// A C identifier: a letter or `_`, then letters, digits or `_` (ASCII).
+fn is_c_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn check_count(count: &Opt<Expr>, errors: &mut Errors) -> Option<Count> {

@@ -64,7 +64,8 @@ macro_rules! __blockpool_byte_pool {
         $pool:ty,
         static $classes:ident = [$([$($attrs:tt)*] static $class:ident: $class_ty:ty),+ $(,)?],
         $name:expr,
-        $config:expr $(,)?
+        $config:expr
+        $(, static $waiters:ident: $waiters_ty:ty)? $(,)?
     ) => {
         $(
             $($attrs)*
@@ -73,8 +74,11 @@ macro_rules! __blockpool_byte_pool {
 
         static $classes: &[&'static dyn $crate::__private::ByteClass] = &[$(&$class),+];
 
+        $(static $waiters: $waiters_ty = <$waiters_ty>::new();)?
+
         #[automatically_derived]
-        // SAFETY: [B1, B5, B7] the list names only the class statics declared just above, of sealed types.
+        // SAFETY: [B1, B5, B7, Q5] the list names only the class statics declared just above, of sealed
+        // types, and the waiter queue is the static declared above, of a sealed type.
         unsafe impl $crate::BytePool for $pool {
             const NAME: &'static ::core::primitive::str = $name;
             const __CONFIG: $crate::__private::PoolConfig = $config;
@@ -84,8 +88,17 @@ macro_rules! __blockpool_byte_pool {
                 $(let _: *const $class_ty = &raw const $class;)+
                 $classes
             }
+            type __Waiters = $crate::__blockpool_byte_pool!(@waiters_ty $($waiters_ty)?);
+            #[inline(always)]
+            fn __waiters() -> &'static Self::__Waiters {
+                $crate::__blockpool_byte_pool!(@waiters $($waiters)?)
+            }
         }
     };
+    (@waiters_ty) => { $crate::__private::NoWaiters };
+    (@waiters_ty $waiters_ty:ty) => { $waiters_ty };
+    (@waiters) => { &$crate::__private::NoWaiters };
+    (@waiters $waiters:ident) => { &$waiters };
 }
 
 /// `unsafe impl Allocator` (allocator-api2 0.4, and 0.2 when this crate's `allocator-api2-02` feature is on)

@@ -33,6 +33,11 @@ mod byte_class;
 mod bytes;
 #[path = "bytes/bytes_io.rs"]
 mod bytes_io;
+/// The C API (feature `c-api`): `bp_alloc`, `bp_free` and the other functions of `include/blockpool.h`, the
+/// status codes and counters they return, and [`CPool`](c_api::CPool), the pool object C code sees.
+#[cfg(feature = "c-api")]
+#[path = "c_api/c_api.rs"]
+pub mod c_api;
 mod chain;
 #[cfg(feature = "defmt")]
 #[path = "observe/defmt_impls.rs"]
@@ -58,6 +63,8 @@ mod raw;
 mod rc;
 #[path = "handles/refcount.rs"]
 mod refcount;
+#[path = "observe/registry.rs"]
+mod registry;
 #[path = "observe/stats.rs"]
 mod stats;
 #[path = "lockfree/storage.rs"]
@@ -71,6 +78,33 @@ mod wait;
 mod weak;
 mod zeroable;
 
+/// What `c_name` generates when the `c-api` feature is off: a compile error that says to switch it on.
+#[cfg(not(feature = "c-api"))]
+mod c_api_disabled {
+    /// Never implemented: the bound that makes `c_name` without the feature an error that says so.
+    #[diagnostic::on_unimplemented(
+        message = "`c_name` needs blockpool's `c-api` feature",
+        label = "this pool is exported to C",
+        note = "enable it in Cargo.toml: `blockpool = {{ version = \"0.1\", features = [\"c-api\"] }}`"
+    )]
+    pub trait CApiFeature {}
+
+    /// Stands in for the C API's pool object when the feature is off.
+    pub struct CPool(());
+
+    impl CPool {
+        /// A compile error: the `c-api` feature is off.
+        pub const fn typed<P: CApiFeature>() -> Self {
+            Self(())
+        }
+
+        /// A compile error: the `c-api` feature is off.
+        pub const fn bytes<P: CApiFeature>() -> Self {
+            Self(())
+        }
+    }
+}
+
 pub use arena::{Arena, ArenaPool, ArenaStats};
 pub use boxed::PoolBox;
 pub use bytes::{BytePool, PoolBytes};
@@ -81,9 +115,19 @@ pub use map::{MemoryMap, PoolInfo, PoolKind};
 pub use pool::StaticPool;
 pub use raw::RawPool;
 pub use rc::{PoolRc, SharedPool};
+pub use registry::{EntryStats, PoolEntry, pool_id};
+#[cfg(feature = "registry")]
+pub use registry::{Registry, registry};
+
+/// What the feature `registry` adds, for the facade to re-export whichever crate turned the feature on.
+#[doc(hidden)]
+pub mod __registry {
+    #[cfg(feature = "registry")]
+    pub use crate::registry::{Registry, registry};
+}
 pub use stats::PoolStats;
 pub use uninit::PoolBoxUninit;
-pub use wait::{AllocAsync, WaitPool, WaitStats};
+pub use wait::{AllocAsync, AllocBytesAsync, WaitBytePool, WaitPool, WaitStats};
 pub use weak::PoolWeak;
 pub use zeroable::ZeroableItem;
 
@@ -101,21 +145,33 @@ pub mod __private {
     pub use crate::bytes::{
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
     };
+    #[cfg(feature = "c-api")]
+    pub use crate::c_api::CPool;
+    #[cfg(not(feature = "c-api"))]
+    pub use crate::c_api_disabled::CPool;
     pub use crate::chain::{ChainStorage, Last, Link, Members, SameItem, chain_member};
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
     pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes, total_bytes_u64};
     pub use crate::pool::{FailureHook, PoolConfig};
     pub use crate::refcount::{Counter, JoinRefs, NoRefs, RefSlot};
+    #[cfg(feature = "registry")]
+    pub use crate::registry::POOLS;
+    pub use crate::registry::PoolEntry;
     pub use crate::storage::{PoolStorage, Storage};
-    pub use crate::wait::{NoWaiters, WaitQueue, WaitSlots, Waiters};
+    pub use crate::wait::{
+        ByteWaitSlots, ByteWaiters, Bytes, NoWaiters, QueueKind, Typed, WaitQueue, WaitSlots,
+        Waiters,
+    };
     pub use crate::{
         __blockpool_allocators as allocators, __blockpool_byte_pool as byte_pool,
-        __blockpool_static_pool as static_pool,
+        __blockpool_register as register, __blockpool_static_pool as static_pool,
     };
     pub use allocator_api2;
     #[cfg(feature = "allocator-api2-02")]
     pub use allocator_api2_02;
     pub use bytemuck::Zeroable;
+    #[cfg(feature = "registry")]
+    pub use linkme;
 
     /// Reference counter types selected by `refcount = u8 | u16 | u32`.
     pub mod counters {

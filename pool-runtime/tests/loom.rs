@@ -7,8 +7,10 @@
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-use pool_runtime::__private::{Align1, NoRefs, PoolConfig, PoolStorage, WaitQueue, counters};
-use pool_runtime::{PoolError, PoolRc, SharedPool, StaticPool, WaitPool};
+use pool_runtime::__private::{
+    Align1, ByteClass, Bytes, NoRefs, PoolConfig, PoolStorage, WaitQueue, counters,
+};
+use pool_runtime::{BytePool, PoolError, PoolRc, SharedPool, StaticPool, WaitBytePool, WaitPool};
 use std::sync::Mutex;
 
 /// Declares a pool whose storage is replaced for every loom iteration (loom's atomics cannot live in a
@@ -117,6 +119,105 @@ fn a_waiter_dropped_while_its_block_is_handed_over_passes_it_on() {
         assert_eq!(TwoWaiters::stats().used, 0);
         assert_eq!(TwoWaiters::wait_stats().waiting, 0);
         TwoWaiters::validate().unwrap();
+    });
+}
+
+type SmallClass = PoolStorage<[u8; 16], Align1, NoRefs, 1>;
+type LargeClass = PoolStorage<[u8; 64], Align1, NoRefs, 1>;
+
+/// The classes and queue of a model byte pool, leaked for one loom iteration.
+struct ModelBytesParts {
+    classes: &'static [&'static dyn ByteClass],
+    waiters: &'static WaitQueue<2, Bytes>,
+}
+
+/// Declares a byte pool with a wait queue (`wait = 2`) and two classes of one block each, 16 and 64 bytes,
+/// whose classes and queue are replaced for every loom iteration as `model_pool!`'s storages are.
+macro_rules! model_bytes {
+    ($pool:ident) => {
+        struct $pool;
+
+        impl $pool {
+            fn current() -> &'static Mutex<Option<ModelBytesParts>> {
+                static CURRENT: Mutex<Option<ModelBytesParts>> = Mutex::new(None);
+                &CURRENT
+            }
+
+            fn install() {
+                let small: &'static SmallClass = Box::leak(Box::new(PoolStorage::new()));
+                let large: &'static LargeClass = Box::leak(Box::new(PoolStorage::new()));
+                let classes: &'static [&'static dyn ByteClass] = Box::leak(Box::new([
+                    small as &'static dyn ByteClass,
+                    large as &'static dyn ByteClass,
+                ]));
+                let waiters = Box::leak(Box::new(WaitQueue::new()));
+                *Self::current().lock().unwrap() = Some(ModelBytesParts { classes, waiters });
+            }
+        }
+
+        // SAFETY: `__classes` and `__waiters` return the classes and queue `install` leaked for the current
+        // model, distinct statics of sealed types; a model installs them before its threads start and never
+        // swaps them while a buffer lives (B1, Q5 within one model).
+        unsafe impl BytePool for $pool {
+            const NAME: &'static str = stringify!($pool);
+            const __CONFIG: PoolConfig = PoolConfig::DEFAULT;
+            fn __classes() -> &'static [&'static dyn ByteClass] {
+                let current = Self::current().lock().unwrap();
+                current.as_ref().expect("install() runs first").classes
+            }
+            type __Waiters = WaitQueue<2, Bytes>;
+            fn __waiters() -> &'static Self::__Waiters {
+                let current = Self::current().lock().unwrap();
+                current.as_ref().expect("install() runs first").waiters
+            }
+        }
+
+        impl WaitBytePool for $pool {}
+    };
+}
+
+// One pool per test, as above.
+model_bytes!(RacedBytes);
+model_bytes!(FittedBytes);
+
+/// Q1 and Q5: a byte pool's free on another thread, anywhere around a waiting task's failed attempt and
+/// its registration, either leaves the block for the task's retry or hands it over and wakes it; the block
+/// freed is of a class the request fits.
+#[test]
+fn a_byte_free_racing_a_registration_always_reaches_the_waiting_task() {
+    model(|| {
+        RacedBytes::install();
+        let small = RacedBytes::alloc_bytes(16).unwrap();
+        let large = RacedBytes::alloc_bytes(64).unwrap();
+        let freer = thread::spawn(move || drop(small));
+        let buffer = loom::future::block_on(RacedBytes::alloc_bytes_async(10)).unwrap();
+        assert_eq!((buffer.len(), buffer.block_size()), (10, 16));
+        freer.join().unwrap();
+        drop((buffer, large));
+        assert_eq!(RacedBytes::stats().used, 0);
+        assert_eq!(RacedBytes::wait_stats().waiting, 0);
+        RacedBytes::validate().unwrap();
+    });
+}
+
+/// Q5: a task waiting for 40 bytes is not served by the 16-byte block freed on one thread, and is by the
+/// 64-byte block freed on another, in either order.
+#[test]
+fn a_byte_waiter_gets_only_a_block_its_request_fits() {
+    model(|| {
+        FittedBytes::install();
+        let small = FittedBytes::alloc_bytes(16).unwrap();
+        let large = FittedBytes::alloc_bytes(64).unwrap();
+        let small_freer = thread::spawn(move || drop(small));
+        let large_freer = thread::spawn(move || drop(large));
+        let buffer = loom::future::block_on(FittedBytes::alloc_bytes_async(40)).unwrap();
+        assert_eq!((buffer.len(), buffer.block_size()), (40, 64));
+        small_freer.join().unwrap();
+        large_freer.join().unwrap();
+        assert_eq!(FittedBytes::stats().used, 1);
+        drop(buffer);
+        assert_eq!(FittedBytes::stats().used, 0);
+        FittedBytes::validate().unwrap();
     });
 }
 

@@ -33,6 +33,10 @@ impl BytePool for Bytes {
     fn __classes() -> &'static [&'static dyn ByteClass] {
         &[]
     }
+    type __Waiters = blockpool::__private::NoWaiters;
+    fn __waiters() -> &'static Self::__Waiters {
+        &blockpool::__private::NoWaiters
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -44,6 +48,7 @@ impl ByteClass for Lying {
     fn capacity(&self) -> usize { 1 }
     fn take(&self) -> Option<(usize, NonNull<u8>)> { None }
     fn block_containing(&self, _: NonNull<u8>) -> Option<(usize, NonNull<u8>)> { None }
+    fn block_at(&self, _: usize) -> Option<NonNull<u8>> { None }
     unsafe fn free(&self, _: usize, _: bool) {}
     fn record_failure(&self) {}
     fn stats(&self) -> PoolStats { PoolStats::default() }

@@ -1,4 +1,4 @@
-// `wait` takes 1 to 255 as an integer literal; byte pools and arenas have no `wait` option.
+// `wait` takes 1 to 255 as an integer literal, on typed and byte pools; arenas have no `wait` option.
 use blockpool::{memory_pool, pools};
 
 #[memory_pool(count = 4, wait = 0)]
@@ -11,7 +11,7 @@ pub struct TooMany(u32);
 pub struct Named(u32);
 
 pools! {
-    pub Bytes(classes = [(32, 4)], wait = 2);
+    pub Bytes(classes = [(32, 4)], wait = 0);
     pub Scratch(arena = 256, wait = 2);
 }
 

@@ -368,9 +368,29 @@ fn main() -> ! {
     hprintln!("RxFrames: {}", RxFrames::stats());
     hprintln!("Buffers: {}", Buffers::stats());
     hprintln!("Slots: {}", Slots::stats());
+    print_registry();
     hprintln!("every block is back and the counts add up");
     exit(debug::EXIT_SUCCESS)
 }
+
+/// Lists every pool of the program, gathered by the linker (`blockpool::registry()`, feature `registry`):
+/// stable id, where it is declared, kind, block size and count, and its counters now. A debug shell would
+/// look one up by id or name and dump it.
+#[cfg(feature = "registry")]
+fn print_registry() {
+    let pools = blockpool::registry();
+    hprintln!("-- registry: {} pools", pools.len());
+    for entry in pools {
+        hprintln!("{}", entry);
+    }
+    let Some(messages) = pools.by_id(blockpool::pool_id(module_path!(), "Messages")) else {
+        fail(format_args!("Messages is not in the registry"));
+    };
+    hprintln!("by id {:#010x}: {:?}", messages.id(), messages.dump());
+}
+
+#[cfg(not(feature = "registry"))]
+fn print_registry() {}
 
 /// Phase 4: two DMA receives into pool blocks, a `PoolBox` and a `PoolBytes`, each checked against what
 /// the UART sent, and a summary formatted into a third block with `write!`.

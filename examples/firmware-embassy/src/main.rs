@@ -13,6 +13,10 @@
 //!    for the 2 blocks; the consumer checks each frame and frees it at once, after 1 ms, or by handing it
 //!    to an interrupt handler, which frees it there.
 //!
+//! 4. buffers: a byte pool (`Buffers`, a 32-byte and a 128-byte block, 2 wait slots): a task awaits 100
+//!    bytes, a younger one 16; a free of the 32-byte block goes to the younger (100 bytes do not fit it),
+//!    and the 128-byte block, freed by the interrupt handler, to the older.
+//!
 //! At the end it prints the pool's statistics and wait counts, and exits with success only if every block
 //! is back, the pool validates and the counts agree with what the tasks and the handler counted (any panic
 //! or failed check exits with failure). Time is embassy-time on SysTick (`time_driver`); under QEMU's
@@ -26,7 +30,7 @@ mod time_driver;
 use core::cell::RefCell;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use blockpool::{PoolBox, memory_pool};
+use blockpool::{PoolBox, PoolBytes, memory_pool, pools};
 use cortex_m::peripheral::NVIC;
 use cortex_m_semihosting::{debug, hprintln};
 use critical_section::Mutex;
@@ -66,6 +70,11 @@ impl Frame {
             .zip(self.data.iter())
             .all(|(i, &byte)| byte == Self::byte(self.from, self.seq, i))
     }
+}
+
+pools! {
+    /// Phase 4: byte buffers of two sizes, one block each; up to 2 tasks wait for a buffer.
+    pub Buffers(classes = [(32, 1), (128, 1)], wait = 2);
 }
 
 /// How long the waiter of phase 1 waits.
@@ -108,6 +117,8 @@ async fn alloc_frame(from: u32, seq: u32) -> PoolBox<FramePool> {
 
 /// The frame the interrupt handler frees next, put there by a task before it pends the interrupt.
 static TO_FREE: Mutex<RefCell<Option<PoolBox<FramePool>>>> = Mutex::new(RefCell::new(None));
+/// The byte buffer the interrupt handler frees next (phase 4).
+static BUFFER_TO_FREE: Mutex<RefCell<Option<PoolBytes<Buffers>>>> = Mutex::new(RefCell::new(None));
 /// Set by a task: the handler also stops waiter A (phase 2).
 static STOP_REQUESTED: AtomicBool = AtomicBool::new(false);
 /// Frames the handler freed, and how many of those went straight to a waiting task.
@@ -131,6 +142,10 @@ fn GPIOA() {
     if STOP_REQUESTED.swap(false, Ordering::Relaxed) {
         STOP.signal(());
     }
+    // Hands the buffer's block to the task that has waited longest among those whose request it fits.
+    drop(critical_section::with(|cs| {
+        BUFFER_TO_FREE.borrow_ref_mut(cs).take()
+    }));
 }
 
 /// Has the interrupt handler free `frame` (and stop waiter A if `stop`); returns once it has run.
@@ -188,6 +203,7 @@ async fn main(spawner: Spawner) {
     timeout().await;
     stop_a_waiter_holding_a_block(spawner).await;
     producers_and_consumer(spawner).await;
+    buffers(spawner).await;
     finish()
 }
 
@@ -300,6 +316,61 @@ async fn producers_and_consumer(spawner: Spawner) {
         ISR_FREES.load(Ordering::Relaxed),
         ISR_HANDOFFS.load(Ordering::Relaxed)
     );
+}
+
+/// Phase 4: two tasks await byte buffers of different sizes; each freed block goes to the oldest task it
+/// fits.
+async fn buffers(spawner: Spawner) {
+    hprintln!("-- buffers: a byte pool of a 32-byte and a 128-byte block, 2 wait slots");
+    let small = Buffers::alloc_bytes(32).unwrap_or_else(|e| fail(format_args!("small: {e}")));
+    let large = Buffers::alloc_bytes(128).unwrap_or_else(|e| fail(format_args!("large: {e}")));
+    let buffer_waiting = || Buffers::wait_stats().waiting;
+    spawner.spawn(buffer_task(100).unwrap_or_else(|_| fail(format_args!("spawn a buffer task"))));
+    until(|| buffer_waiting() == 1).await;
+    spawner.spawn(buffer_task(16).unwrap_or_else(|_| fail(format_args!("spawn a buffer task"))));
+    until(|| buffer_waiting() == 2).await;
+    hprintln!(
+        "tasks for 100 and for 16 bytes wait, the 100-byte one first; main holds both blocks"
+    );
+    drop(small);
+    until(|| BUFFER_TASKS_DONE.load(Ordering::Acquire) == 1).await;
+    hprintln!(
+        "main freed the 32-byte block: {} still waiting",
+        buffer_waiting()
+    );
+    critical_section::with(|cs| BUFFER_TO_FREE.borrow_ref_mut(cs).replace(large));
+    NVIC::pend(Interrupt::GPIOA);
+    until(|| BUFFER_TASKS_DONE.load(Ordering::Acquire) == 2).await;
+    let stats = Buffers::stats();
+    let waits = Buffers::wait_stats();
+    hprintln!(
+        "Buffers: {}/{} used, {} waits, {} hand-offs",
+        stats.used,
+        stats.capacity,
+        waits.waits,
+        waits.handoffs
+    );
+    if stats.used != 0 || waits.handoffs != 2 || Buffers::validate().is_err() {
+        fail(format_args!("the buffers did not come back as they should"));
+    }
+}
+
+/// Buffer tasks that have had their buffer and freed it.
+static BUFFER_TASKS_DONE: AtomicU32 = AtomicU32::new(0);
+
+#[embassy_executor::task(pool_size = 2)]
+async fn buffer_task(len: usize) {
+    let buffer = Buffers::alloc_bytes_async(len)
+        .await
+        .unwrap_or_else(|e| fail(format_args!("no buffer awaited: {e}")));
+    hprintln!(
+        "task for {} bytes: got a {}-byte block, zero-filled: {}",
+        len,
+        buffer.block_size(),
+        buffer.iter().all(|&byte| byte == 0)
+    );
+    drop(buffer);
+    BUFFER_TASKS_DONE.fetch_add(1, Ordering::Release);
 }
 
 #[embassy_executor::task(pool_size = PRODUCERS as usize)]

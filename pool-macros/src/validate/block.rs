@@ -4,7 +4,10 @@
 use proc_macro2::Span;
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, Path, Visibility};
 
-use super::{MAX_COUNT, PoolSpec, check_align, check_link_section, check_on_failure, settings};
+use super::{
+    MAX_COUNT, PoolSpec, check_align, check_c_name, check_link_section, check_on_failure,
+    check_wait, settings,
+};
 use crate::diagnostics::Errors;
 use crate::options::{Opt, RawOptions};
 use crate::parse::block::{Block, Budget};
@@ -59,6 +62,10 @@ pub(crate) struct BytesSpec {
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
     pub(crate) link_section: Option<super::LinkSection>,
+    /// `c_name = unsafe("name")`: exported to C under that symbol.
+    pub(crate) c_name: Option<super::LinkSection>,
+    /// `wait = W`: how many tasks may wait for a buffer at once.
+    pub(crate) wait: Option<u64>,
 }
 
 /// An arena: `arena = bytes`.
@@ -182,7 +189,7 @@ fn typed(
 }
 
 /// Rejects options that a byte pool or an arena has no use for.
-fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
+fn reject(options: &RawOptions, what: &str, waits: bool, errors: &mut Errors) {
     let mut refuse = |key: Option<&Ident>| {
         if let Some(key) = key {
             errors.at(
@@ -196,7 +203,9 @@ fn reject(options: &RawOptions, what: &str, errors: &mut Errors) {
     refuse(options.max_size.as_ref().map(|o| &o.key));
     refuse(options.refcount.as_ref().map(|o| &o.key));
     refuse(options.stats.as_ref().map(|o| &o.key));
-    refuse(options.wait.as_ref().map(|o| &o.key));
+    if !waits {
+        refuse(options.wait.as_ref().map(|o| &o.key));
+    }
 }
 
 /// `fallback = Other` is for arenas only.
@@ -220,6 +229,7 @@ fn bytes(
     reject(
         options,
         "a byte pool (its blocks are sized by `classes`)",
+        true,
         errors,
     );
     let align = match &options.align {
@@ -229,16 +239,23 @@ fn bytes(
     let classes = size_classes(classes, align, errors);
     let on_failure = check_on_failure(options, errors);
     let link_section = check_link_section(options, errors);
+    let c_name = check_c_name(options, errors);
+    let wait = options
+        .wait
+        .as_ref()
+        .and_then(|wait| check_wait(wait, errors));
     if errors.len() > before {
         return None;
     }
     Some(BytesSpec {
+        wait,
         name: name.clone(),
         classes: classes?,
         align,
         on_failure,
         zeroize: options.zeroize.is_some(),
         link_section,
+        c_name,
     })
 }
 
@@ -359,7 +376,18 @@ fn arena_spec(
     errors: &mut Errors,
 ) -> Option<ArenaSpec> {
     let before = errors.len();
-    reject(options, "an arena (its size is `arena = N` bytes)", errors);
+    reject(
+        options,
+        "an arena (its size is `arena = N` bytes)",
+        false,
+        errors,
+    );
+    if let Some(c_name) = &options.c_name {
+        errors.at(
+            &c_name.key,
+            "`c_name` does not apply to an arena (C code allocates from typed and byte pools): remove it",
+        );
+    }
     let size = int(&arena.value, "an arena's size in bytes", errors);
     if let Some(size) = size.filter(|&size| size == 0 || size > u64::from(u32::MAX)) {
         errors.at(
@@ -433,6 +461,7 @@ fn chain_spec(name: &Ident, options: &RawOptions, errors: &mut Errors) -> Option
     refuse(options.wait.as_ref().map(|o| &o.key));
     refuse(options.zeroize.as_ref().map(|o| &o.key));
     refuse(options.link_section.as_ref().map(|o| &o.key));
+    refuse(options.c_name.as_ref().map(|o| &o.key));
     refuse(options.classes.as_ref().map(|o| &o.key));
     refuse(options.arena.as_ref().map(|o| &o.key));
     refuse(options.fallback.as_ref().map(|o| &o.key));

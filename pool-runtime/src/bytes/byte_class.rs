@@ -25,12 +25,30 @@ pub trait ByteClass: Sync + sealed::Sealed {
     fn take(&self) -> Option<(usize, NonNull<u8>)>;
     /// The index and start of the block that contains `ptr`, if any. O(1).
     fn block_containing(&self, ptr: NonNull<u8>) -> Option<(usize, NonNull<u8>)>;
+    /// The start of block `index`, if the class has it. O(1).
+    fn block_at(&self, index: usize) -> Option<NonNull<u8>>;
     /// Returns block `index`, which the caller holds, wiping it first when `zeroize` is set. O(1).
     ///
     /// # Safety
     /// The caller holds block `index` of this class (taken with `take` and not freed since) and gives it
     /// up: nothing uses the block afterwards (S1).
     unsafe fn free(&self, index: usize, zeroize: bool);
+    /// Marks block `index`, just taken by the caller, as handed out raw (to C), so that
+    /// [`ByteClass::free_raw`] accepts it and nothing else does (F1).
+    ///
+    /// # Safety
+    /// The caller took block `index` of this class with `take` and hands it out raw.
+    #[cfg(feature = "c-api")]
+    unsafe fn mark_raw(&self, index: usize);
+    /// Takes back block `index` if it is a raw block in use (F1): it is then in use as a block just
+    /// taken, held by the caller, who gives it back through the pool's free path (`release`, Q5);
+    /// otherwise [`PoolError::DoubleFree`] and nothing changes. O(1).
+    ///
+    /// # Safety
+    /// `index` is below `capacity()`. If block `index` is a raw block in use, its raw holder gives it up
+    /// (C2), and the caller gives the block back (S1: else it is lost, never handed out twice).
+    #[cfg(feature = "c-api")]
+    unsafe fn claim_raw(&self, index: usize) -> Result<(), PoolError>;
     /// Counts a failed allocation.
     fn record_failure(&self);
     /// A snapshot of the class's counters.
@@ -79,6 +97,10 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
         Some((index, self.block(index).cast::<u8>()))
     }
 
+    fn block_at(&self, index: usize) -> Option<NonNull<u8>> {
+        (index < N).then(|| self.block(index).cast::<u8>())
+    }
+
     unsafe fn free(&self, index: usize, zeroize: bool) {
         // Byte classes have no reference counts, so no generation to run out (W2 never retires them).
         // SAFETY: [S1] the caller holds the block and gives it up (`free`'s contract).
@@ -94,6 +116,18 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
         }
         // SAFETY: [S1] marked free just above, by its holder.
         unsafe { self.put_back(index) };
+    }
+
+    #[cfg(feature = "c-api")]
+    unsafe fn mark_raw(&self, index: usize) {
+        // SAFETY: [S1, F1] the caller took the block and hands it out raw (`mark_raw`'s contract).
+        unsafe { Storage::mark_raw(self, index) };
+    }
+
+    #[cfg(feature = "c-api")]
+    unsafe fn claim_raw(&self, index: usize) -> Result<(), PoolError> {
+        // Only a raw block in use changes hands, by one compare-and-swap (F1, C2).
+        crate::storage::sealed::Sealed::free_list(self).claim_raw(index)
     }
 
     fn record_failure(&self) {

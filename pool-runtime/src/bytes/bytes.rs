@@ -7,10 +7,13 @@ use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
+use crate::block::wipe;
 use crate::byte_class::ByteClass;
 use crate::error::{AllocError, FailureEvent, PoolError};
 use crate::pool::PoolConfig;
 use crate::stats::PoolStats;
+use crate::wait::sealed::SealedBytes;
+use crate::wait::{ByteBlock, ByteWaiters};
 
 /// A pool of byte blocks in several size classes, declared in `pools!` with
 /// `classes = [(block size, count), ...]`.
@@ -38,7 +41,8 @@ use crate::stats::PoolStats;
 /// Implemented only by `pools!` (through the runtime's `__blockpool_byte_pool!`, so that the user's crate
 /// contains no `unsafe`). The runtime trusts an implementation (invariants B1, B5, B7 of `docs/safety.md`):
 /// `__classes` returns the same list of distinct class `static`s on every call, none inside another's
-/// blocks, and runs no code that can panic. Do not implement it by hand.
+/// blocks, and runs no code that can panic; `__waiters` returns the same waiter queue on every call, used
+/// by no other pool (Q5). Do not implement it by hand.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a byte pool",
     note = "byte pools are declared in `pools! {{ .. }}` with `classes = [(block size, count), ..]`"
@@ -51,6 +55,10 @@ pub unsafe trait BytePool: Sized + 'static {
     const __CONFIG: PoolConfig;
     #[doc(hidden)]
     fn __classes() -> &'static [&'static dyn ByteClass];
+    #[doc(hidden)]
+    type __Waiters: ByteWaiters;
+    #[doc(hidden)]
+    fn __waiters() -> &'static Self::__Waiters;
 
     /// A zero-filled buffer of `len` bytes, in the smallest class that fits and has a free block.
     ///
@@ -124,7 +132,7 @@ const MAX_CLASSES: usize = 1 << u8::BITS;
 
 /// The pool's classes as the runtime uses them: the first [`MAX_CLASSES`] of `__classes()`, in its order.
 /// Nothing else about the list is trusted: classes may come in any order, repeat, or be missing.
-fn classes<P: BytePool>() -> &'static [&'static dyn ByteClass] {
+pub(crate) fn classes<P: BytePool>() -> &'static [&'static dyn ByteClass] {
     let all = P::__classes();
     &all[..all.len().min(MAX_CLASSES)]
 }
@@ -132,14 +140,14 @@ fn classes<P: BytePool>() -> &'static [&'static dyn ByteClass] {
 /// The most bytes aligned to `align` that every block of `class` has room for: a block starts at a multiple
 /// of the class's (power-of-two) block alignment, so aligning it further skips at most
 /// `align - block_align` bytes.
-fn room_for(class: &dyn ByteClass, align: usize) -> usize {
+pub(crate) fn room_for(class: &dyn ByteClass, align: usize) -> usize {
     let padding = align.saturating_sub(class.block_align());
     class.block_size().saturating_sub(padding)
 }
 
 /// What to do when the failure hook panics.
 #[derive(Clone, Copy)]
-enum HookPanic {
+pub(crate) enum HookPanic {
     /// Unwind to the caller (`PoolBytes`'s own API, whose callers can handle a panic).
     Propagate,
     /// Abort: nothing may unwind out of `GlobalAlloc` or `Allocator` methods.
@@ -147,29 +155,28 @@ enum HookPanic {
 }
 
 /// A block taken from a byte pool: which class, where the (aligned) data starts, how much room it has.
-struct Taken {
+pub(crate) struct Taken {
     class: u8,
     data: NonNull<u8>,
     capacity: usize,
 }
 
-/// Takes a block of `class` (number `index`) for `len` bytes aligned to `align`, if one is free and has room.
-fn take_from(index: usize, class: &dyn ByteClass, len: usize, align: usize) -> Option<Taken> {
-    let class_number = u8::try_from(index).ok()?;
-    let (block_index, block) = class.take()?;
+/// Where `len` bytes aligned to `align` (a power of two) start in a block of `class` (number
+/// `class_number`) that starts at `block`, if the block has room for them.
+#[inline(always)]
+pub(crate) fn fit(
+    class_number: u8,
+    class: &dyn ByteClass,
+    block: NonNull<u8>,
+    len: usize,
+    align: usize,
+) -> Option<Taken> {
     // Bytes from the block's start up to the next multiple of `align` (a power of two).
     let offset = block.addr().get().wrapping_neg() & (align - 1);
     let capacity = class
         .block_size()
         .checked_sub(offset)
-        .filter(|&capacity| capacity >= len && len > 0);
-    let Some(capacity) = capacity else {
-        // Not for a sealed class, whose blocks are aligned to `block_align` (so `room_for` bounds the
-        // padding); the block goes back rather than trusting that.
-        // SAFETY: [S1] taken from this class just above, and not handed out.
-        unsafe { class.free(block_index, false) };
-        return None;
-    };
+        .filter(|&capacity| capacity >= len && len > 0)?;
     Some(Taken {
         class: class_number,
         // SAFETY: [B2] `offset < offset + len <= block_size`, so the pointer stays inside the block (B2).
@@ -178,8 +185,80 @@ fn take_from(index: usize, class: &dyn ByteClass, len: usize, align: usize) -> O
     })
 }
 
+/// Takes a block of `class` (number `index`) for `len` bytes aligned to `align`, if one is free and has room.
+fn take_from(index: usize, class: &dyn ByteClass, len: usize, align: usize) -> Option<Taken> {
+    let class_number = u8::try_from(index).ok()?;
+    let (block_index, block) = class.take()?;
+    let Some(taken) = fit(class_number, class, block, len, align) else {
+        // Not for a sealed class, whose blocks are aligned to `block_align` (so `room_for` bounds the
+        // padding); the block goes back rather than trusting that. (Straight to its class: were this
+        // reachable, a task waiting meanwhile would not see the block until the next free, Q5.)
+        // SAFETY: [S1] taken from this class just above, and not handed out.
+        unsafe { class.free(block_index, false) };
+        return None;
+    };
+    Some(taken)
+}
+
+/// Why a byte pool had no block for a request, and the class the failure is counted in.
+pub(crate) enum Miss {
+    /// Every class that fits is full: the first of them.
+    Exhausted(Option<&'static dyn ByteClass>),
+    /// The request cannot be served at all.
+    Refused(PoolError, Option<&'static dyn ByteClass>),
+}
+
+impl Miss {
+    /// Counts the failure and calls the pool's hook; the error.
+    pub(crate) fn fail<P: BytePool>(self, on_panic: HookPanic) -> PoolError {
+        match self {
+            Miss::Exhausted(class) => fail::<P>(class.as_ref(), PoolError::Exhausted, on_panic),
+            Miss::Refused(error, class) => fail::<P>(class.as_ref(), error, on_panic),
+        }
+    }
+}
+
 /// Takes a block for `len` bytes aligned to `align`: from the first class in the list that has room for
 /// them (for `pools!`, the smallest) and a free block, else the next that has room. O(number of classes).
+/// A miss is not counted yet.
+pub(crate) fn try_take<P: BytePool>(len: usize, align: usize) -> Result<Taken, Miss> {
+    let classes = classes::<P>();
+    if len == 0 {
+        return Err(Miss::Refused(PoolError::ZeroSize, classes.first().copied()));
+    }
+    if !align.is_power_of_two() {
+        let error = PoolError::BadAlignment { requested: align };
+        return Err(Miss::Refused(error, classes.first().copied()));
+    }
+    let mut first_fit = None;
+    for (index, class) in classes.iter().enumerate() {
+        if len > room_for(*class, align) {
+            continue;
+        }
+        first_fit.get_or_insert(*class);
+        if let Some(taken) = take_from(index, *class, len, align) {
+            return Ok(taken);
+        }
+    }
+    if first_fit.is_some() {
+        return Err(Miss::Exhausted(first_fit));
+    }
+    let largest = classes
+        .iter()
+        .copied()
+        .max_by_key(|class| room_for(*class, align));
+    let error = PoolError::TooLarge {
+        requested: len,
+        capacity: largest.map_or(0, |class| room_for(class, align)),
+    };
+    Err(Miss::Refused(error, largest))
+}
+
+/// Takes a block for `len` bytes aligned to `align`: from the first class in the list that has room for
+/// them (for `pools!`, the smallest) and a free block, else the next that has room. O(number of classes).
+/// A miss is counted and the pool's hook called. (As [`try_take`], written out again: the way the error
+/// is built changes what the compiler makes of the hot path, which must not change for pools without
+/// `wait`.)
 fn take<P: BytePool>(len: usize, align: usize, on_panic: HookPanic) -> Result<Taken, PoolError> {
     let classes = classes::<P>();
     if len == 0 {
@@ -280,6 +359,54 @@ fn locate_in(class: &'static dyn ByteClass, data: NonNull<u8>) -> Option<Located
     })
 }
 
+impl Located {
+    /// Gives the block back (see [`release`]).
+    ///
+    /// # Safety
+    /// As for [`release`]: the caller owns the allocation in this block and gives it up (S1).
+    #[inline(always)]
+    unsafe fn release<P: BytePool>(&self) {
+        // SAFETY: [S1, B7] passed on from the caller.
+        unsafe { release::<P>(self.class, self.block_index) };
+    }
+}
+
+/// Gives back block `block_index` of `class`: wiped first in `zeroize` pools, then to the task that has
+/// waited longest among those it fits (pools with `wait`, Q5) or to its class. Every free of a byte pool
+/// comes here. Without `wait` this is exactly `ByteClass::free`.
+///
+/// # Safety
+/// The caller holds the block (taken from `class`, one of `classes::<P>()`, not given back since) with
+/// nothing in use in it, and gives it up (S1).
+#[inline(always)]
+unsafe fn release<P: BytePool>(class: &'static dyn ByteClass, block_index: usize) {
+    if <P::__Waiters as ByteWaiters>::ENABLED {
+        if P::__CONFIG.zeroize {
+            if let Some(block) = class.block_at(block_index) {
+                wipe(block, class.block_size(), class.block_align());
+            }
+        }
+        let block = ByteBlock {
+            class,
+            index: block_index,
+        };
+        // SAFETY: [S1, Q5] the caller gives the block, of one of the pool's classes, up.
+        unsafe { P::__waiters().give(classes::<P>(), block) };
+    } else {
+        // SAFETY: [S1, B7] the caller holds the block and gives it up.
+        unsafe { class.free(block_index, P::__CONFIG.zeroize) };
+    }
+}
+
+/// The number of `class` in `classes::<P>()`, found by address: O(classes), for a block handed to a
+/// waiting task only.
+pub(crate) fn number_of<P: BytePool>(class: &'static dyn ByteClass) -> Option<u8> {
+    classes::<P>()
+        .iter()
+        .position(|listed| core::ptr::addr_eq(*listed, class))
+        .and_then(|at| u8::try_from(at).ok())
+}
+
 /// Returns the block holding `data` to its class; pointers that no class holds are ignored.
 ///
 /// # Safety
@@ -287,8 +414,46 @@ fn locate_in(class: &'static dyn ByteClass, data: NonNull<u8>) -> Option<Located
 unsafe fn give_back<P: BytePool>(data: NonNull<u8>) {
     if let Some(located) = locate::<P>(data) {
         // SAFETY: [S1, B7] the caller owns the allocation in this block and gives it up.
-        unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
+        unsafe { located.release::<P>() };
     }
+}
+
+/// `bp_alloc_bytes` (the C API): a block for `len` bytes from the first class with room and a free block,
+/// marked raw (F1) so that only `bp_free` frees it. The block's own alignment is asked for (1), so the
+/// pointer is the block's start, which `c_free` requires. A panic in the hook aborts.
+#[cfg(feature = "c-api")]
+pub(crate) fn c_take<P: BytePool>(len: usize) -> Result<NonNull<u8>, PoolError> {
+    let taken = take::<P>(len, 1, HookPanic::Abort)?;
+    let class = classes::<P>()[usize::from(taken.class)];
+    if let Some((index, _)) = class.block_containing(taken.data) {
+        // SAFETY: [S1, F1] `take` just took this block of `class` for us; it is handed out raw (to C) here.
+        unsafe { class.mark_raw(index) };
+    }
+    Ok(taken.data)
+}
+
+/// `bp_free` on a byte pool (the C API): frees `data` if it is the start of a raw block of one of the
+/// pool's classes in use (F1, C1-C3), through `release` like every free of a byte pool (Q5: a task waiting
+/// for a buffer gets it); `data` is only compared with block addresses, never dereferenced.
+///
+/// # Safety
+/// C2: if `data` is the start of a raw block of this pool in use, the caller gives the block up.
+#[cfg(feature = "c-api")]
+pub(crate) unsafe fn c_free<P: BytePool>(data: NonNull<u8>) -> Result<(), PoolError> {
+    for class in classes::<P>() {
+        if let Some((index, start)) = class.block_containing(data) {
+            if start != data {
+                return Err(PoolError::NotBlockStart);
+            }
+            // SAFETY: [F1, C2] `claim_raw` takes block `index` only if it is a raw block in use, which the
+            // caller gives up; it is then ours, and goes back just below.
+            unsafe { class.claim_raw(index) }?;
+            // SAFETY: [S1, Q5] claimed just above, from one of `classes::<P>()`, with nothing in use in it.
+            unsafe { release::<P>(*class, index) };
+            return Ok(());
+        }
+    }
+    Err(PoolError::ForeignBlock)
 }
 
 /// A buffer of bytes in a block of byte pool `P`: dereferences to `[u8]` of its current length, which can
@@ -318,16 +483,29 @@ impl<P: BytePool> PoolBytes<P> {
     /// A zero-filled buffer of `len` bytes aligned to `align`. A panic in the hook propagates.
     fn new(len: usize, align: usize) -> Result<Self, PoolError> {
         let taken = take::<P>(len, align, HookPanic::Propagate)?;
-        // SAFETY: [S1, B2] the block was just taken, so the `capacity >= len` bytes from `data` are ours alone (B2).
+        // SAFETY: [S1, B2] `take` fitted the block to `len` and `align`.
+        Ok(unsafe { Self::zeroed_in(taken, len, align) })
+    }
+
+    /// The buffer of `len` zero bytes in block `taken`, which the caller holds and gives to it, for a
+    /// request aligned to `align`.
+    ///
+    /// # Safety
+    /// `taken` came from [`fit`] (or `take`) with this `len` and `align`, so the block has room for `len`
+    /// bytes (`capacity >= len`) and `align` is a power of two; the caller holds the block.
+    #[inline]
+    pub(crate) unsafe fn zeroed_in(taken: Taken, len: usize, align: usize) -> Self {
+        // SAFETY: [S1, B2] the caller holds the block, and the `capacity >= len` bytes from `data` lie in it
+        // (`zeroed_in`'s contract, B2).
         unsafe { taken.data.write_bytes(0, len) };
-        Ok(Self {
+        Self {
             data: taken.data,
             len,
             class: taken.class,
-            // `take` checked that `align` is a power of two, so this is at most `usize::BITS - 1`.
+            // The caller checked that `align` is a power of two, so this is at most `usize::BITS - 1`.
             align_log2: align.trailing_zeros() as u8,
             _pool: PhantomData,
-        })
+        }
     }
 
     /// The alignment asked for when the buffer was allocated.
@@ -420,7 +598,7 @@ impl<P: BytePool> Drop for PoolBytes<P> {
     fn drop(&mut self) {
         if let Some(located) = self.located() {
             // SAFETY: [S1, B7] the buffer owns its block, found through the class it recorded.
-            unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
+            unsafe { located.release::<P>() };
         }
     }
 }
@@ -613,7 +791,7 @@ pub unsafe fn shrink<P: BytePool>(
             core::ptr::copy_nonoverlapping(ptr.as_ptr(), taken.data.as_ptr(), new_layout.size())
         };
         // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
-        unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
+        unsafe { located.release::<P>() };
         return Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity));
     }
     Ok(NonNull::slice_from_raw_parts(ptr, located.room))
@@ -657,7 +835,7 @@ pub unsafe fn global_realloc<P: BytePool>(
             // least `new_size` long, and distinct from the old one.
             unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), new_size) };
             // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
-            unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
+            unsafe { located.release::<P>() };
             return taken.data.as_ptr();
         }
         return ptr;
@@ -669,7 +847,7 @@ pub unsafe fn global_realloc<P: BytePool>(
     // `u8`s; the new block is ours and at least `new_size` long; the two blocks are distinct.
     unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), old_size.min(new_size)) };
     // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
-    unsafe { located.class.free(located.block_index, P::__CONFIG.zeroize) };
+    unsafe { located.release::<P>() };
     taken.data.as_ptr()
 }
 

@@ -229,6 +229,27 @@ impl FreeList {
         }
     }
 
+    /// Takes back a raw block named by an untrusted caller (the C API's free of a byte-pool block, C2): the
+    /// compare-and-swap of [`FreeList::mark_free_checked`], but ending in the state a pop leaves (`TAKEN`,
+    /// no `RAW`) instead of free. The caller then holds the block as if it had just popped it, and frees
+    /// it the way every other free of its pool goes (byte pools: `release`, Q5). `DoubleFree` for a block
+    /// that is not raw and in use, which stays as it was. O(1).
+    #[cfg(feature = "c-api")]
+    pub(crate) fn claim_raw(&self, index: usize) -> Result<(), PoolError> {
+        let state = &self.meta[index].state;
+        let mut current = state.load(Ordering::Acquire);
+        loop {
+            if !in_use(current) || current & RAW == 0 {
+                return Err(PoolError::DoubleFree);
+            }
+            // As in `mark_free_checked`: the exchange succeeds only from a state that passed the check.
+            match state.compare_exchange_weak(current, TAKEN, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Ok(()),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
     /// Marks a block the caller claimed with [`FreeList::mark_free_checked`] as in use for good: it is never
     /// put back on the list (its generations ran out, W2).
     pub(crate) fn mark_retired(&self, index: usize) {

@@ -6,9 +6,9 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use super::WaitPool;
 use super::queue::{Polled, Registered};
 use super::sealed::SealedSlots;
+use super::{ListBlocks, WaitPool};
 use crate::block::report_failure;
 use crate::boxed::PoolBox;
 use crate::error::{AllocError, PoolError};
@@ -131,9 +131,13 @@ impl<P: WaitPool> Future for AllocAsync<P> {
             return this.fill(index);
         }
         let waker = cx.waker().clone();
+        let blocks = ListBlocks {
+            list: storage.free_list(),
+            stats: storage.tracked(),
+        };
         // SAFETY: [Q1] this future has no slot; it takes the slot or the block that comes back, and the
         // list and flag are its pool's.
-        match unsafe { queue.register(storage.free_list(), storage.tracked(), waker) } {
+        match unsafe { queue.register(blocks, (), waker) } {
             Registered::Block(index, waker) => {
                 // The block is in its handle before the executor's waker is dropped, which may panic.
                 let ready = this.fill(index);

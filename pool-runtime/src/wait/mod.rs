@@ -4,28 +4,74 @@
 //! plain `alloc` can take it first, and a task whose future is dropped passes on the block it was handed.
 //! The protocol and why no wake-up is lost are in `docs/safety.md` (Q1 to Q4).
 
+mod bytes;
 mod future;
 mod queue;
 
+pub(crate) use bytes::ClassBlocks;
+pub use bytes::{AllocBytesAsync, WaitBytePool};
 pub use future::AllocAsync;
-pub use queue::{WaitQueue, WaitStats};
+pub use queue::{ByteBlock, Bytes, QueueKind, Typed, WaitQueue, WaitStats};
 
 use core::task::Waker;
 
 use crate::boxed::PoolBox;
+use crate::byte_class::ByteClass;
 use crate::error::AllocError;
 use crate::free_list::FreeList;
 use crate::pool::StaticPool;
 use crate::rc::{PoolRc, SharedPool};
 use crate::storage::Storage;
 use queue::{Polled, Registered};
+use sealed::Blocks;
 
 pub(crate) mod sealed {
     use core::task::Waker;
 
     use super::WaitStats;
-    use super::queue::{Polled, Registered};
+    use super::queue::{ByteBlock, Polled, QueueKind, Registered, WaitQueue};
+    use crate::byte_class::ByteClass;
     use crate::free_list::FreeList;
+
+    /// The types of a queue kind: what it hands out, what its tasks ask for.
+    pub trait SealedKind {
+        /// A block as the queue hands it out.
+        type Block: Copy + Send + 'static;
+        /// What a waiting task asks for.
+        type Request: Copy + Send + 'static;
+    }
+
+    /// Where a queue's blocks come from and go back to: a typed pool's free list, or a byte pool's
+    /// classes. Implemented by the runtime only (Q1, Q2, Q5).
+    pub trait Blocks<K: SealedKind>: Copy {
+        /// Whether `block` serves `request`.
+        fn fits(&self, request: K::Request, block: K::Block) -> bool;
+        /// Takes a free block that serves `request`, if there is one.
+        fn take(&self, request: K::Request) -> Option<K::Block>;
+        /// Puts `block` back on its free list (the free path inlined at the call site).
+        ///
+        /// # Safety
+        /// The caller holds `block`, a block of these blocks' pool, with no item in it, and gives it up (S1).
+        unsafe fn put_inline(&self, block: K::Block);
+        /// As `put_inline`, out of line: the hand-over's path.
+        ///
+        /// # Safety
+        /// As `put_inline`.
+        unsafe fn put(&self, block: K::Block);
+        /// `block` goes to a waiting task: marks it in use (a block freed raw was marked free).
+        ///
+        /// # Safety
+        /// The caller holds `block` and hands it to a waiting task (S1, Q2).
+        unsafe fn handed(&self, block: K::Block);
+        /// `queue.hand_over(self, block)`, out of line (cold), with these blocks passed in registers rather
+        /// than through memory, which would cost the free path a stack frame even when nobody waits.
+        ///
+        /// # Safety
+        /// As `WaitQueue::hand_over`.
+        unsafe fn hand_over<const W: usize>(self, queue: &WaitQueue<W, K>, block: Option<K::Block>)
+        where
+            K: QueueKind;
+    }
 
     /// What the runtime asks of a waiter queue. Sealing stops implementations, not calls (a bound on a
     /// type parameter reaches these methods), so every method that changes state is `unsafe` (S1, Q1-Q3).
@@ -39,25 +85,40 @@ pub(crate) mod sealed {
     }
 
     /// What the runtime asks of a queue with slots.
-    pub trait SealedSlots {
-        /// Registers a waiting task (Q1).
+    pub trait SealedSlots<K: SealedKind> {
+        /// Registers a task waiting for a block that serves `request` (Q1).
         ///
         /// # Safety
-        /// `list` and `stats` are those of this queue's pool; the caller is an `AllocAsync` without a
-        /// slot, and takes the slot or the block it returns.
-        unsafe fn register(&self, list: &FreeList, stats: bool, waker: Waker) -> Registered;
+        /// `blocks` are those of this queue's pool; the caller is a waiting future without a slot, and
+        /// takes the slot or the block it returns.
+        unsafe fn register(
+            &self,
+            blocks: impl Blocks<K>,
+            request: K::Request,
+            waker: Waker,
+        ) -> Registered<K::Block>;
         /// A waiting task's poll (Q2).
         ///
         /// # Safety
-        /// The caller is the `AllocAsync` that holds `slot`; it takes the block it returns.
-        unsafe fn poll(&self, slot: usize, waker: &Waker) -> Polled;
+        /// The caller is the waiting future that holds `slot`; it takes the block it returns.
+        unsafe fn poll(&self, slot: usize, waker: &Waker) -> Polled<K::Block>;
         /// A waiting task goes away (Q3).
         ///
         /// # Safety
-        /// The caller is the `AllocAsync` that holds `slot`, and gives back the block it returns.
-        unsafe fn cancel(&self, slot: usize) -> (Option<usize>, Option<Waker>);
+        /// The caller is the waiting future that holds `slot`, and gives back the block it returns.
+        unsafe fn cancel(&self, slot: usize) -> (Option<K::Block>, Option<Waker>);
         /// The counts.
         fn stats(&self) -> WaitStats;
+    }
+
+    /// What a byte pool asks of its waiter queue.
+    pub trait SealedBytes {
+        /// Gives back `block` to a waiting task it fits or to its class.
+        ///
+        /// # Safety
+        /// `classes` are this queue's byte pool's; the caller holds `block` (a block of
+        /// `classes[block.class]`) with nothing in use in it and gives it up (S1).
+        unsafe fn give(&self, classes: &[&'static dyn ByteClass], block: ByteBlock);
     }
 }
 
@@ -102,7 +163,8 @@ impl Waiters for NoWaiters {
 impl<const W: usize> sealed::Sealed for WaitQueue<W> {
     #[inline]
     unsafe fn give(&self, list: &FreeList, index: usize, stats: bool) {
-        WaitQueue::give(self, list, index, stats);
+        // SAFETY: [S1, Q2] `give`'s contract: `list` is this pool's, the caller gives up block `index`.
+        unsafe { WaitQueue::give(self, ListBlocks { list, stats }, index) };
     }
 }
 
@@ -161,20 +223,25 @@ pub trait WaitPool: StaticPool<__Storage: Storage<Waiters: WaitSlots>> {
 }
 
 /// The queues that have wait slots: [`WaitQueue`] only. Sealed.
-pub trait WaitSlots: Waiters + sealed::SealedSlots {}
+pub trait WaitSlots: Waiters + sealed::SealedSlots<Typed> {}
 
 impl<const W: usize> WaitSlots for WaitQueue<W> {}
 
-impl<const W: usize> sealed::SealedSlots for WaitQueue<W> {
-    unsafe fn register(&self, list: &FreeList, stats: bool, waker: Waker) -> Registered {
-        WaitQueue::register(self, list, stats, waker)
+impl<const W: usize, K: QueueKind> sealed::SealedSlots<K> for WaitQueue<W, K> {
+    unsafe fn register(
+        &self,
+        blocks: impl Blocks<K>,
+        request: K::Request,
+        waker: Waker,
+    ) -> Registered<K::Block> {
+        WaitQueue::register(self, blocks, request, waker)
     }
 
-    unsafe fn poll(&self, slot: usize, waker: &Waker) -> Polled {
+    unsafe fn poll(&self, slot: usize, waker: &Waker) -> Polled<K::Block> {
         WaitQueue::poll(self, slot, waker)
     }
 
-    unsafe fn cancel(&self, slot: usize) -> (Option<usize>, Option<Waker>) {
+    unsafe fn cancel(&self, slot: usize) -> (Option<K::Block>, Option<Waker>) {
         WaitQueue::cancel(self, slot)
     }
 
@@ -182,3 +249,92 @@ impl<const W: usize> sealed::SealedSlots for WaitQueue<W> {
         WaitQueue::stats(self)
     }
 }
+
+/// A typed pool's blocks: its free list, with its statistics flag (`Storage::tracked`).
+#[derive(Clone, Copy)]
+pub(crate) struct ListBlocks<'a> {
+    pub(crate) list: &'a FreeList,
+    pub(crate) stats: bool,
+}
+
+impl Blocks<Typed> for ListBlocks<'_> {
+    #[inline(always)]
+    fn fits(&self, (): (), _: usize) -> bool {
+        true
+    }
+
+    fn take(&self, (): ()) -> Option<usize> {
+        self.list.pop(self.stats)
+    }
+
+    #[inline(always)]
+    unsafe fn put_inline(&self, index: usize) {
+        self.list.free_inline(index, self.stats);
+    }
+
+    unsafe fn put(&self, index: usize) {
+        self.list.free(index, self.stats);
+    }
+
+    unsafe fn handed(&self, index: usize) {
+        self.list.mark_taken(index, self.stats);
+    }
+
+    #[inline(always)]
+    unsafe fn hand_over<const W: usize>(self, queue: &WaitQueue<W>, block: Option<usize>) {
+        // SAFETY: [S1, Q2] passed on from the caller.
+        unsafe { hand_over_list(queue, self.list, block, self.stats) };
+    }
+}
+
+/// [`WaitQueue::hand_over`] for a typed pool, out of line, its arguments in registers.
+///
+/// # Safety
+/// As `WaitQueue::hand_over`.
+#[cold]
+#[inline(never)]
+unsafe fn hand_over_list<const W: usize>(
+    queue: &WaitQueue<W>,
+    list: &FreeList,
+    block: Option<usize>,
+    stats: bool,
+) {
+    // SAFETY: [S1, Q2] passed on from the caller.
+    unsafe { queue.hand_over(ListBlocks { list, stats }, block) };
+}
+
+/// The waiter queue of a byte pool: [`NoWaiters`], or [`WaitQueue`]`<W, Bytes>` for byte pools declared
+/// with `wait`. Sealed.
+pub trait ByteWaiters: Sync + Send + 'static + sealed::SealedBytes {
+    /// Whether tasks can wait (false for [`NoWaiters`]).
+    const ENABLED: bool;
+}
+
+impl sealed::SealedBytes for NoWaiters {
+    #[inline(always)]
+    unsafe fn give(&self, classes: &[&'static dyn ByteClass], block: ByteBlock) {
+        // SAFETY: [S1] `give`'s contract: the caller holds the block and gives it up.
+        unsafe { ClassBlocks { classes }.put_inline(block) };
+    }
+}
+
+impl ByteWaiters for NoWaiters {
+    const ENABLED: bool = false;
+}
+
+impl<const W: usize> sealed::SealedBytes for WaitQueue<W, Bytes> {
+    #[inline]
+    unsafe fn give(&self, classes: &[&'static dyn ByteClass], block: ByteBlock) {
+        // SAFETY: [S1, Q5] `give`'s contract: `classes` are this pool's, the caller gives up `block`.
+        unsafe { WaitQueue::give(self, ClassBlocks { classes }, block) };
+    }
+}
+
+impl<const W: usize> ByteWaiters for WaitQueue<W, Bytes> {
+    const ENABLED: bool = true;
+}
+
+/// The byte pools' queues that have wait slots: [`WaitQueue`]`<W, Bytes>` only. Sealed.
+pub trait ByteWaitSlots: ByteWaiters + sealed::SealedSlots<Bytes> {}
+
+impl<const W: usize> ByteWaitSlots for WaitQueue<W, Bytes> {}

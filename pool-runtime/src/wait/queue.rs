@@ -1,27 +1,73 @@
 //! The waiter queue of a pool declared with `wait = W`: `W` slots, each empty, holding a waiting task's
-//! waker, or holding a block handed to that task. The protocol is in `docs/safety.md` (Q1 to Q4).
+//! waker and request, or holding a block handed to that task. One protocol serves typed pools (one free
+//! list, every waiter takes any block) and byte pools (several classes, a waiter takes a block of a class
+//! its request fits). The protocol is in `docs/safety.md` (Q1 to Q5).
 
 #[cfg(not(loom))]
 use core::cell::RefCell;
 use core::task::Waker;
 
-use crate::free_list::FreeList;
+use super::sealed::{Blocks, SealedKind};
+use crate::byte_class::ByteClass;
 use crate::sync::{AtomicU32, Ordering, fence};
 
+/// What a queue hands out and what its tasks ask for: [`Typed`] or [`Bytes`]. Sealed.
+pub trait QueueKind: SealedKind + 'static {}
+
+/// The queue of a typed pool: blocks are indexes into its one free list; every waiting task takes any.
+#[derive(Debug)]
+pub enum Typed {}
+
+/// The queue of a byte pool: blocks are (class, index) pairs; a waiting task takes a block of a class its
+/// length and alignment fit in.
+#[derive(Debug)]
+pub enum Bytes {}
+
+/// A block of a byte pool: its class (one of the pool's) and its index in the class.
+#[derive(Clone, Copy)]
+pub struct ByteBlock {
+    pub(crate) class: &'static dyn ByteClass,
+    pub(crate) index: usize,
+}
+
+/// What a task waiting on a byte pool asks for: `len` bytes aligned to `align` (a power of two).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ByteRequest {
+    pub(crate) len: usize,
+    pub(crate) align: usize,
+}
+
+impl SealedKind for Typed {
+    type Block = usize;
+    type Request = ();
+}
+impl QueueKind for Typed {}
+
+impl SealedKind for Bytes {
+    type Block = ByteBlock;
+    type Request = ByteRequest;
+}
+impl QueueKind for Bytes {}
+
 /// One waiter slot.
-pub(crate) enum Slot {
+pub(crate) enum Slot<K: QueueKind> {
     /// Free for a new waiter.
     Empty,
-    /// A task waits here; `ticket` orders the waiters (the smallest has waited longest).
-    Waiting { ticket: u64, waker: Option<Waker> },
+    /// A task waits here for a block that fits `request`; `ticket` orders the waiters (the smallest has
+    /// waited longest).
+    Waiting {
+        ticket: u64,
+        waker: Option<Waker>,
+        request: K::Request,
+    },
     /// A free handed this block to the task of this slot, which now holds it (S1) until it takes it or is
     /// dropped.
-    Handed(usize),
+    Handed(K::Block),
 }
 
 /// What the lock protects.
-pub(crate) struct Queue<const W: usize> {
-    slots: [Slot; W],
+pub(crate) struct Queue<const W: usize, K: QueueKind> {
+    slots: [Slot<K>; W],
     /// 64 bits: at a registration every nanosecond it would take 584 years to wrap, so the oldest waiter
     /// is always the smallest ticket.
     next_ticket: u64,
@@ -78,33 +124,33 @@ impl<T> Lock<T> {
     }
 }
 
-/// The waiter queue of one pool: `W` slots.
-pub struct WaitQueue<const W: usize> {
+/// The waiter queue of one pool: `W` slots, for a typed pool ([`Typed`]) or a byte pool ([`Bytes`]).
+pub struct WaitQueue<const W: usize, K: QueueKind = Typed> {
     /// How many slots hold a waiting task: what every free of the pool reads first (Q1).
     waiting: AtomicU32,
-    queue: Lock<Queue<W>>,
+    queue: Lock<Queue<W, K>>,
 }
 
 /// What a registration found.
-pub enum Registered {
+pub enum Registered<B> {
     /// Every slot is taken; the waker comes back to be dropped outside the lock.
     Full(Waker),
-    /// The block was free after all (taken after registering, Q1); the waker comes back to be dropped
+    /// A block was free after all (taken after registering, Q1); the waker comes back to be dropped
     /// outside the lock.
-    Block(usize, Waker),
+    Block(B, Waker),
     /// Waiting in this slot.
     Slot(usize),
 }
 
 /// What a waiting task's poll found.
-pub enum Polled {
+pub enum Polled<B> {
     /// A free handed this block to the task; the fresh waker, to drop outside the lock.
-    Block(usize, Waker),
+    Block(B, Waker),
     /// Still waiting; the waker that was replaced, to drop outside the lock.
     Waiting(Option<Waker>),
 }
 
-impl<const W: usize> WaitQueue<W> {
+impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
     /// No waiter.
     #[cfg(not(loom))]
     pub const fn new() -> Self {
@@ -139,63 +185,76 @@ impl<const W: usize> WaitQueue<W> {
         }
     }
 
-    /// Gives back block `index`, held by the caller with no live item in it: to the task that has waited
-    /// longest if one waits, else to the free list (Q2). The fast path, nobody waiting, is one load and a
-    /// branch before the push, and a fence, a load and a branch after it. Shared by every call site on
-    /// bare metal, as `FreeList::free` is.
+    /// Gives back `block`, held by the caller with no live item in it: to the task that has waited longest
+    /// among those it fits, if one waits, else to `blocks` (Q2). The fast path, nobody waiting, is one load
+    /// and a branch before the push, and a fence, a load and a branch after it. Shared by every call site
+    /// on bare metal, as `FreeList::free` is.
+    ///
+    /// # Safety
+    /// `blocks` are this queue's pool's; the caller holds `block` with no item in it and gives it up (S1).
     #[cfg_attr(target_os = "none", inline(never))]
     #[cfg_attr(not(target_os = "none"), inline)]
-    pub(crate) fn give(&self, list: &FreeList, index: usize, stats: bool) {
+    pub(crate) unsafe fn give(&self, blocks: impl Blocks<K>, block: K::Block) {
         // Relaxed: this look only decides whether to hand the block over directly (Q2); a waiter it misses
         // is found by the look after the push, which is what keeps wake-ups from being lost (Q1).
         if self.waiting.load(Ordering::Relaxed) != 0 {
-            self.hand_over(list, Some(index), stats);
+            // SAFETY: [S1, Q2] passed on from `give`'s contract.
+            unsafe { blocks.hand_over(self, Some(block)) };
             return;
         }
-        list.free_inline(index, stats);
-        // Q1: a task that registered while the block went onto the list either took it (its pop after
+        // SAFETY: [S1] `give`'s contract: the caller holds the block and gives it up.
+        unsafe { blocks.put_inline(block) };
+        // Q1: a task that registered while the block went back either took it (its attempt after
         // registering saw the push) or is seen here (this load after the push sees its registration).
         fence(Ordering::SeqCst);
         if self.waiting.load(Ordering::Relaxed) != 0 {
-            self.hand_over(list, None, stats);
+            // SAFETY: [Q2] no block of the caller's: only blocks taken from `blocks`, this pool's.
+            unsafe { blocks.hand_over(self, None) };
         }
     }
 
-    /// Hands `block` (held by the caller) and then blocks from the free list to waiting tasks, longest
-    /// waiting first, until no task waits or no block is left; a `block` nobody takes goes onto the list.
-    /// Wakes the tasks after leaving the critical section.
-    #[cold]
-    #[inline(never)]
-    fn hand_over(&self, list: &FreeList, mut block: Option<usize>, stats: bool) {
+    /// Hands `block` (held by the caller) to the longest-waiting task it fits, then blocks from `blocks` to
+    /// the waiting tasks, longest waiting first, until each has a block or none fits; a `block` nobody
+    /// takes goes back to `blocks`. Wakes the tasks after leaving the critical section.
+    ///
+    /// Reached through [`Blocks::hand_over`], which passes the blocks in registers to an out-of-line copy
+    /// for each kind.
+    ///
+    /// # Safety
+    /// `blocks` are this queue's pool's; the caller holds `block`, if any, with no item in it and gives it
+    /// up (S1).
+    #[inline(always)]
+    pub(crate) unsafe fn hand_over(&self, blocks: impl Blocks<K>, block: Option<K::Block>) {
         let mut wake: [Option<Waker>; W] = [const { None }; W];
+        let mut woken = 0;
         self.queue.with(|queue| {
-            for waker in &mut wake {
-                let Some(slot) = queue.oldest_waiting() else {
-                    break;
-                };
-                let index = match block.take() {
-                    Some(index) => {
-                        // A block freed raw was marked free; the task it goes to holds it now.
-                        list.mark_taken(index, stats);
-                        index
+            if let Some(block) = block {
+                match queue.oldest_waiting(None, |request| blocks.fits(request, block)) {
+                    Some((_, slot)) => {
+                        // SAFETY: [S1, Q2] the caller's block goes to this slot's task, just below.
+                        unsafe { blocks.handed(block) };
+                        wake[woken] = self.hand(queue, slot, block);
+                        woken += 1;
                     }
-                    None => match list.pop(stats) {
-                        Some(index) => index,
-                        None => break,
-                    },
-                };
-                if let Slot::Waiting {
-                    waker: slot_waker, ..
-                } = core::mem::replace(&mut queue.slots[slot], Slot::Handed(index))
-                {
-                    *waker = slot_waker;
+                    // Inside the critical section, so that a task registering now sees this block (Q1).
+                    // SAFETY: [S1] `hand_over`'s contract: the caller's block, given up.
+                    None => unsafe { blocks.put(block) },
                 }
-                queue.handoffs = queue.handoffs.wrapping_add(1);
-                self.waiting.fetch_sub(1, Ordering::SeqCst);
             }
-            // Inside the critical section, so that a task registering now sees this block (Q1).
-            if let Some(index) = block {
-                list.free(index, stats);
+            let mut after = None;
+            while let Some((ticket, slot)) = queue.oldest_waiting(after, |_| true) {
+                after = Some(ticket);
+                let Slot::Waiting { request, .. } = queue.slots[slot] else {
+                    continue;
+                };
+                // Each waiting slot is served at most once, so there are at most `W` wakers.
+                if woken == W {
+                    break;
+                }
+                if let Some(taken) = blocks.take(request) {
+                    wake[woken] = self.hand(queue, slot, taken);
+                    woken += 1;
+                }
             }
         });
         for waker in wake.into_iter().flatten() {
@@ -203,8 +262,23 @@ impl<const W: usize> WaitQueue<W> {
         }
     }
 
-    /// Registers a task that found no free block, then tries the list once more (Q1).
-    pub(crate) fn register(&self, list: &FreeList, stats: bool, waker: Waker) -> Registered {
+    /// Puts `block` in waiting `slot` (its task holds it now) and returns the slot's waker.
+    fn hand(&self, queue: &mut Queue<W, K>, slot: usize, block: K::Block) -> Option<Waker> {
+        queue.handoffs = queue.handoffs.wrapping_add(1);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        match core::mem::replace(&mut queue.slots[slot], Slot::Handed(block)) {
+            Slot::Waiting { waker, .. } => waker,
+            _ => None,
+        }
+    }
+
+    /// Registers a task that found no block for `request`, then tries `blocks` once more (Q1).
+    pub(crate) fn register(
+        &self,
+        blocks: impl Blocks<K>,
+        request: K::Request,
+        waker: Waker,
+    ) -> Registered<K::Block> {
         self.queue.with(|queue| {
             let Some(slot) = queue
                 .slots
@@ -216,14 +290,15 @@ impl<const W: usize> WaitQueue<W> {
             queue.slots[slot] = Slot::Waiting {
                 ticket: queue.next_ticket,
                 waker: None,
+                request,
             };
             queue.next_ticket = queue.next_ticket.wrapping_add(1);
             self.waiting.fetch_add(1, Ordering::SeqCst);
             fence(Ordering::SeqCst);
-            if let Some(index) = list.pop(stats) {
+            if let Some(block) = blocks.take(request) {
                 queue.slots[slot] = Slot::Empty;
                 self.waiting.fetch_sub(1, Ordering::SeqCst);
-                return Registered::Block(index, waker);
+                return Registered::Block(block, waker);
             }
             queue.waits = queue.waits.wrapping_add(1);
             if let Slot::Waiting {
@@ -238,14 +313,14 @@ impl<const W: usize> WaitQueue<W> {
 
     /// A waiting task's poll: its block if one was handed to it, else stores its new waker. Every waker
     /// comes back out of the lock, to be dropped after the block is in its handle (Q4).
-    pub(crate) fn poll(&self, slot: usize, waker: &Waker) -> Polled {
+    pub(crate) fn poll(&self, slot: usize, waker: &Waker) -> Polled<K::Block> {
         // Cloned before the lock: a waker's clone is the executor's code (Q4).
         let fresh = waker.clone();
         self.queue.with(move |queue| match &mut queue.slots[slot] {
-            Slot::Handed(index) => {
-                let index = *index;
+            Slot::Handed(block) => {
+                let block = *block;
                 queue.slots[slot] = Slot::Empty;
-                Polled::Block(index, fresh)
+                Polled::Block(block, fresh)
             }
             Slot::Waiting { waker, .. } => Polled::Waiting(waker.replace(fresh)),
             // Not reachable: only the slot's task empties it, and then it forgets the slot.
@@ -255,10 +330,10 @@ impl<const W: usize> WaitQueue<W> {
 
     /// A waiting task goes away: empties its slot and returns the block handed to it, if any, which the
     /// caller then gives back (Q3). The waker comes back to be dropped outside the lock.
-    pub(crate) fn cancel(&self, slot: usize) -> (Option<usize>, Option<Waker>) {
+    pub(crate) fn cancel(&self, slot: usize) -> (Option<K::Block>, Option<Waker>) {
         self.queue.with(
             |queue| match core::mem::replace(&mut queue.slots[slot], Slot::Empty) {
-                Slot::Handed(index) => (Some(index), None),
+                Slot::Handed(block) => (Some(block), None),
                 Slot::Waiting { waker, .. } => {
                     self.waiting.fetch_sub(1, Ordering::SeqCst);
                     (None, waker)
@@ -284,24 +359,32 @@ impl<const W: usize> WaitQueue<W> {
 }
 
 #[cfg(not(loom))]
-impl<const W: usize> Default for WaitQueue<W> {
+impl<const W: usize, K: QueueKind> Default for WaitQueue<W, K> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const W: usize> Queue<W> {
-    /// The waiting slot with the oldest (smallest) ticket.
-    fn oldest_waiting(&self) -> Option<usize> {
+impl<const W: usize, K: QueueKind> Queue<W, K> {
+    /// The waiting slot with the oldest (smallest) ticket newer than `after`, among those whose request
+    /// `wanted` accepts: its ticket and number. O(W).
+    fn oldest_waiting(
+        &self,
+        after: Option<u64>,
+        mut wanted: impl FnMut(K::Request) -> bool,
+    ) -> Option<(u64, usize)> {
         self.slots
             .iter()
             .enumerate()
             .filter_map(|(at, slot)| match slot {
-                Slot::Waiting { ticket, .. } => Some((*ticket, at)),
+                Slot::Waiting {
+                    ticket, request, ..
+                } if after.is_none_or(|after| *ticket > after) && wanted(*request) => {
+                    Some((*ticket, at))
+                }
                 _ => None,
             })
             .min_by_key(|&(ticket, _)| ticket)
-            .map(|(_, at)| at)
     }
 }
 
