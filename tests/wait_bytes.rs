@@ -348,8 +348,15 @@ mod map {
         let queue = core::mem::size_of_val(<Counted as BytePool>::__waiters());
         let rows = MEMORY_MAP.pools;
         assert_eq!(rows.len(), 4);
-        assert_eq!(rows[0].bytes, rows[2].bytes + queue, "the first class's row");
-        assert_eq!(rows[1].bytes, rows[3].bytes, "the other rows as without `wait`");
+        assert_eq!(
+            rows[0].bytes,
+            rows[2].bytes + queue,
+            "the first class's row"
+        );
+        assert_eq!(
+            rows[1].bytes, rows[3].bytes,
+            "the other rows as without `wait`"
+        );
         assert!(MEMORY_MAP.total_bytes() > queue);
     }
 }

@@ -99,6 +99,26 @@ impl PoolEntry {
         }
     }
 
+    /// The entry of fallback chain `P` (`chain = [..]`), declared in `module_path`: its capacity is its
+    /// members' together, its counters theirs added up (the members have entries of their own).
+    #[doc(hidden)]
+    pub const fn chain<P: StaticPool + RawPool + Sync>(
+        pool: &'static P,
+        module_path: &'static str,
+    ) -> Self {
+        Self {
+            name: P::NAME,
+            module_path,
+            kind: PoolKind::Chain,
+            id: pool_id(module_path, P::NAME),
+            block_size: core::mem::size_of::<P::Item>(),
+            capacity: P::CAPACITY,
+            stats: || EntryStats::Blocks(<P as StaticPool>::stats()),
+            dump: crate::dump::fmt_pool::<P>,
+            raw: Some(pool),
+        }
+    }
+
     /// The entry of byte pool `P`, declared in `module_path`: `block_size` is its largest class's, and
     /// `capacity` its blocks in all classes.
     #[doc(hidden)]
