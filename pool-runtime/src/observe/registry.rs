@@ -61,7 +61,7 @@ impl fmt::Display for EntryStats {
     }
 }
 
-/// One pool in the [`registry`]: where it is declared, what it holds, and how to read it.
+/// One pool in the registry (`registry()`, feature `registry`): where it is declared, what it holds, and how to read it.
 pub struct PoolEntry {
     name: &'static str,
     module_path: &'static str,
