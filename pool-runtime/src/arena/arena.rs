@@ -73,11 +73,21 @@ pub trait ArenaPool: Sized + 'static {
             spill: Cell::new(None),
             _scope: PhantomData,
         };
-        let _end = ScopeEnd {
-            arena: &arena,
-            zeroize: Self::__CONFIG.zeroize,
-        };
-        body(&arena)
+        // An arena without `fallback` never spills: its scope's end is the one it had before fallbacks
+        // existed (`FALLBACK` is a constant, so the spill's check is compiled out).
+        if Self::__FALLBACK.is_some() {
+            let _end = ScopeEnd::<true> {
+                arena: &arena,
+                zeroize: Self::__CONFIG.zeroize,
+            };
+            body(&arena)
+        } else {
+            let _end = ScopeEnd::<false> {
+                arena: &arena,
+                zeroize: Self::__CONFIG.zeroize,
+            };
+            body(&arena)
+        }
     }
 
     /// Capacity, bytes in use by the current scope, high-water mark, scopes run and failures.
@@ -558,15 +568,15 @@ fn fit_both<T>(
 }
 
 /// Ends a scope even when its body panics: runs the destructors, newest first, wipes if asked, releases.
-struct ScopeEnd<'a, 'scope> {
+struct ScopeEnd<'a, 'scope, const FALLBACK: bool> {
     arena: &'a Arena<'scope>,
     zeroize: bool,
 }
 
-impl Drop for ScopeEnd<'_, '_> {
+impl<const FALLBACK: bool> Drop for ScopeEnd<'_, '_, FALLBACK> {
     fn drop(&mut self) {
         // Wiped and released even if a destructor below panics (A3): the guard's own drop does both.
-        let _release = Release {
+        let _release = Release::<FALLBACK> {
             arena: self.arena,
             zeroize: self.zeroize,
         };
@@ -591,20 +601,24 @@ impl Drop for ScopeEnd<'_, '_> {
 
 /// Wipes (in `zeroize` arenas) and releases the arena when dropped, so that both happen even when a
 /// destructor panics at scope end.
-struct Release<'a, 'scope> {
+struct Release<'a, 'scope, const FALLBACK: bool> {
     arena: &'a Arena<'scope>,
     zeroize: bool,
 }
 
-impl Drop for Release<'_, '_> {
+impl<const FALLBACK: bool> Drop for Release<'_, '_, FALLBACK> {
     fn drop(&mut self) {
-        if let Some(spill) = self.arena.spill.take() {
-            if spill.zeroize {
-                wipe(spill.base, spill.used, 1);
+        // Only an arena with a fallback can have spilled (`reserve_in_fallback` needs `fallback`).
+        if FALLBACK {
+            if let Some(spill) = self.arena.spill.take() {
+                if spill.zeroize {
+                    wipe(spill.base, spill.used, 1);
+                }
+                // SAFETY: [A5] this scope entered the fallback arena when it first spilled; the references
+                // it handed out from there are bound to the scope's lifetime too, and every destructor has
+                // run.
+                unsafe { spill.core.exit(spill.used) };
             }
-            // SAFETY: [A5] this scope entered the fallback arena when it first spilled; the references it
-            // handed out from there are bound to the scope's lifetime too, and every destructor has run.
-            unsafe { spill.core.exit(spill.used) };
         }
         if self.zeroize {
             wipe(self.arena.base, self.arena.used.get(), 1);
