@@ -65,6 +65,8 @@ rows = [  # (label, alloc function, free function)
     ('blockpool `track_callers`, 1024', 'track_alloc_1024', 'track_free_1024'),
     ('blockpool byte pool, one class of 1024', 'bytes_alloc_1024', 'bytes_free_1024'),
     ('blockpool byte pool `wait = 4`, nobody waiting', 'wait_bytes_alloc_1024', 'wait_bytes_free_1024'),
+    ('chain of two 1024-block pools, served by the first', 'chain_alloc_1024', 'chain_free_1024'),
+    ('chain, the first member full: served by the second', 'chain_second_alloc_1024', 'chain_second_free_1024'),
     ('Treiber baseline, 1024', 'treiber_alloc_1024', 'treiber_free_1024'),
     ('Treiber baseline, 65535', 'treiber_alloc_65535', 'treiber_free_65535'),
     ('plain free list, 1024', 'plain_alloc_1024', 'plain_free_1024'),

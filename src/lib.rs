@@ -43,12 +43,16 @@
 //!   `MsgPool`) or on a unit struct with `type = T`; its options are in the [table below](#pool-options).
 //! - [`pools!`]: several pools at once, with a compile-time RAM `budget` and a `const` [`MemoryMap`].
 //!   Settings `budget`, `crate`, `map`; entries are typed pools (the options of `#[memory_pool]`), byte
-//!   pools (`classes = [(size, count), ..]`) and arenas (`arena = bytes`); see [its syntax](pools!#syntax).
+//!   pools (`classes = [(size, count), ..]`), arenas (`arena = bytes`, optionally `fallback = Other`) and
+//!   fallback chains of typed pools (`chain = [First, Second]`); see [its syntax](pools!#syntax).
 //!
 //! **Pool kinds** (each pool is a zero-sized type implementing one of these traits; the macros also give it
 //! the same functions as inherent associated functions, so no trait import is needed)
 //! - [`StaticPool`]: a typed pool. `alloc`, `alloc_with`, `alloc_uninit`, `alloc_zeroed` (items that are
 //!   [`Zeroable`]), `stats`, `validate`.
+//! - A fallback chain (`pools!` entry with `chain = [..]`) is a [`StaticPool`] too: its allocations take a
+//!   block from the first member that has one, its [`PoolBox`] (one handle type, one pointer wide) frees
+//!   into the member it came from; `member_stats` gives each member's counters.
 //! - [`SharedPool`]: a typed pool declared with `refcount`: `alloc_shared`, `alloc_shared_with`.
 //! - [`WaitPool`]: a typed pool declared with `wait = W`: `alloc_async` (the future [`AllocAsync`]) waits for
 //!   a block, a free hands its block to the task that has waited longest; `wait_stats` ([`WaitStats`]).
@@ -284,7 +288,12 @@ struct MigrationGuideDoctests;
 /// - those of [`memory_pool`] except `name` and `crate`, with `type` required: a typed pool;
 /// - `classes = [(block size, count), ..]` with `align` (default 8), `on_failure`, `zeroize`,
 ///   `link_section`, `c_name`: a [`BytePool`] (sizes ascending, each a multiple of `align`);
-/// - `arena = bytes` with `align` (default 16), `on_failure`, `zeroize`, `link_section`: an [`ArenaPool`].
+/// - `arena = bytes` with `align` (default 16), `on_failure`, `zeroize`, `link_section`, `fallback = Other`
+///   (the arena a scope continues in when this one is full): an [`ArenaPool`];
+/// - `chain = [First, Second, ..]` with `align` (the block alignment every member must have) and
+///   `on_failure`: a fallback chain, a [`StaticPool`] whose allocations take a block from the first member
+///   that has one and whose handles free into the member they came from (members are paths to typed pools
+///   of one item type, declared here or anywhere else).
 ///
 /// A byte pool hands out [`PoolBytes`]; an arena lends an [`Arena`] for one [`ArenaPool::scope`]. The map
 /// is a [`MemoryMap`] of [`PoolInfo`] rows, one per typed pool, per byte-pool class and per arena.

@@ -20,6 +20,9 @@ pools! {
     pub Typed(type = u64, count = 2, zeroize);
     pub Bytes(classes = [(64, 2), (256, 1)], zeroize);
     pub Scratch(arena = 256, zeroize);
+    pub MoreTyped(type = u64, count = 1);
+    pub AnyTyped(chain = [Typed, MoreTyped], align = 8);
+    pub Small(arena = 8, fallback = Scratch);
 }
 
 #[test]
@@ -52,4 +55,12 @@ fn every_kind_of_pool_works_in_a_crate_that_forbids_unsafe() {
     })
     .unwrap();
     assert_eq!(sum, 42);
+
+    drop(word);
+    let words: [_; 3] = core::array::from_fn(|i| AnyTyped::alloc(i as u64).unwrap());
+    assert_eq!(*words[2], 2);
+    assert_eq!(MoreTyped::stats().used, 1);
+    drop(words);
+    let spilled = Small::scope(|arena| Ok(*arena.alloc(7u64)? + *arena.alloc(8u64)?)).unwrap();
+    assert_eq!(spilled, 15);
 }

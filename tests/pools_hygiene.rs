@@ -140,10 +140,18 @@ static FAILURES: ::core::sync::atomic::AtomicUsize = ::core::sync::atomic::Atomi
         link_section = unsafe(".data.blockpool_pools_hygiene"),
     );
 
+    /// A second pool of `Reading`, and a chain of both with every option a chain accepts.
+    pub MoreReadings(type = Reading, count = 2, align = 32, refcount = u8);
+    pub AllReadings(chain = [Readings, self::MoreReadings], align = 32, on_failure = count_failure);
+    /// An arena with a fallback.
+    pub SmallScratch(arena = 32, fallback = Scratch);
+
     // Private and never used, of every kind.
     IdleTyped(type = u32, count = 1);
     IdleBytes(classes = [(8, 1)]);
     IdleArena(arena = 8);
+    IdleChain(chain = [IdleTyped]);
+    IdleFallback(arena = 8, fallback = IdleArena);
 }
 
 /// A block with only entries and default settings, never used.
@@ -165,6 +173,7 @@ mod reexport {
         pub Events(type = u16, count = 2, refcount);
         pub Packets(classes = [(64, 2)]);
         pub Frames(arena = 64);
+        pub EventChain(chain = [Events]);
     }
 }
 
@@ -184,6 +193,9 @@ mod primitive_decoys {
         pub Words(type = [::core::primitive::u32; 2], count = 2, max_size = 8, zeroize);
         pub Bytes(classes = [(8, 2), (64, 1)], zeroize);
         pub Scratch(arena = 64, zeroize);
+        pub MoreWords(type = [::core::primitive::u32; 2], count = 1);
+        pub AllWords(chain = [Words, MoreWords]);
+        pub Spill(arena = 16, fallback = Scratch);
     }
 
     /// Keeps the decoys alive under `deny(unused)`.
@@ -282,14 +294,19 @@ fn the_maps_list_every_entry() {
             "Bytes",
             "Bytes",
             "Scratch",
+            "MoreReadings",
+            "AllReadings",
+            "SmallScratch",
             "IdleTyped",
             "IdleBytes",
-            "IdleArena"
+            "IdleArena",
+            "IdleChain",
+            "IdleFallback"
         ]
     );
     ::std::assert_eq!(defaults::MEMORY_MAP.pools.len(), 3);
-    ::std::assert_eq!(reexport::MEMORY_MAP.pools.len(), 3);
-    ::std::assert_eq!(primitive_decoys::PRIMITIVE_MAP.pools.len(), 4);
+    ::std::assert_eq!(reexport::MEMORY_MAP.pools.len(), 4);
+    ::std::assert_eq!(primitive_decoys::PRIMITIVE_MAP.pools.len(), 7);
 }
 
 #[test]

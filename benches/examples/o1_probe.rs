@@ -41,6 +41,18 @@ struct Track1024;
 #[memory_pool(type = Item, count = 1024, stats = false)]
 struct NoStats1024;
 
+// A fallback chain of two pools: served by its first member (`Chain1024`), and by its second while the
+// first is full (`Spill`).
+blockpool::pools! {
+    map = CHAIN_MAP;
+    ChainFirst(type = Item, count = 1024);
+    ChainSecond(type = Item, count = 1024);
+    Chain1024(chain = [ChainFirst, ChainSecond]);
+    SpillFirst(type = Item, count = 16);
+    SpillSecond(type = Item, count = 1024);
+    Spill(chain = [SpillFirst, SpillSecond]);
+}
+
 pools! {
     /// A byte pool of one class: `alloc_bytes` and the drop of its buffer.
     Bytes1024(classes = [(64, 1024)]);
@@ -110,6 +122,20 @@ probes!(
     nostats_free_1024,
     PoolBox<NoStats1024>,
     |seed| NoStats1024::alloc(Item::new(seed)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    chain_alloc_1024,
+    chain_free_1024,
+    PoolBox<Chain1024>,
+    |seed| Chain1024::alloc(Item::new(seed)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    chain_second_alloc_1024,
+    chain_second_free_1024,
+    PoolBox<Spill>,
+    |seed| Spill::alloc(Item::new(seed)).unwrap(),
     |h| drop(h)
 );
 probes!(
@@ -278,6 +304,29 @@ fn main() {
         blockpool_alloc_1024,
         blockpool_free_1024,
     );
+    exercise(
+        1024,
+        level,
+        |s| Chain1024::alloc(Item::new(s)).unwrap(),
+        drop,
+        chain_alloc_1024,
+        chain_free_1024,
+    );
+    // The first member full all along: every measured allocation falls over to the second, and every free
+    // checks the first member's range before the second's.
+    let first_full: Vec<_> = (0..16)
+        .map(|s| SpillFirst::alloc(Item::new(s)).unwrap())
+        .collect();
+    exercise(
+        1024,
+        level,
+        |s| Spill::alloc(Item::new(s)).unwrap(),
+        drop,
+        chain_second_alloc_1024,
+        chain_second_free_1024,
+    );
+    drop(first_full);
+    assert_eq!(CHAIN_MAP.pools.len(), 6);
     exercise(
         65535,
         level,

@@ -387,7 +387,7 @@ fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
 /// failed const assertion underlines all of them (a failure is reported at the `assert!` call, and spans
 /// cannot be joined on stable). `condition` gets the span of the first token: code with the user's span is
 /// linted as the user's code, as the user's expressions in it should be.
-fn assert_at(
+pub(crate) fn assert_at(
     tokens: &dyn ToTokens,
     condition: impl FnOnce(Span) -> TokenStream,
     message: &str,

@@ -21,7 +21,9 @@ const VALID_BLOCK: &str = "budget = 16 KiB; map = MAP; crate = ::blockpool;
     pub MsgPool(type = Msg, count = 20);
     pub FramePool(type = Frame, count = 8, refcount, zeroize);
     pub Bytes(classes = [(64, 32), (256, 8), (1024, 2)], align = 8, c_name = unsafe(\"byte_pool\"));
-    pub Scratch(arena = 4096);";
+    pub Scratch(arena = 4096, fallback = Big);
+    pub Big(arena = 8192);
+    pub Msgs(chain = [MsgPool, crate::other::Pool], align = 8, on_failure = hook);";
 
 /// Odd but well-formed const expressions: the macro passes them on and rustc judges them.
 const ODD_ARGS: &[&str] = &[
@@ -95,6 +97,17 @@ const BAD_BLOCKS: &[&str] = &[
     "pub C(arena = 0);",
     "pub C(arena = x);",
     "pub C(arena = 64, count = 3);",
+    "pub C(arena = 64, fallback = C);",
+    "pub C(arena = 64, fallback = [C]);",
+    "pub C(arena = 64, fallback);",
+    "pub D(type = u8, count = 1, fallback = C);",
+    "pub H(chain = []);",
+    "pub H(chain = [H]);",
+    "pub H(chain = [J]); pub J(chain = [K]); pub K(chain = [H, J]);",
+    "pub H(chain = [1, \"s\", <u8 as T>::P]);",
+    "pub H(chain);",
+    "pub H(chain = A, classes = [(8, 1)], arena = 3, count = 1, type = u8);",
+    "pub H(chain = [A], align = 3);",
     "pub D(count = 3);",
     "unknown = 1;",
     "pub E(type = u8, count = 1); ;;",
@@ -208,7 +221,7 @@ fn truncated_inputs_never_panic() {
 fn mutated_inputs_never_panic() {
     let alphabet: Vec<TokenTree> = tokens(
         "= , ; : :: ( ) [ ] { } # ! < > - + * & 0 1 65535 65536 18446744073709551616 1e9 'a' \"s\" b'x' \
-         type crate count align refcount classes arena budget KiB Msg é 日本 _ r#type",
+         type crate count align refcount classes arena chain fallback budget KiB Msg é 日本 _ r#type",
     )
     .into_iter()
     .collect();

@@ -46,6 +46,10 @@ pub(crate) struct RawOptions {
     pub(crate) classes: Option<Opt<Expr>>,
     /// `arena = bytes`: an arena (`pools!` only).
     pub(crate) arena: Option<Opt<Expr>>,
+    /// `chain = [First, Second, ..]`: a fallback chain of other pools (`pools!` only).
+    pub(crate) chain: Option<Opt<Expr>>,
+    /// `fallback = Other`: the arena a scope continues in when this one is full (`pools!` arenas only).
+    pub(crate) fallback: Option<Opt<Expr>>,
     /// A syntax error stopped the reading: the options after it are unknown, so `validate` reports none
     /// of them missing.
     pub(crate) incomplete: bool,
@@ -85,6 +89,8 @@ const ENTRY_KEYS: &[&str] = &[
     "c_name",
     "classes",
     "arena",
+    "fallback",
+    "chain",
 ];
 
 /// The keys of `#[memory_pool]`, in the order the error messages list them.
@@ -140,6 +146,16 @@ fn parse_one(
         "arena" => {
             if let Some(value) = value_expr(&meta, &key, "arena = 4096", errors)? {
                 set(&mut options.arena, key, value, errors);
+            }
+        }
+        "fallback" => {
+            if let Some(value) = value_expr(&meta, &key, "fallback = BigScratch", errors)? {
+                set(&mut options.fallback, key, value, errors);
+            }
+        }
+        "chain" => {
+            if let Some(value) = value_expr(&meta, &key, "chain = [Fast, Slow]", errors)? {
+                set(&mut options.chain, key, value, errors);
             }
         }
         "count" => {

@@ -38,6 +38,7 @@ mod bytes_io;
 #[cfg(feature = "c-api")]
 #[path = "c_api/c_api.rs"]
 pub mod c_api;
+mod chain;
 #[cfg(feature = "defmt")]
 #[path = "observe/defmt_impls.rs"]
 mod defmt_impls;
@@ -142,7 +143,7 @@ pub use bytemuck::Zeroable;
 pub mod __private {
     pub use crate::ZeroableItem;
     pub use crate::align::*;
-    pub use crate::arena::{ArenaCore, ArenaStorage};
+    pub use crate::arena::{ArenaCore, ArenaFallback, ArenaStorage};
     pub use crate::byte_class::ByteClass;
     pub use crate::bytes::{
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
@@ -151,10 +152,11 @@ pub mod __private {
     pub use crate::c_api::CPool;
     #[cfg(not(feature = "c-api"))]
     pub use crate::c_api_disabled::CPool;
+    pub use crate::chain::{ChainStorage, Last, Link, Members, SameItem, chain_member};
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
     pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes, total_bytes_u64};
     pub use crate::pool::{FailureHook, PoolConfig};
-    pub use crate::refcount::{Counter, NoRefs, RefSlot};
+    pub use crate::refcount::{Counter, JoinRefs, NoRefs, RefSlot};
     #[cfg(feature = "registry")]
     pub use crate::registry::POOLS;
     pub use crate::registry::PoolEntry;

@@ -9,7 +9,7 @@ use super::{
     align_marker, c_export, config, link_section, plain_name, pool, pool_struct, static_name,
     storage_type,
 };
-use crate::validate::block::{ArenaSpec, BlockSpec, BytesSpec, EntryKind};
+use crate::validate::block::{ArenaSpec, BlockSpec, BytesSpec, ChainSpec, EntryKind};
 use crate::validate::{Count, PoolSpec};
 
 /// Everything the block generates.
@@ -20,6 +20,10 @@ pub(crate) fn block(spec: &BlockSpec) -> TokenStream {
             EntryKind::Typed(_) => "A static pool of typed blocks, declared in `pools!`.",
             EntryKind::Bytes(_) => "A static byte pool with size classes, declared in `pools!`.",
             EntryKind::Arena(_) => "A static arena, declared in `pools!`.",
+            EntryKind::Chain(_) => {
+                "A fallback chain of pools, declared in `pools!`: an allocation takes a block from the \
+                 first member that has one."
+            }
         };
         out.extend(pool_struct(
             &entry.attrs,
@@ -36,6 +40,10 @@ pub(crate) fn block(spec: &BlockSpec) -> TokenStream {
             }
             EntryKind::Arena(arena_spec) => {
                 let generated = arena(&spec.krate, arena_spec);
+                quote!(#(#cfgs)* #generated)
+            }
+            EntryKind::Chain(chain_spec) => {
+                let generated = chain(&spec.krate, chain_spec);
                 quote!(#(#cfgs)* #generated)
             }
         };
@@ -240,6 +248,12 @@ fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
     let storage_ty = arena_type(krate, spec);
     let link_section = link_section(spec.link_section.as_ref());
     let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
+    let fallback = spec.fallback.as_ref().map(|fallback| {
+        quote_spanned! {fallback.span()=>
+            const __FALLBACK: ::core::option::Option<#private::ArenaFallback> =
+                ::core::option::Option::Some(#private::ArenaFallback::of::<#fallback>());
+        }
+    });
     quote! {
         const _: () = {
             #[allow(non_upper_case_globals)]
@@ -250,6 +264,7 @@ fn arena(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {
             impl #krate::ArenaPool for #name {
                 const NAME: &'static ::core::primitive::str = #name_str;
                 const __CONFIG: #private::PoolConfig = #config;
+                #fallback
                 #[inline(always)]
                 fn __storage() -> &'static dyn #private::ArenaCore {
                     &#storage
@@ -341,6 +356,20 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
                     }
                 });
             }
+            EntryKind::Chain(chain_spec) => {
+                let ty = chain_type(krate, chain_spec);
+                let pool = &chain_spec.name;
+                let name = plain_name(&chain_spec.name);
+                rows.push(quote! {
+                    #krate::PoolInfo {
+                        name: #name,
+                        kind: #krate::PoolKind::Chain,
+                        block_size: <<#pool as #krate::StaticPool>::__Storage as #private::Storage>::BLOCK_SIZE,
+                        count: <#pool as #krate::StaticPool>::CAPACITY,
+                        bytes: ::core::mem::size_of::<#ty>(),
+                    }
+                });
+            }
         }
         // One const per entry, empty when the entry's `#[cfg]` is off, so that the map and the budget
         // count exactly the pools that exist. The consts live inside the map's own initialiser block, so
@@ -410,5 +439,186 @@ fn typed_row(spec: &PoolSpec) -> TokenStream {
             count: #count,
             bytes: ::core::mem::size_of::<#ty>(),
         }
+    }
+}
+
+/// The storage type of a chain: `ChainStorage<Link<First, Link<.., Last<Final>>>>`.
+fn chain_type(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
+    let list = chain_members(krate, spec);
+    quote!(#krate::__private::ChainStorage<#list>)
+}
+
+/// The member list of a chain: `Link<First, Link<.., Last<Final>>>`.
+fn chain_members(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let mut members = spec.members.iter().rev();
+    let last = members.next();
+    let mut list = quote!(#private::Last<#last>);
+    for member in members {
+        list = quote!(#private::Link<#member, #list>);
+    }
+    list
+}
+
+/// A chain: its storage (the chain's failure counter) through the runtime's `static_pool!`, the checks that
+/// name a member (its item type, its alignment), `Debug`, and the inherent functions of a typed pool.
+fn chain(krate: &syn::Path, spec: &ChainSpec) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let name = &spec.name;
+    let name_str = plain_name(name);
+    let storage = static_name(name, "");
+    let storage_ty = chain_type(krate, spec);
+    let members_ty = chain_members(krate, spec);
+    let entry_static = static_name(name, "_ENTRY");
+    let config = config(krate, false, spec.on_failure.as_ref());
+    let first = &spec.members[0];
+    // Each member's item type against the first member's, at the member (the runtime trait's message).
+    let item_checks = spec.members.iter().skip(1).map(|member| {
+        quote_spanned! {member.span()=>
+            const _: () = #private::chain_member::<#first, #member>();
+        }
+    });
+    let mut align_checks = Vec::new();
+    if let Some(bytes) = spec.align {
+        for member in &spec.members {
+            let member_str = member
+                .segments
+                .last()
+                .map(|segment| plain_name(&segment.ident))
+                .unwrap_or_default();
+            let message = format!(
+                "chain `{name_str}`: the blocks of member `{member_str}` are aligned to fewer than the \
+                 `align = {bytes}` bytes the chain promises; give `{member_str}` `align = {bytes}` or \
+                 lower the chain's `align`"
+            );
+            let bytes = bytes as usize;
+            let assert = super::assert_at(
+                member,
+                |span| quote_spanned!(span=> <<#member as #krate::StaticPool>::__Storage as #private::Storage>::BLOCK_ALIGN >= #bytes),
+                &message,
+            );
+            align_checks.push(quote!(const _: () = #assert;));
+        }
+    }
+    let item_ty = quote!(<#first as #krate::StaticPool>::Item);
+    let len = spec.members.len();
+    let member_arms = spec.members.iter().enumerate().map(|(index, member)| {
+        quote! {
+            #index => ::core::option::Option::Some((
+                <#member as #krate::StaticPool>::NAME,
+                <#member as #krate::StaticPool>::stats(),
+            )),
+        }
+    });
+    quote! {
+        const _: () = {
+            #(#item_checks)*
+            #(#align_checks)*
+
+            #private::static_pool!(
+                #name,
+                [#[allow(non_upper_case_globals)]]
+                static #storage: #storage_ty = <#storage_ty>::new(),
+                #name_str,
+                #config,
+            );
+
+            // Shared handles when every member counts references with the same width (L4); the
+            // higher-ranked bound keeps a chain of other members from being a compile error here.
+            #[automatically_derived]
+            impl #krate::SharedPool for #name
+            where
+                for<'__blockpool> #members_ty: #private::Members<Refs: #private::Counter>,
+            {
+            }
+
+            // The chain's entry in `blockpool::registry()` (feature `registry`; nothing without it).
+            #private::register!(
+                #entry_static,
+                #private::PoolEntry::chain::<#name>(&#name, ::core::module_path!())
+            );
+
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #private::fmt_pool::<Self>(f)
+                }
+            }
+
+            #[allow(dead_code)]
+            impl #name {
+                /// How many blocks the chain's members have together.
+                pub const CAPACITY: ::core::primitive::usize = <Self as #krate::StaticPool>::CAPACITY;
+                /// The chain's name, as declared.
+                pub const NAME: &'static ::core::primitive::str = #name_str;
+                /// How many pools the chain has.
+                pub const MEMBERS: ::core::primitive::usize = #len;
+
+                /// Moves the item into a free block of the first member that has one. Fails with
+                /// `PoolError::Exhausted` when every member is full; the error gives the value back.
+                #[inline]
+                pub fn alloc(
+                    value: #item_ty,
+                ) -> ::core::result::Result<#krate::PoolBox<Self>, #krate::AllocError<#item_ty>> {
+                    <Self as #krate::StaticPool>::alloc(value)
+                }
+
+                /// Takes a free block of the first member that has one, then builds the item with `make`.
+                #[inline]
+                pub fn alloc_with<__BlockpoolF: ::core::ops::FnOnce() -> #item_ty>(
+                    make: __BlockpoolF,
+                ) -> ::core::result::Result<#krate::PoolBox<Self>, #krate::PoolError> {
+                    <Self as #krate::StaticPool>::alloc_with(make)
+                }
+
+                /// Takes a free block without initialising it, to build a large item in place.
+                #[inline]
+                pub fn alloc_uninit() -> ::core::result::Result<#krate::PoolBoxUninit<Self>, #krate::PoolError> {
+                    <Self as #krate::StaticPool>::alloc_uninit()
+                }
+
+                /// Takes a free block and zero-fills the item in place (for items that are `blockpool::Zeroable`).
+                #[inline]
+                pub fn alloc_zeroed() -> ::core::result::Result<#krate::PoolBox<Self>, #krate::PoolError>
+                where
+                    for<'__blockpool> #item_ty: #private::ZeroableItem,
+                {
+                    <Self as #krate::StaticPool>::alloc_zeroed()
+                }
+
+                /// The first shared handle to the item, in the first member that has a free block. Only for
+                /// chains whose members all have `refcount` of the same width.
+                #[inline]
+                pub fn alloc_shared(
+                    value: #item_ty,
+                ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::AllocError<#item_ty>>
+                where
+                    for<'__blockpool> Self: #krate::SharedPool,
+                {
+                    <Self as #krate::SharedPool>::alloc_shared(value)
+                }
+
+                /// Counters of all members added up (`high_water`: the sum of the members' own, an upper
+                /// bound), with the chain's own `failures` (allocations that every member refused).
+                pub fn stats() -> #krate::PoolStats {
+                    <Self as #krate::StaticPool>::stats()
+                }
+
+                /// Member `member`'s name and counters, in chain order; `None` past the last one.
+                pub fn member_stats(
+                    member: ::core::primitive::usize,
+                ) -> ::core::option::Option<(&'static ::core::primitive::str, #krate::PoolStats)> {
+                    match member {
+                        #(#member_arms)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
+                /// Checks every member's free list and metadata (O(capacity); for tests).
+                pub fn validate() -> ::core::result::Result<(), #krate::PoolError> {
+                    <Self as #krate::StaticPool>::validate()
+                }
+            }
+        };
     }
 }

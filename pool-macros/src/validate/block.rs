@@ -40,6 +40,7 @@ pub(crate) enum EntryKind {
     Typed(Box<PoolSpec>),
     Bytes(BytesSpec),
     Arena(ArenaSpec),
+    Chain(ChainSpec),
 }
 
 impl EntryKind {
@@ -48,6 +49,7 @@ impl EntryKind {
             Self::Typed(spec) => &spec.name,
             Self::Bytes(spec) => &spec.name,
             Self::Arena(spec) => &spec.name,
+            Self::Chain(spec) => &spec.name,
         }
     }
 }
@@ -74,6 +76,18 @@ pub(crate) struct ArenaSpec {
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
     pub(crate) link_section: Option<super::LinkSection>,
+    /// `fallback = Other`: the arena a scope continues in when this one is full.
+    pub(crate) fallback: Option<Path>,
+}
+
+/// A fallback chain: `chain = [First, Second, ..]`.
+pub(crate) struct ChainSpec {
+    pub(crate) name: Ident,
+    /// The member pools, in the order they are tried.
+    pub(crate) members: Vec<Path>,
+    /// `align = N`: the block alignment the chain promises (every member's blocks must have it).
+    pub(crate) align: Option<u64>,
+    pub(crate) on_failure: Option<Path>,
 }
 
 /// Checks the block; `None` if anything is wrong (every problem is in `errors`).
@@ -96,6 +110,9 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
         }
         names.push(entry.name.clone());
         let kind = match (&entry.options.classes, &entry.options.arena) {
+            _ if entry.options.chain.is_some() => {
+                chain_spec(&entry.name, &entry.options, errors).map(EntryKind::Chain)
+            }
             (Some(classes), Some(arena)) => {
                 errors.at(
                     &arena.key,
@@ -105,13 +122,17 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
                 None
             }
             (Some(classes), None) => {
+                reject_fallback(&entry.options, errors);
                 bytes(&entry.name, classes, &entry.options, errors).map(EntryKind::Bytes)
             }
             (None, Some(arena)) => {
                 arena_spec(&entry.name, arena, &entry.options, errors).map(EntryKind::Arena)
             }
-            (None, None) => typed(&entry.name, &entry.options, &krate, errors)
-                .map(|spec| EntryKind::Typed(Box::new(spec))),
+            (None, None) => {
+                reject_fallback(&entry.options, errors);
+                typed(&entry.name, &entry.options, &krate, errors)
+                    .map(|spec| EntryKind::Typed(Box::new(spec)))
+            }
         };
         if let Some(mut kind) = kind {
             let cfgs = super::cfg_attrs(&entry.attrs);
@@ -126,6 +147,7 @@ pub(crate) fn block(block: Block, errors: &mut Errors) -> Option<BlockSpec> {
             });
         }
     }
+    check_chain_cycles(&entries, errors);
     if errors.len() > before {
         return None;
     }
@@ -184,6 +206,17 @@ fn reject(options: &RawOptions, what: &str, waits: bool, errors: &mut Errors) {
     refuse(options.track_callers.as_ref().map(|o| &o.key));
     if !waits {
         refuse(options.wait.as_ref().map(|o| &o.key));
+    }
+}
+
+/// `fallback = Other` is for arenas only.
+fn reject_fallback(options: &RawOptions, errors: &mut Errors) {
+    if let Some(fallback) = &options.fallback {
+        errors.at(
+            &fallback.key,
+            "`fallback` applies to arenas only (`arena = N, fallback = Other`); for typed pools, declare a \
+             chain: `Both(chain = [First, Second])`",
+        );
     }
 }
 
@@ -369,10 +402,34 @@ fn arena_spec(
     };
     let on_failure = check_on_failure(options, errors);
     let link_section = check_link_section(options, errors);
+    let fallback = options
+        .fallback
+        .as_ref()
+        .and_then(|fallback| match &fallback.value {
+            Expr::Path(path) if path.qself.is_none() => {
+                if path.path.is_ident(name) {
+                    errors.at(
+                        path,
+                        format_args!(
+                            "arena `{name}` cannot fall back to itself: name another arena"
+                        ),
+                    );
+                }
+                Some(path.path.clone())
+            }
+            other => {
+                errors.at(
+                    other,
+                    "`fallback` takes the path of another arena, as in `fallback = BigScratch`",
+                );
+                None
+            }
+        });
     if errors.len() > before {
         return None;
     }
     Some(ArenaSpec {
+        fallback,
         name: name.clone(),
         size: size? as usize,
         align,
@@ -380,4 +437,117 @@ fn arena_spec(
         zeroize: options.zeroize.is_some(),
         link_section,
     })
+}
+
+/// `chain = [First, Second, ..]`, with `align` and `on_failure` only.
+fn chain_spec(name: &Ident, options: &RawOptions, errors: &mut Errors) -> Option<ChainSpec> {
+    let before = errors.len();
+    let chain = options.chain.as_ref()?;
+    let mut refuse = |key: Option<&Ident>| {
+        if let Some(key) = key {
+            errors.at(
+                key,
+                format_args!(
+                    "`{key}` does not apply to a chain (its blocks are its members'; it takes `align` and \
+                     `on_failure`): remove it"
+                ),
+            );
+        }
+    };
+    refuse(options.ty.as_ref().map(|o| &o.key));
+    refuse(options.count.as_ref().map(|o| &o.key));
+    refuse(options.max_size.as_ref().map(|o| &o.key));
+    refuse(options.refcount.as_ref().map(|o| &o.key));
+    refuse(options.stats.as_ref().map(|o| &o.key));
+    refuse(options.wait.as_ref().map(|o| &o.key));
+    refuse(options.zeroize.as_ref().map(|o| &o.key));
+    refuse(options.link_section.as_ref().map(|o| &o.key));
+    refuse(options.c_name.as_ref().map(|o| &o.key));
+    refuse(options.classes.as_ref().map(|o| &o.key));
+    refuse(options.arena.as_ref().map(|o| &o.key));
+    refuse(options.fallback.as_ref().map(|o| &o.key));
+    let mut members = Vec::new();
+    match &chain.value {
+        Expr::Array(array) if !array.elems.is_empty() => {
+            for element in &array.elems {
+                match element {
+                    Expr::Path(path) if path.qself.is_none() => {
+                        if path.path.is_ident(name) {
+                            errors.at(
+                                path,
+                                format_args!(
+                                    "chain `{name}` cannot contain itself: list the pools it falls back to"
+                                ),
+                            );
+                        }
+                        members.push(path.path.clone());
+                    }
+                    other => errors.at(
+                        other,
+                        "a chain member is the path of a pool, as in `chain = [Fast, crate::radio::SlowPool]`",
+                    ),
+                }
+            }
+        }
+        other => errors.at(
+            other,
+            "`chain` takes a list of one or more pools, tried in order, as in `chain = [Fast, Slow]`",
+        ),
+    }
+    let align = options
+        .align
+        .as_ref()
+        .and_then(|align| check_align(align, errors).map(|(bytes, _)| bytes));
+    let on_failure = check_on_failure(options, errors);
+    if errors.len() > before {
+        return None;
+    }
+    Some(ChainSpec {
+        name: name.clone(),
+        members,
+        align,
+        on_failure,
+    })
+}
+
+/// A chain that reaches itself through other chains of the block (`A = [B]`, `B = [A]`): an error on the
+/// member that closes the loop. (Direct self-reference is reported by `chain_spec`; a loop through pools
+/// declared elsewhere is the compiler's cycle error.)
+fn check_chain_cycles(entries: &[EntrySpec], errors: &mut Errors) {
+    let chains: Vec<&ChainSpec> = entries
+        .iter()
+        .filter_map(|entry| match &entry.kind {
+            EntryKind::Chain(spec) => Some(spec),
+            _ => None,
+        })
+        .collect();
+    let find = |path: &Path| chains.iter().position(|c| path.is_ident(&c.name));
+    for (start, chain) in chains.iter().enumerate() {
+        for member in &chain.members {
+            // Depth-first from the member; the chains form a graph of at most `chains.len()` nodes.
+            let mut stack: Vec<usize> = find(member).into_iter().collect();
+            let mut seen = vec![false; chains.len()];
+            let mut cycle = false;
+            while let Some(node) = stack.pop() {
+                if node == start {
+                    cycle = true;
+                    break;
+                }
+                if std::mem::replace(&mut seen[node], true) {
+                    continue;
+                }
+                stack.extend(chains[node].members.iter().filter_map(&find));
+            }
+            if cycle && !member.is_ident(&chain.name) {
+                errors.at(
+                    member,
+                    format_args!(
+                        "chain `{}` contains itself through `{}`: a chain cannot fall back to itself",
+                        chain.name,
+                        member.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
+                    ),
+                );
+            }
+        }
+    }
 }

@@ -29,9 +29,17 @@ pub trait ArenaPool: Sized + 'static {
     const __CONFIG: PoolConfig;
     #[doc(hidden)]
     fn __storage() -> &'static dyn ArenaCore;
+    /// The arena a scope continues in when this one is full (`fallback = Other` in `pools!`).
+    #[doc(hidden)]
+    const __FALLBACK: Option<ArenaFallback> = None;
 
     /// Runs `body` with the arena. Everything allocated inside is dropped and reclaimed when `body` returns
     /// (or panics); references to it cannot leave `body`.
+    ///
+    /// An arena declared with `fallback = Other` continues in `Other` when an allocation does not fit: the
+    /// first such allocation enters `Other` for the rest of the scope (as a scope of `Other` would, A5), and
+    /// both are reclaimed when the scope ends. If `Other` is in a scope of its own then, the allocation
+    /// fails with `Exhausted`.
     ///
     /// # Errors
     /// [`PoolError::Busy`] when the arena is already in a scope (nested, on another thread, or in an
@@ -61,19 +69,68 @@ pub trait ArenaPool: Sized + 'static {
             name: Self::NAME,
             drops: Cell::new(None),
             hook: Self::__CONFIG.on_failure,
+            fallback: Self::__FALLBACK,
+            spill: Cell::new(None),
             _scope: PhantomData,
         };
-        let _end = ScopeEnd {
-            arena: &arena,
-            zeroize: Self::__CONFIG.zeroize,
-        };
-        body(&arena)
+        // An arena without `fallback` never spills: its scope's end is the one it had before fallbacks
+        // existed (`FALLBACK` is a constant, so the spill's check is compiled out).
+        if Self::__FALLBACK.is_some() {
+            let _end = ScopeEnd::<true> {
+                arena: &arena,
+                zeroize: Self::__CONFIG.zeroize,
+            };
+            body(&arena)
+        } else {
+            let _end = ScopeEnd::<false> {
+                arena: &arena,
+                zeroize: Self::__CONFIG.zeroize,
+            };
+            body(&arena)
+        }
     }
 
     /// Capacity, bytes in use by the current scope, high-water mark, scopes run and failures.
     fn stats() -> ArenaStats {
         Self::__storage().stats()
     }
+}
+
+/// The arena a scope continues in when its own is full: what `fallback = Other` declares. Made by
+/// [`ArenaFallback::of`]; the runtime trusts nothing in it (the buffer comes from a sealed [`ArenaCore`],
+/// entered and left as a scope would, A5).
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct ArenaFallback {
+    storage: fn() -> &'static dyn ArenaCore,
+    name: &'static str,
+    zeroize: bool,
+}
+
+impl ArenaFallback {
+    /// Arena `F` as a fallback.
+    pub const fn of<F: ArenaPool>() -> Self {
+        Self {
+            storage: F::__storage,
+            name: F::NAME,
+            zeroize: F::__CONFIG.zeroize,
+        }
+    }
+
+    /// The fallback arena's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// The fallback arena while a scope uses it: entered once, left at scope end (A5).
+#[derive(Clone, Copy)]
+struct Spill {
+    core: &'static dyn ArenaCore,
+    base: NonNull<u8>,
+    capacity: usize,
+    used: usize,
+    zeroize: bool,
 }
 
 /// A snapshot of an arena's counters, in bytes and scopes.
@@ -250,6 +307,9 @@ pub struct Arena<'scope> {
     name: &'static str,
     drops: Cell<Option<NonNull<DropRecord>>>,
     hook: Option<fn(&FailureEvent)>,
+    // `fallback = Other`, and `Other` once this scope entered it (A5).
+    fallback: Option<ArenaFallback>,
+    spill: Cell<Option<Spill>>,
     // Invariant in 'scope: references handed out live exactly as long as the scope.
     _scope: PhantomData<Cell<&'scope ()>>,
 }
@@ -280,22 +340,48 @@ impl<'scope> Arena<'scope> {
     /// Places `value`, with a drop record when `record_drop` (only ever for `T: 'static`, see A2).
     #[inline(always)]
     fn alloc_inner<T>(&self, value: T, record_drop: bool) -> Result<&'scope mut T, AllocError<T>> {
-        // A value that needs dropping gets a record in the arena too; both must fit before anything is
-        // written or counted, so running out leaves nothing half done.
-        let used = self.used.get();
-        let (record, after_record) = if record_drop {
-            match self.fit::<DropRecord>(used, Layout::new::<DropRecord>()) {
-                Some((record, end)) => (Some(record), end),
-                None => return Err(AllocError::new(value, self.fail(PoolError::Exhausted))),
+        // A value that needs dropping gets a record in the arena too; both must fit, in one buffer, before
+        // anything is written or counted, so running out leaves nothing half done.
+        match fit_both::<T>(
+            self.base,
+            self.capacity,
+            self.used.get(),
+            Layout::new::<T>(),
+            record_drop,
+        ) {
+            Some((record, slot, end)) => {
+                self.set_used(end);
+                Ok(self.write(value, record, slot))
             }
-        } else {
-            (None, used)
-        };
-        let Some((slot, end)) = self.fit::<T>(after_record, Layout::new::<T>()) else {
-            return Err(AllocError::new(value, self.fail(PoolError::Exhausted)));
-        };
-        self.set_used(end);
-        // SAFETY: [A4] `place` reserved room for a `T`, aligned, used by nothing else.
+            // Out of line, so that an arena without a fallback keeps the allocation it had before
+            // fallbacks existed.
+            None => self.alloc_elsewhere(value, record_drop),
+        }
+    }
+
+    /// [`Arena::alloc_inner`] when this arena is full: in the fallback arena, or the failure.
+    #[cold]
+    #[inline(never)]
+    fn alloc_elsewhere<T>(
+        &self,
+        value: T,
+        record_drop: bool,
+    ) -> Result<&'scope mut T, AllocError<T>> {
+        match self.reserve_in_fallback::<T>(Layout::new::<T>(), record_drop) {
+            Some((record, slot)) => Ok(self.write(value, record, slot)),
+            None => Err(AllocError::new(value, self.fail(PoolError::Exhausted))),
+        }
+    }
+
+    /// Moves `value` into `slot` and links its drop record, both just reserved.
+    #[inline(always)]
+    fn write<T>(
+        &self,
+        value: T,
+        record: Option<NonNull<DropRecord>>,
+        slot: NonNull<T>,
+    ) -> &'scope mut T {
+        // SAFETY: [A4, A5] the caller reserved room for a `T`, aligned, used by nothing else.
         unsafe { slot.write(value) };
         if let Some(record) = record {
             let entry = DropRecord {
@@ -303,13 +389,54 @@ impl<'scope> Arena<'scope> {
                 value: slot.cast(),
                 next: self.drops.get(),
             };
-            // SAFETY: [A1, A4] `place` reserved an aligned `DropRecord` slot used by nothing else.
+            // SAFETY: [A1, A4, A5] the caller reserved an aligned `DropRecord` slot used by nothing else;
+            // records are made only for `T: 'static` (A2).
             unsafe { record.write(entry) };
             self.drops.set(Some(record));
         }
-        // SAFETY: [A2, A4] the `T` is initialised; the reference lives for the scope, before whose end the value is
-        // neither moved nor freed, and no other reference to it exists.
-        Ok(unsafe { &mut *slot.as_ptr() })
+        // SAFETY: [A2, A4, A5] the `T` is initialised; the reference lives for the scope, before whose end the
+        // value is neither moved nor freed, and no other reference to it exists.
+        unsafe { &mut *slot.as_ptr() }
+    }
+
+    /// Reserves room for `layout` (and a drop record before it when `record_drop`) in the fallback arena,
+    /// which it enters the first time (A5). `None` if there is none or it has no room.
+    fn reserve_in_fallback<T>(
+        &self,
+        layout: Layout,
+        record_drop: bool,
+    ) -> Option<(Option<NonNull<DropRecord>>, NonNull<T>)> {
+        let mut spill = match self.spill.get() {
+            Some(spill) => spill,
+            None => {
+                let fallback = self.fallback?;
+                let core = (fallback.storage)();
+                // SAFETY: [A5] on success this scope uses the fallback's buffer alone until its end, where
+                // `Release` exits it.
+                if !unsafe { core.enter() } {
+                    return None;
+                }
+                let (base, capacity) = core.buffer();
+                let spill = Spill {
+                    core,
+                    base,
+                    capacity,
+                    used: 0,
+                    zeroize: fallback.zeroize,
+                };
+                self.spill.set(Some(spill));
+                spill
+            }
+        };
+        let (record, slot, end) =
+            fit_both::<T>(spill.base, spill.capacity, spill.used, layout, record_drop)?;
+        spill.used = end;
+        self.spill.set(Some(spill));
+        spill
+            .core
+            .published_used()
+            .store(end as u32, Ordering::Relaxed);
+        Some((record, slot))
     }
 
     /// Copies `items` into the arena. O(len) for the copy, O(1) for the allocation.
@@ -339,14 +466,14 @@ impl<'scope> Arena<'scope> {
         Ok(unsafe { core::str::from_utf8_unchecked_mut(bytes) })
     }
 
-    /// Bytes in use in this scope.
+    /// Bytes in use in this scope (in this arena and, once entered, its fallback).
     pub fn used(&self) -> usize {
-        self.used.get()
+        self.used.get() + self.spill.get().map_or(0, |spill| spill.used)
     }
 
-    /// Size of the whole buffer.
+    /// Size of the whole buffer (and of the fallback arena's, once this scope has entered it).
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.capacity + self.spill.get().map_or(0, |spill| spill.capacity)
     }
 
     /// Bytes still free (before alignment padding).
@@ -354,37 +481,25 @@ impl<'scope> Arena<'scope> {
         self.capacity() - self.used()
     }
 
-    /// Reserves room for `layout`, aligned.
+    /// Reserves room for `layout`, aligned (in the fallback arena if this one is full).
     fn place<T>(&self, layout: Layout) -> Result<NonNull<T>, PoolError> {
-        match self.fit::<T>(self.used.get(), layout) {
+        match fit::<T>(self.base, self.capacity, self.used.get(), layout) {
             Some((start, end)) => {
                 self.set_used(end);
                 Ok(start)
             }
-            None => Err(self.fail(PoolError::Exhausted)),
+            None => self.place_elsewhere(layout),
         }
     }
 
-    /// Where `layout` would go if placed at offset `from` or after: its aligned address and the offset
-    /// just past it, or `None` if it does not fit. Reserves nothing.
-    fn fit<T>(&self, from: usize, layout: Layout) -> Option<(NonNull<T>, usize)> {
-        if layout.size() == 0 {
-            // Zero bytes need no room, whatever their alignment: a dangling pointer aligned for `T` (the
-            // only callers pass `T`'s layout or an empty array of `T`) is a valid place for them.
-            return Some((NonNull::dangling(), from));
+    /// [`Arena::place`] when this arena is full: in the fallback arena, or the failure.
+    #[cold]
+    #[inline(never)]
+    fn place_elsewhere<T>(&self, layout: Layout) -> Result<NonNull<T>, PoolError> {
+        match self.reserve_in_fallback::<T>(layout, false) {
+            Some((_, start)) => Ok(start),
+            None => Err(self.fail(PoolError::Exhausted)),
         }
-        let (base, capacity) = (self.base, self.capacity);
-        let start = from.checked_add(
-            base.as_ptr()
-                .wrapping_add(from)
-                .align_offset(layout.align()),
-        )?;
-        let end = start
-            .checked_add(layout.size())
-            .filter(|&end| end <= capacity)?;
-        // SAFETY: [A4] `start <= end <= capacity`: the address is inside the buffer (or one past its end for a
-        // zero-sized value).
-        Some((unsafe { base.add(start) }.cast::<T>(), end))
     }
 
     #[inline(always)]
@@ -406,16 +521,62 @@ impl<'scope> Arena<'scope> {
     }
 }
 
+/// Where `layout` would go in the buffer `base .. base + capacity` if placed at offset `from` or after:
+/// its aligned address and the offset just past it, or `None` if it does not fit. Reserves nothing.
+fn fit<T>(
+    base: NonNull<u8>,
+    capacity: usize,
+    from: usize,
+    layout: Layout,
+) -> Option<(NonNull<T>, usize)> {
+    if layout.size() == 0 {
+        // Zero bytes need no room, whatever their alignment: a dangling pointer aligned for `T` (the
+        // only callers pass `T`'s layout or an empty array of `T`) is a valid place for them.
+        return Some((NonNull::dangling(), from));
+    }
+    let start = from.checked_add(
+        base.as_ptr()
+            .wrapping_add(from)
+            .align_offset(layout.align()),
+    )?;
+    let end = start
+        .checked_add(layout.size())
+        .filter(|&end| end <= capacity)?;
+    // SAFETY: [A4, A5] `start <= end <= capacity`: the address is inside the buffer, which the scope holds
+    // (or one past its end for a zero-sized value).
+    Some((unsafe { base.add(start) }.cast::<T>(), end))
+}
+
+/// [`fit`] for a drop record (when `record_drop`) followed by `layout`, both in one buffer.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn fit_both<T>(
+    base: NonNull<u8>,
+    capacity: usize,
+    from: usize,
+    layout: Layout,
+    record_drop: bool,
+) -> Option<(Option<NonNull<DropRecord>>, NonNull<T>, usize)> {
+    let (record, after_record) = if record_drop {
+        let (record, end) = fit::<DropRecord>(base, capacity, from, Layout::new::<DropRecord>())?;
+        (Some(record), end)
+    } else {
+        (None, from)
+    };
+    let (slot, end) = fit::<T>(base, capacity, after_record, layout)?;
+    Some((record, slot, end))
+}
+
 /// Ends a scope even when its body panics: runs the destructors, newest first, wipes if asked, releases.
-struct ScopeEnd<'a, 'scope> {
+struct ScopeEnd<'a, 'scope, const FALLBACK: bool> {
     arena: &'a Arena<'scope>,
     zeroize: bool,
 }
 
-impl Drop for ScopeEnd<'_, '_> {
+impl<const FALLBACK: bool> Drop for ScopeEnd<'_, '_, FALLBACK> {
     fn drop(&mut self) {
         // Wiped and released even if a destructor below panics (A3): the guard's own drop does both.
-        let _release = Release {
+        let _release = Release::<FALLBACK> {
             arena: self.arena,
             zeroize: self.zeroize,
         };
@@ -440,13 +601,25 @@ impl Drop for ScopeEnd<'_, '_> {
 
 /// Wipes (in `zeroize` arenas) and releases the arena when dropped, so that both happen even when a
 /// destructor panics at scope end.
-struct Release<'a, 'scope> {
+struct Release<'a, 'scope, const FALLBACK: bool> {
     arena: &'a Arena<'scope>,
     zeroize: bool,
 }
 
-impl Drop for Release<'_, '_> {
+impl<const FALLBACK: bool> Drop for Release<'_, '_, FALLBACK> {
     fn drop(&mut self) {
+        // Only an arena with a fallback can have spilled (`reserve_in_fallback` needs `fallback`).
+        if FALLBACK {
+            if let Some(spill) = self.arena.spill.take() {
+                if spill.zeroize {
+                    wipe(spill.base, spill.used, 1);
+                }
+                // SAFETY: [A5] this scope entered the fallback arena when it first spilled; the references
+                // it handed out from there are bound to the scope's lifetime too, and every destructor has
+                // run.
+                unsafe { spill.core.exit(spill.used) };
+            }
+        }
         if self.zeroize {
             wipe(self.arena.base, self.arena.used.get(), 1);
         }

@@ -285,3 +285,55 @@ macro_rules! counters {
 }
 
 counters!(AtomicU8: u8, AtomicU16: u16, AtomicU32: u32);
+
+/// The counter type of a chain (invariant L4 of `docs/safety.md`): the members' counter type when two
+/// members have the same one, [`NoRefs`] otherwise, so a chain hands out shared handles only when every
+/// member counts references with the same width. Sealed; written out for every pair.
+pub trait JoinRefs<Other: RefSlot>: RefSlot {
+    /// The joined counter type.
+    type Out: RefSlot;
+    /// A counter of the first member as the joined type.
+    fn left(&self) -> &Self::Out;
+    /// A counter of the other members as the joined type.
+    fn right(other: &Other) -> &Self::Out;
+}
+
+macro_rules! join_same {
+    ($($ty:ty),*) => {$(
+        impl JoinRefs<$ty> for $ty {
+            type Out = $ty;
+            #[inline(always)]
+            fn left(&self) -> &$ty {
+                self
+            }
+            #[inline(always)]
+            fn right(other: &$ty) -> &$ty {
+                other
+            }
+        }
+    )*};
+}
+
+macro_rules! join_different {
+    ($($a:ty => $($b:ty),*;)*) => {$($(
+        impl JoinRefs<$b> for $a {
+            type Out = NoRefs;
+            #[inline(always)]
+            fn left(&self) -> &NoRefs {
+                &NoRefs
+            }
+            #[inline(always)]
+            fn right(_other: &$b) -> &NoRefs {
+                &NoRefs
+            }
+        }
+    )*)*};
+}
+
+join_same!(NoRefs, AtomicU8, AtomicU16, AtomicU32);
+join_different! {
+    NoRefs => AtomicU8, AtomicU16, AtomicU32;
+    AtomicU8 => NoRefs, AtomicU16, AtomicU32;
+    AtomicU16 => NoRefs, AtomicU8, AtomicU32;
+    AtomicU32 => NoRefs, AtomicU8, AtomicU16;
+}

@@ -158,6 +158,11 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     /// The waiter queue (`NoWaiters` for pools without `wait`).
     type Waiters: Waiters;
 
+    /// Size of one block in bytes (for a chain: of its members' smallest blocks).
+    const BLOCK_SIZE: usize;
+    /// Alignment of every block (for a chain: its members' smallest block alignment).
+    const BLOCK_ALIGN: usize;
+
     /// The waiter queue.
     fn waiters(&self) -> &Self::Waiters;
 
@@ -242,6 +247,8 @@ pub trait Storage: Sync + 'static + sealed::Sealed {
     fn index_of(&self, block: NonNull<Self::Item>) -> usize;
     /// The index of the block that starts at `ptr`, or why there is none. O(1).
     fn locate(&self, ptr: NonNull<u8>) -> Result<usize, PoolError>;
+    /// Whether `ptr` points into one of the pool's blocks (a chain asks each member: L2). O(1).
+    fn contains(&self, ptr: NonNull<u8>) -> bool;
     /// Whether the pool marks blocks in use (false for `stats = false`: [`Storage::state`] then says "in
     /// use" only for blocks handed out raw).
     fn tracks_blocks(&self) -> bool;
@@ -283,6 +290,9 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q:
     type Item = T;
     type Refs = R;
     type Waiters = Q;
+
+    const BLOCK_SIZE: usize = size_of::<Slot<T, A>>();
+    const BLOCK_ALIGN: usize = align_of::<Slot<T, A>>();
 
     #[inline(always)]
     fn waiters(&self) -> &Q {
@@ -453,6 +463,12 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q:
             return Err(PoolError::NotBlockStart);
         }
         Ok(offset / Self::BLOCK_SIZE)
+    }
+
+    #[inline(always)]
+    fn contains(&self, ptr: NonNull<u8>) -> bool {
+        let base = self.slots.as_ptr() as usize;
+        (ptr.as_ptr() as usize).wrapping_sub(base) < N * size_of::<Slot<T, A>>()
     }
 
     fn tracks_blocks(&self) -> bool {

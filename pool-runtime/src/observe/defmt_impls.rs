@@ -81,6 +81,7 @@ impl Format for PoolKind {
             Self::Shared => write!(f, "shared"),
             Self::Bytes => write!(f, "bytes"),
             Self::Arena => write!(f, "arena"),
+            Self::Chain => write!(f, "chain"),
         }
     }
 }

@@ -14,6 +14,9 @@ pub enum PoolKind {
     Bytes,
     /// An arena (`arena = N`).
     Arena,
+    /// A fallback chain of other pools (`chain = [..]`): its blocks are its members', so its row counts
+    /// only its own counter.
+    Chain,
 }
 
 impl PoolKind {
@@ -24,6 +27,7 @@ impl PoolKind {
             Self::Shared => "shared",
             Self::Bytes => "bytes",
             Self::Arena => "arena",
+            Self::Chain => "chain",
         }
     }
 }

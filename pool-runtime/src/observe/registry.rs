@@ -14,7 +14,7 @@ use crate::stats::PoolStats;
 /// A pool's stable id: the 32-bit FNV-1a hash of its module path, `::` and its name, as in
 /// `pool_id("firmware::radio", "FramePool")`. Computed at compile time for every pool; the same on every
 /// build, target and compiler, since it depends only on where the pool is declared and what it is called.
-/// (Two pools can share an id only by a hash collision; [`Registry::by_id`] then finds the first.)
+/// (Two pools can share an id only by a hash collision; `Registry::by_id` then finds the first.)
 ///
 /// ```
 /// assert_eq!(blockpool::pool_id("app", "MsgPool"), blockpool::pool_id("app", "MsgPool"));
@@ -61,7 +61,7 @@ impl fmt::Display for EntryStats {
     }
 }
 
-/// One pool in the [`registry`]: where it is declared, what it holds, and how to read it.
+/// One pool in the registry (`registry()`, feature `registry`): where it is declared, what it holds, and how to read it.
 pub struct PoolEntry {
     name: &'static str,
     module_path: &'static str,
@@ -90,6 +90,26 @@ impl PoolEntry {
             } else {
                 PoolKind::Typed
             },
+            id: pool_id(module_path, P::NAME),
+            block_size: core::mem::size_of::<P::Item>(),
+            capacity: P::CAPACITY,
+            stats: || EntryStats::Blocks(<P as StaticPool>::stats()),
+            dump: crate::dump::fmt_pool::<P>,
+            raw: Some(pool),
+        }
+    }
+
+    /// The entry of fallback chain `P` (`chain = [..]`), declared in `module_path`: its capacity is its
+    /// members' together, its counters theirs added up (the members have entries of their own).
+    #[doc(hidden)]
+    pub const fn chain<P: StaticPool + RawPool + Sync>(
+        pool: &'static P,
+        module_path: &'static str,
+    ) -> Self {
+        Self {
+            name: P::NAME,
+            module_path,
+            kind: PoolKind::Chain,
             id: pool_id(module_path, P::NAME),
             block_size: core::mem::size_of::<P::Item>(),
             capacity: P::CAPACITY,
