@@ -287,7 +287,11 @@ fn main() {
     );
     // Read the sites, so that the compiler keeps the stores that record them (a program that never looks
     // at its holders would have them removed).
-    black_box(Track1024::holders().filter_map(|holder| holder.site).count());
+    black_box(
+        Track1024::holders()
+            .filter_map(|holder| holder.site)
+            .count(),
+    );
     exercise(
         1024,
         level,

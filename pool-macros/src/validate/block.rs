@@ -203,9 +203,15 @@ fn reject(options: &RawOptions, what: &str, waits: bool, errors: &mut Errors) {
     refuse(options.max_size.as_ref().map(|o| &o.key));
     refuse(options.refcount.as_ref().map(|o| &o.key));
     refuse(options.stats.as_ref().map(|o| &o.key));
-    refuse(options.track_callers.as_ref().map(|o| &o.key));
     if !waits {
         refuse(options.wait.as_ref().map(|o| &o.key));
+    }
+    if let Some(track) = &options.track_callers {
+        errors.at(
+            &track.key,
+            "`track_callers` is for typed pools: byte pools and arenas do not record allocation sites yet; \
+             remove it",
+        );
     }
 }
 
