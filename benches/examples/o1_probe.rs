@@ -33,6 +33,10 @@ struct Pool65535;
 #[memory_pool(type = Item, count = 1024, wait = 4)]
 struct Wait1024;
 
+/// The same pool remembering each block's allocation site.
+#[memory_pool(type = Item, count = 1024, track_callers)]
+struct Track1024;
+
 /// The same pool without bookkeeping.
 #[memory_pool(type = Item, count = 1024, stats = false)]
 struct NoStats1024;
@@ -104,6 +108,13 @@ probes!(
     wait_free_1024,
     PoolBox<Wait1024>,
     |seed| Wait1024::alloc(Item::new(seed)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    track_alloc_1024,
+    track_free_1024,
+    PoolBox<Track1024>,
+    |seed| Track1024::alloc(Item::new(seed)).unwrap(),
     |h| drop(h)
 );
 probes!(
@@ -265,6 +276,21 @@ fn main() {
         drop,
         wait_alloc_1024,
         wait_free_1024,
+    );
+    exercise(
+        1024,
+        level,
+        |s| Track1024::alloc(Item::new(s)).unwrap(),
+        drop,
+        track_alloc_1024,
+        track_free_1024,
+    );
+    // Read the sites, so that the compiler keeps the stores that record them (a program that never looks
+    // at its holders would have them removed).
+    black_box(
+        Track1024::holders()
+            .filter_map(|holder| holder.site)
+            .count(),
     );
     exercise(
         1024,

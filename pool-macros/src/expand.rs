@@ -65,6 +65,26 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
     let name_str = plain_name(name);
     let storage_static = static_name(name, "");
     let entry_static = static_name(name, "_ENTRY");
+    // `track_callers`: a site per block, and the allocation functions pass their caller's location on.
+    let sites = spec.track_callers.then(|| {
+        let sites_static = static_name(name, "_SITES");
+        quote!(static #sites_static: #private::Sites<__BLOCKPOOL_COUNT>)
+    });
+    let track = spec.track_callers.then(|| quote!(#[track_caller]));
+    let holder_fns = spec.track_callers.then(|| {
+        quote! {
+            /// The blocks in use, each with where it was allocated (`StaticPool::holders`).
+            pub fn holders() -> #krate::Holders<Self> {
+                <Self as #krate::StaticPool>::holders()
+            }
+
+            /// The blocks in use grouped by allocation site (`StaticPool::holder_sites`); `Display` prints
+            /// `3/8 in use: 2 at src/radio.rs:41:17, 1 at src/log.rs:88:9`.
+            pub fn holder_sites() -> #krate::HolderSites<Self> {
+                <Self as #krate::StaticPool>::holder_sites()
+            }
+        }
+    });
     let shared = spec.refcount.is_some();
     let count = match &spec.count {
         Count::Literal(n) => quote!(#n),
@@ -154,6 +174,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                 /// Moves the item into a free block and returns the first shared handle (count 1).
                 /// Only for pools declared with `refcount`.
                 #[inline]
+                #track
                 pub fn alloc_shared(
                     value: #item_ty,
                 ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::AllocError<#item_ty>>
@@ -166,6 +187,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                 /// Takes a free block, builds the item with `make` and returns the first shared handle.
                 /// Only for pools declared with `refcount`.
                 #[inline]
+                #track
                 pub fn alloc_shared_with<__BlockpoolF: ::core::ops::FnOnce() -> #item_ty>(
                     make: __BlockpoolF,
                 ) -> ::core::result::Result<#krate::PoolRc<Self>, #krate::PoolError>
@@ -216,6 +238,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                 },
                 #name_str,
                 #config,
+                #sites
             );
 
             #shared_impl
@@ -247,6 +270,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
                 #[doc = "O(1), lock-free, callable from interrupt handlers. Fails with `PoolError::Exhausted` when"]
                 #[doc = "every block is in use; the error gives the value back (`into_inner()`)."]
                 #[inline]
+                #track
                 pub fn alloc(
                     value: #item_ty,
                 ) -> ::core::result::Result<#krate::PoolBox<Self>, #krate::AllocError<#item_ty>> {
@@ -255,6 +279,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
 
                 /// Takes a free block, then builds the item with `make`; if `make` panics the block goes back.
                 #[inline]
+                #track
                 pub fn alloc_with<__BlockpoolF: ::core::ops::FnOnce() -> #item_ty>(
                     make: __BlockpoolF,
                 ) -> ::core::result::Result<#krate::PoolBox<Self>, #krate::PoolError> {
@@ -263,12 +288,14 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
 
                 /// Takes a free block without initialising it, to build a large item in place.
                 #[inline]
+                #track
                 pub fn alloc_uninit() -> ::core::result::Result<#krate::PoolBoxUninit<Self>, #krate::PoolError> {
                     <Self as #krate::StaticPool>::alloc_uninit()
                 }
 
                 /// Takes a free block and zero-fills the item in place (for items that are `blockpool::Zeroable`).
                 #[inline]
+                #track
                 pub fn alloc_zeroed() -> ::core::result::Result<#krate::PoolBox<Self>, #krate::PoolError>
                 where
                     for<'__blockpool> #item_ty: #private::ZeroableItem,
@@ -278,6 +305,7 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
 
                 #shared_fns
                 #wait_fns
+                #holder_fns
 
                 /// A snapshot of the pool's counters.
                 pub fn stats() -> #krate::PoolStats {

@@ -30,6 +30,8 @@ pub(crate) struct RawOptions {
     pub(crate) max_size: Option<Opt<Expr>>,
     pub(crate) on_failure: Option<Opt<Expr>>,
     pub(crate) zeroize: Option<Opt<()>>,
+    /// `track_callers`: each block in use remembers where it was allocated.
+    pub(crate) track_callers: Option<Opt<()>>,
     /// `stats = false` (or `stats = true`, the default).
     pub(crate) stats: Option<Opt<Expr>>,
     /// `wait = W`: up to `W` tasks may wait for a block.
@@ -81,6 +83,7 @@ const ENTRY_KEYS: &[&str] = &[
     "zeroize",
     "refcount",
     "stats",
+    "track_callers",
     "wait",
     "link_section",
     "c_name",
@@ -101,6 +104,7 @@ const ATTRIBUTE_KEYS: &[&str] = &[
     "zeroize",
     "refcount",
     "stats",
+    "track_callers",
     "wait",
     "link_section",
     "c_name",
@@ -266,6 +270,16 @@ fn parse_one(
                 );
             }
             set(&mut options.zeroize, key, (), errors);
+        }
+        "track_callers" => {
+            if has_value(&meta) {
+                let value = meta.value()?.parse::<Expr>()?;
+                errors.at(
+                    quote::quote!(#key = #value),
+                    "`track_callers` is a flag and takes no value: write `track_callers` alone",
+                );
+            }
+            set(&mut options.track_callers, key, (), errors);
         }
         _ => {
             errors.at(&key, unknown_key_message(&meta.path, context));

@@ -47,6 +47,8 @@ pub(crate) struct PoolSpec {
     pub(crate) max_size: Option<MaxSize>,
     pub(crate) on_failure: Option<Path>,
     pub(crate) zeroize: bool,
+    /// `track_callers`: every block in use remembers where it was allocated.
+    pub(crate) track_callers: bool,
     pub(crate) refcount: Option<RefWidth>,
     /// The `stats` option: false when the pool keeps no counts and no block states.
     pub(crate) stats: bool,
@@ -234,6 +236,7 @@ fn fallback_spec(
         max_size: None,
         on_failure: None,
         zeroize: false,
+        track_callers: false,
         refcount: options.refcount.as_ref().map(|_| RefWidth::U16),
         stats: true,
         wait: None,
@@ -252,6 +255,7 @@ pub(crate) struct Settings {
     max_size: Option<MaxSize>,
     on_failure: Option<Path>,
     zeroize: bool,
+    track_callers: bool,
     refcount: Option<RefWidth>,
     stats: bool,
     wait: Option<u64>,
@@ -271,6 +275,7 @@ impl Settings {
             max_size: self.max_size,
             on_failure: self.on_failure,
             zeroize: self.zeroize,
+            track_callers: self.track_callers,
             refcount: self.refcount,
             stats: self.stats,
             wait: self.wait,
@@ -339,6 +344,7 @@ pub(crate) fn settings(
         max_size,
         on_failure,
         zeroize: options.zeroize.is_some(),
+        track_callers: options.track_callers.is_some(),
         refcount,
         stats: stats.unwrap_or(true),
         wait,
@@ -387,6 +393,17 @@ fn check_stats(options: &RawOptions, errors: &mut Errors) -> Option<bool> {
         }
     };
     if !value {
+        if let Some(track) = &options.track_callers {
+            errors.at(
+                &stats.value,
+                format_args!(
+                    "`stats = false` cannot go with `{}`: the blocks in use are found by their states, \
+                     which `stats = false` drops; remove one of them",
+                    track.key
+                ),
+            );
+            return None;
+        }
         if let Some(refcount) = &options.refcount {
             errors.at(
                 &stats.value,

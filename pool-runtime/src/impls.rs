@@ -24,10 +24,13 @@ macro_rules! __blockpool_static_pool {
         $pool:ty,
         [$($attrs:tt)*] static $storage:ident: $storage_ty:ty = $init:expr,
         $name:expr,
-        $config:expr $(,)?
+        $config:expr
+        $(, static $sites:ident: $sites_ty:ty)? $(,)?
     ) => {
         $($attrs)*
         static $storage: $storage_ty = $init;
+
+        $(static $sites: $sites_ty = <$sites_ty>::new();)?
 
         #[automatically_derived]
         // SAFETY: [P1] `$storage` is the `static` declared just above, of the sealed storage type itself.
@@ -45,6 +48,12 @@ macro_rules! __blockpool_static_pool {
                 let _: *const $storage_ty = &raw const $storage;
                 &$storage
             }
+            $(
+                #[inline(always)]
+                fn __sites() -> ::core::option::Option<&'static dyn $crate::__private::SiteTable> {
+                    ::core::option::Option::Some(&$sites)
+                }
+            )?
         }
     };
 }

@@ -65,6 +65,8 @@ mod rc;
 mod refcount;
 #[path = "observe/registry.rs"]
 mod registry;
+#[path = "observe/sites.rs"]
+mod sites;
 #[path = "observe/stats.rs"]
 mod stats;
 #[path = "lockfree/storage.rs"]
@@ -125,6 +127,7 @@ pub mod __registry {
     #[cfg(feature = "registry")]
     pub use crate::registry::{Registry, registry};
 }
+pub use sites::{Holder, HolderSites, Holders, Site};
 pub use stats::PoolStats;
 pub use uninit::PoolBoxUninit;
 pub use wait::{AllocAsync, AllocBytesAsync, WaitBytePool, WaitPool, WaitStats};
@@ -157,6 +160,7 @@ pub mod __private {
     #[cfg(feature = "registry")]
     pub use crate::registry::POOLS;
     pub use crate::registry::PoolEntry;
+    pub use crate::sites::{SiteTable, Sites};
     pub use crate::storage::{PoolStorage, Storage};
     pub use crate::wait::{
         ByteWaitSlots, ByteWaiters, Bytes, NoWaiters, QueueKind, Typed, WaitQueue, WaitSlots,

@@ -43,6 +43,7 @@ pub trait RawPool {
     ///
     /// # Errors
     /// [`PoolError::Exhausted`] when every block is in use.
+    #[track_caller]
     fn alloc_raw(&self) -> Result<NonNull<u8>, PoolError>;
 
     /// Returns a block taken with [`RawPool::alloc_raw`]. Nothing is dropped.
@@ -78,6 +79,7 @@ impl<P: StaticPool> RawPool for P {
         P::__storage().block_layout()
     }
 
+    #[track_caller]
     fn alloc_raw(&self) -> Result<NonNull<u8>, PoolError> {
         let claim = Claim::<P>::take()?;
         let block = claim.block().cast::<u8>();

@@ -206,6 +206,13 @@ fn reject(options: &RawOptions, what: &str, waits: bool, errors: &mut Errors) {
     if !waits {
         refuse(options.wait.as_ref().map(|o| &o.key));
     }
+    if let Some(track) = &options.track_callers {
+        errors.at(
+            &track.key,
+            "`track_callers` is for typed pools: byte pools and arenas do not record allocation sites yet; \
+             remove it",
+        );
+    }
 }
 
 /// `fallback = Other` is for arenas only.

@@ -31,6 +31,7 @@ pub trait SharedPool: StaticPool<__Storage: Storage<Refs: Counter>> {
     ///
     /// # Errors
     /// [`PoolError::Exhausted`] when every block is in use; the [`AllocError`] gives `value` back.
+    #[track_caller]
     fn alloc_shared(value: Self::Item) -> Result<PoolRc<Self>, AllocError<Self::Item>> {
         Self::alloc(value).map(PoolBox::into_shared)
     }
@@ -39,6 +40,7 @@ pub trait SharedPool: StaticPool<__Storage: Storage<Refs: Counter>> {
     ///
     /// # Errors
     /// [`PoolError::Exhausted`] when every block is in use; `make` is not called then.
+    #[track_caller]
     fn alloc_shared_with<F: FnOnce() -> Self::Item>(make: F) -> Result<PoolRc<Self>, PoolError> {
         Self::alloc_with(make).map(PoolBox::into_shared)
     }
@@ -188,6 +190,7 @@ impl<P: SharedPool> PoolRc<P> {
     ///
     /// # Errors
     /// [`PoolError::Exhausted`] when a copy is needed and the pool is full; nothing changes then.
+    #[track_caller]
     pub fn make_mut(this: &mut Self) -> Result<&mut P::Item, PoolError>
     where
         P::Item: Clone,

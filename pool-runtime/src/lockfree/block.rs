@@ -16,14 +16,19 @@ pub(crate) struct Claim<P: StaticPool> {
 }
 
 impl<P: StaticPool> Claim<P> {
-    /// Takes a free block, or reports the failure to the pool's counters and hook.
+    /// Takes a free block (recording the caller as its site in pools with `track_callers`), or reports the
+    /// failure to the pool's counters and hook.
     #[inline]
+    #[track_caller]
     pub(crate) fn take() -> Result<Self, PoolError> {
         match P::__storage().take() {
-            Some(index) => Ok(Self {
-                index,
-                _pool: PhantomData,
-            }),
+            Some(index) => {
+                crate::sites::track::<P>(index);
+                Ok(Self {
+                    index,
+                    _pool: PhantomData,
+                })
+            }
             None => Err(report_failure::<P>(PoolError::Exhausted)),
         }
     }

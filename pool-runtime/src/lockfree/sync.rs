@@ -7,14 +7,18 @@
 #[cfg(all(loom, target_has_atomic = "64"))]
 pub use loom::sync::atomic::AtomicU64;
 #[cfg(loom)]
-pub use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
+pub use loom::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering, fence,
+};
 
 #[cfg(all(not(loom), feature = "portable-atomic", target_has_atomic = "64"))]
 pub use portable_atomic::AtomicU64;
 #[cfg(all(not(loom), feature = "portable-atomic"))]
-pub use portable_atomic::{AtomicBool, AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
+pub use portable_atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
 
 #[cfg(all(not(loom), not(feature = "portable-atomic"), target_has_atomic = "64"))]
 pub use core::sync::atomic::AtomicU64;
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]
-pub use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
+pub use core::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering, fence,
+};

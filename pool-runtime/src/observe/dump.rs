@@ -11,8 +11,10 @@ use crate::stats::PoolStats;
 use crate::storage::Storage;
 
 /// Writes `Name { capacity, used, high_water, allocs, frees, failures, in_use }`, where `in_use` lists the
-/// indices of the blocks in use, or maps each to its reference count in shared pools. Pools declared with
-/// `stats = false` keep neither the counts nor the marks: theirs is `Name { capacity, used, failures }`.
+/// indices of the blocks in use, or maps each to its reference count in shared pools; pools declared with
+/// `track_callers` add `held_at`, the blocks in use grouped by allocation site
+/// (`["3 at src/radio.rs:41:17", ..]`). Pools declared with `stats = false` keep neither the counts nor the
+/// marks: theirs is `Name { capacity, used, failures }`.
 pub fn fmt_pool<P: StaticPool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let stats = P::stats();
     let mut dump = f.debug_struct(P::NAME);
@@ -25,8 +27,31 @@ pub fn fmt_pool<P: StaticPool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
         .field("allocs", &stats.allocs)
         .field("frees", &stats.frees)
         .field("failures", &stats.failures)
-        .field("in_use", &InUse::<P>(core::marker::PhantomData))
-        .finish()
+        .field("in_use", &InUse::<P>(core::marker::PhantomData));
+    if P::__sites().is_some() {
+        dump.field("held_at", &HeldAt::<P>(core::marker::PhantomData));
+    }
+    dump.finish()
+}
+
+/// The blocks in use grouped by site, as a list of `"N at file:line:column"`.
+struct HeldAt<P>(core::marker::PhantomData<P>);
+
+impl<P: StaticPool> fmt::Debug for HeldAt<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Group(Option<crate::sites::Site>, usize);
+        impl fmt::Debug for Group {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self.0 {
+                    Some(site) => write!(f, "\"{} at {site}\"", self.1),
+                    None => write!(f, "\"{} at an unrecorded site\"", self.1),
+                }
+            }
+        }
+        f.debug_list()
+            .entries(P::holder_sites().map(|(site, count)| Group(site, count)))
+            .finish()
+    }
 }
 
 struct InUse<P>(core::marker::PhantomData<P>);

@@ -1,0 +1,143 @@
+//! `track_callers`: every block in use remembers where it was allocated, through every typed allocation
+//! function; `holders()` and `holder_sites()` answer "who holds the blocks?" without a heap, and the pool's
+//! `Debug` dump shows the sites.
+// The items exist to be allocated; their fields are never read.
+#![allow(dead_code)]
+
+use std::panic::Location;
+
+use blockpool::{PoolBox, PoolRc, RawPool, StaticPool, memory_pool, pools};
+
+#[memory_pool(count = 4, track_callers)]
+#[derive(Clone, Debug)]
+pub struct Frame(u32);
+
+/// The location of the line after the call to this function (the test's next statement).
+#[track_caller]
+fn here() -> &'static Location<'static> {
+    Location::caller()
+}
+
+#[test]
+fn each_block_remembers_the_line_that_allocated_it() {
+    let (first, at_first) = (FramePool::alloc(Frame(1)).unwrap(), here());
+    let (second, at_second) = (FramePool::alloc_with(|| Frame(2)).unwrap(), here());
+    let holders: Vec<_> = FramePool::holders().collect();
+    assert_eq!(holders.len(), 2);
+    let site = |h: &blockpool::Holder| h.site.expect("tracked");
+    assert_eq!(site(&holders[0]).line(), at_first.line());
+    assert_eq!(site(&holders[0]).file(), file!());
+    assert_eq!(site(&holders[1]).line(), at_second.line());
+    drop(first);
+    let holders: Vec<_> = FramePool::holders().collect();
+    assert_eq!(holders.len(), 1, "a freed block is no longer a holder");
+    drop(second);
+    assert_eq!(FramePool::holders().count(), 0);
+}
+
+#[memory_pool(count = 8, track_callers)]
+pub struct Msg(u8);
+
+fn radio() -> PoolBox<MsgPool> {
+    MsgPool::alloc(Msg(1)).unwrap()
+}
+
+fn log() -> PoolBox<MsgPool> {
+    MsgPool::alloc_uninit().unwrap().write(Msg(2))
+}
+
+#[test]
+fn holder_sites_group_the_blocks_by_line() {
+    let held: Vec<_> = (0..3)
+        .map(|_| radio())
+        .chain((0..2).map(|_| log()))
+        .collect();
+    let sites: Vec<_> = MsgPool::holder_sites().collect();
+    assert_eq!(sites.len(), 2);
+    assert_eq!(sites[0].1, 3);
+    assert_eq!(sites[1].1, 2);
+    let text = MsgPool::holder_sites().to_string();
+    let radio_line = sites[0].0.unwrap().line();
+    let log_line = sites[1].0.unwrap().line();
+    assert_eq!(
+        text,
+        format!(
+            "5/8 in use: 3 at {file}:{radio_line}:5, 2 at {file}:{log_line}:5",
+            file = file!()
+        )
+    );
+    let dump = format!("{MsgPool:?}");
+    assert!(
+        dump.contains(&format!("{}:{radio_line}:5", file!())),
+        "{dump}"
+    );
+    drop(held);
+    assert_eq!(MsgPool::holder_sites().to_string(), "0/8 in use");
+}
+
+#[memory_pool(count = 1, track_callers)]
+pub struct Raws(u32);
+
+#[memory_pool(count = 2, refcount, track_callers)]
+#[derive(Clone)]
+pub struct Shared(u32);
+
+#[test]
+fn shared_and_raw_allocations_are_tracked_too() {
+    let (rc, at) = (SharedPool::alloc_shared(Shared(1)).unwrap(), here());
+    let mut copy: PoolRc<SharedPool> = rc.clone();
+    let (_, at_copy) = (PoolRc::make_mut(&mut copy).unwrap(), here());
+    let sites: Vec<_> = SharedPool::holders()
+        .map(|h| h.site.unwrap().line())
+        .collect();
+    assert_eq!(sites, [at.line(), at_copy.line()]);
+    drop((rc, copy));
+
+    let (raw, at_raw) = (RawsPool.alloc_raw().unwrap(), here());
+    let site = RawsPool::holders().next().and_then(|h| h.site).unwrap();
+    assert_eq!(
+        (site.file(), site.line()),
+        (file!(), at_raw.line()),
+        "{site}"
+    );
+    // SAFETY: `raw` came from `alloc_raw` and nothing refers into it.
+    unsafe { RawsPool.free_raw(raw).unwrap() };
+}
+
+pools! {
+    pub Tracked(type = u32, count = 2, track_callers);
+    pub Plain(type = u32, count = 2);
+}
+
+#[test]
+fn pools_entries_take_the_option_and_pools_without_it_record_nothing() {
+    let (a, at) = (Tracked::alloc(1).unwrap(), here());
+    assert_eq!(
+        Tracked::holders().next().unwrap().site.unwrap().line(),
+        at.line()
+    );
+    let b = Plain::alloc(2).unwrap();
+    let holders: Vec<_> = <Plain as StaticPool>::holders().collect();
+    assert_eq!(holders.len(), 1);
+    assert_eq!(holders[0].site, None, "no sites without `track_callers`");
+    assert_eq!(
+        <Plain as StaticPool>::holder_sites().to_string(),
+        "1/2 in use: 1 at an unrecorded site"
+    );
+    drop((a, b));
+}
+
+pub struct Item(u64);
+
+#[memory_pool(type = Item, count = 2, track_callers)]
+struct ItemPool;
+
+#[test]
+fn the_unit_struct_form_takes_the_option() {
+    let (held, at) = (ItemPool::alloc(Item(1)).unwrap(), here());
+    assert_eq!(
+        ItemPool::holders().next().unwrap().site.map(|s| s.line()),
+        Some(at.line())
+    );
+    drop(held);
+}
