@@ -110,6 +110,16 @@ pools! {
 }
 
 #[test]
+fn the_memory_map_counts_the_sites() {
+    let rows = MEMORY_MAP.pools;
+    assert_eq!(
+        rows[0].bytes,
+        rows[1].bytes + 2 * core::mem::size_of::<usize>(),
+        "one pointer per block more for `track_callers`"
+    );
+}
+
+#[test]
 fn pools_entries_take_the_option_and_pools_without_it_record_nothing() {
     let (a, at) = (Tracked::alloc(1).unwrap(), here());
     assert_eq!(

@@ -431,13 +431,17 @@ fn typed_row(spec: &PoolSpec) -> TokenStream {
     } else {
         quote!(Typed)
     };
+    // The sites of `track_callers`, a static of their own, count in the pool's row.
+    let sites = spec.track_callers.then(|| {
+        quote!(+ ::core::mem::size_of::<#krate::__private::Sites<#count>>())
+    });
     quote! {
         #krate::PoolInfo {
             name: #name,
             kind: #krate::PoolKind::#kind,
             block_size: <#ty>::BLOCK_SIZE,
             count: #count,
-            bytes: ::core::mem::size_of::<#ty>(),
+            bytes: ::core::mem::size_of::<#ty>() #sites,
         }
     }
 }
