@@ -427,7 +427,7 @@ fn run(ops: &[Op]) {
         let result = unsafe { (&ItemPool as &dyn RawPool).free_raw(block) };
         assert_eq!(result, Ok(()));
     }
-    assert_eq!(ItemPool::stats().used, 0);
+    <ItemPool as blockpool::StaticPool>::assert_empty();
     assert_eq!(ItemPool::validate(), Ok(()));
 }
 

@@ -92,7 +92,7 @@ fn a_freed_block_goes_to_the_longest_waiting_task_and_plain_alloc_cannot_take_it
     assert_eq!((stats.waiting, stats.waits, stats.handoffs), (0, 2, 2));
     drop(two);
     FairPool::validate().unwrap();
-    assert_eq!(FairPool::stats().used, 0);
+    <FairPool as blockpool::StaticPool>::assert_empty();
 }
 
 #[memory_pool(count = 1, wait = 2)]
@@ -128,7 +128,7 @@ fn a_dropped_waiter_passes_its_block_to_the_next_one_or_back_to_the_pool() {
     assert!(poll(&mut third, &waker).is_pending());
     drop(two);
     drop(third);
-    assert_eq!(CancelledPool::stats().used, 0);
+    <CancelledPool as blockpool::StaticPool>::assert_empty();
     CancelledPool::validate().unwrap();
     let again = CancelledPool::alloc(Cancelled(4)).unwrap();
     assert_eq!(*again, Cancelled(4));
@@ -242,7 +242,7 @@ fn eight_tasks_on_threads_share_three_blocks_and_all_finish() {
         thread.join().unwrap();
     }
     assert_eq!(done.load(Ordering::SeqCst), 4);
-    assert_eq!(BusyPool::stats().used, 0);
+    <BusyPool as blockpool::StaticPool>::assert_empty();
     assert_eq!(BusyPool::wait_stats().waiting, 0);
     BusyPool::validate().unwrap();
 }

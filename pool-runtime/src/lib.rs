@@ -119,13 +119,13 @@ pub use raw::RawPool;
 pub use rc::{PoolRc, SharedPool};
 pub use registry::{EntryStats, PoolEntry, pool_id};
 #[cfg(feature = "registry")]
-pub use registry::{Registry, registry};
+pub use registry::{Registry, assert_no_leaks, leaks, registry};
 
 /// What the feature `registry` adds, for the facade to re-export whichever crate turned the feature on.
 #[doc(hidden)]
 pub mod __registry {
     #[cfg(feature = "registry")]
-    pub use crate::registry::{Registry, registry};
+    pub use crate::registry::{Registry, assert_no_leaks, leaks, registry};
 }
 pub use sites::{Holder, HolderSites, Holders, Site};
 pub use stats::PoolStats;

@@ -154,6 +154,20 @@ pub unsafe trait StaticPool: Sized + 'static {
         crate::sites::HolderSites::new()
     }
 
+    /// Panics if a block is in use, with who holds the blocks (the allocation sites in pools declared
+    /// with `track_callers`): `pool `MsgPool` has blocks in use: 2/8 in use: 2 at tests/x.rs:10:5`. For
+    /// the end of a test; with the feature `registry`, `blockpool::assert_no_leaks()` checks every pool.
+    #[track_caller]
+    fn assert_empty() {
+        if Self::stats().used != 0 {
+            panic!(
+                "pool `{}` has blocks in use: {}",
+                Self::NAME,
+                Self::holder_sites()
+            );
+        }
+    }
+
     /// Checks the free list and block metadata for consistency: every free block on the free list exactly
     /// once, the counters matching the block states, reference counts matching the states. O(capacity),
     /// for tests and debugging; meaningful while no other thread or interrupt uses the pool.

@@ -432,9 +432,9 @@ fn typed_row(spec: &PoolSpec) -> TokenStream {
         quote!(Typed)
     };
     // The sites of `track_callers`, a static of their own, count in the pool's row.
-    let sites = spec.track_callers.then(|| {
-        quote!(+ ::core::mem::size_of::<#krate::__private::Sites<#count>>())
-    });
+    let sites = spec
+        .track_callers
+        .then(|| quote!(+ ::core::mem::size_of::<#krate::__private::Sites<#count>>()));
     quote! {
         #krate::PoolInfo {
             name: #name,

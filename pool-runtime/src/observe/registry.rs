@@ -71,7 +71,21 @@ pub struct PoolEntry {
     capacity: usize,
     stats: fn() -> EntryStats,
     dump: fn(&mut fmt::Formatter<'_>) -> fmt::Result,
+    holders: fn(&mut fmt::Formatter<'_>) -> fmt::Result,
     raw: Option<&'static (dyn RawPool + Sync)>,
+}
+
+/// `N/M in use: .. at ..` for typed pool `P` (its sites with `track_callers`).
+fn typed_holders<P: StaticPool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fmt::Display::fmt(&P::holder_sites(), f)
+}
+
+/// `N/M in use` for a byte pool (blocks) or an arena (bytes of the scope now).
+fn counted(stats: EntryStats, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match stats {
+        EntryStats::Blocks(stats) => write!(f, "{}/{} in use", stats.used, stats.capacity),
+        EntryStats::Arena(stats) => write!(f, "{}/{} bytes in use", stats.used, stats.capacity),
+    }
 }
 
 impl PoolEntry {
@@ -95,6 +109,7 @@ impl PoolEntry {
             capacity: P::CAPACITY,
             stats: || EntryStats::Blocks(<P as StaticPool>::stats()),
             dump: crate::dump::fmt_pool::<P>,
+            holders: typed_holders::<P>,
             raw: Some(pool),
         }
     }
@@ -115,6 +130,7 @@ impl PoolEntry {
             capacity: P::CAPACITY,
             stats: || EntryStats::Blocks(<P as StaticPool>::stats()),
             dump: crate::dump::fmt_pool::<P>,
+            holders: typed_holders::<P>,
             raw: Some(pool),
         }
     }
@@ -136,6 +152,7 @@ impl PoolEntry {
             capacity: blocks,
             stats: || EntryStats::Blocks(<P as BytePool>::stats()),
             dump: crate::dump::fmt_byte_pool::<P>,
+            holders: |f| counted(EntryStats::Blocks(<P as BytePool>::stats()), f),
             raw: None,
         }
     }
@@ -152,6 +169,7 @@ impl PoolEntry {
             capacity: 1,
             stats: || EntryStats::Arena(P::stats()),
             dump: crate::dump::fmt_arena::<P>,
+            holders: |f| counted(EntryStats::Arena(P::stats()), f),
             raw: None,
         }
     }
@@ -199,6 +217,28 @@ impl PoolEntry {
     /// The pool's `Debug` dump (as `{:?}` of the pool prints it), for a shell command.
     pub fn dump(&self) -> impl fmt::Debug + '_ {
         Dump(self.dump)
+    }
+
+    /// Who holds the pool's blocks, in one line: `2/8 in use: 2 at src/radio.rs:41:17` (the sites for
+    /// typed pools declared with `track_callers`, [`StaticPool::holder_sites`]).
+    pub fn holders(&self) -> impl fmt::Display + '_ {
+        Holders(self.holders)
+    }
+
+    /// Blocks in use now (an arena: bytes in use by the scope running now).
+    pub fn in_use(&self) -> usize {
+        match self.stats() {
+            EntryStats::Blocks(stats) => stats.used,
+            EntryStats::Arena(stats) => stats.used,
+        }
+    }
+}
+
+struct Holders(fn(&mut fmt::Formatter<'_>) -> fmt::Result);
+
+impl fmt::Display for Holders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
     }
 }
 
@@ -273,6 +313,7 @@ mod enabled {
     use core::fmt;
 
     use super::PoolEntry;
+    use crate::map::PoolKind;
 
     /// Every pool's entry, gathered by the linker. Not covered by semver; read it through [`registry`].
     #[doc(hidden)]
@@ -354,6 +395,51 @@ mod enabled {
                     Some((module, plain)) => entry.module_path() == module && entry.name() == plain,
                     None => entry.name() == name,
                 })
+        }
+    }
+
+    /// The pools of the program that have blocks in use now (an arena: a scope running), chains left out
+    /// (their members have entries of their own). For tests: see [`assert_no_leaks`].
+    pub fn leaks() -> impl Iterator<Item = &'static PoolEntry> {
+        registry()
+            .iter()
+            .filter(|entry| entry.kind() != PoolKind::Chain && entry.in_use() > 0)
+    }
+
+    /// Panics if any pool of the program has a block in use, listing each such pool and who holds its
+    /// blocks (the allocation sites of `track_callers` pools):
+    ///
+    /// ```text
+    /// blocks still in use:
+    ///   app::FramePool: 2/8 in use: 2 at src/radio.rs:41:17
+    /// ```
+    ///
+    /// For the end of a test, or of a test binary whose tests share no pool with a test still running
+    /// (tests run in parallel); [`StaticPool::assert_empty`](crate::StaticPool::assert_empty) checks one
+    /// pool.
+    #[track_caller]
+    pub fn assert_no_leaks() {
+        if leaks().next().is_some() {
+            panic!("{}", Leaks);
+        }
+    }
+
+    /// The message of [`assert_no_leaks`].
+    struct Leaks;
+
+    impl fmt::Display for Leaks {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("blocks still in use:")?;
+            for entry in leaks() {
+                write!(
+                    f,
+                    "\n  {}::{}: {}",
+                    entry.module_path(),
+                    entry.name(),
+                    entry.holders()
+                )?;
+            }
+            Ok(())
         }
     }
 
