@@ -63,6 +63,7 @@ rows = [  # (label, alloc function, free function)
     ('blockpool `wait = 4`, nobody waiting, 1024', 'wait_alloc_1024', 'wait_free_1024'),
     ('blockpool `stats = false`, 1024', 'nostats_alloc_1024', 'nostats_free_1024'),
     ('blockpool `track_callers`, 1024', 'track_alloc_1024', 'track_free_1024'),
+    ('blockpool `trace` (a hook that counts), 1024', 'trace_alloc_1024', 'trace_free_1024'),
     ('blockpool byte pool, one class of 1024', 'bytes_alloc_1024', 'bytes_free_1024'),
     ('blockpool byte pool `wait = 4`, nobody waiting', 'wait_bytes_alloc_1024', 'wait_bytes_free_1024'),
     ('chain of two 1024-block pools, served by the first', 'chain_alloc_1024', 'chain_free_1024'),

@@ -132,7 +132,9 @@ pub use pool_runtime::{
     PoolBytesWriter, PoolError, PoolInfo, PoolKind, PoolRc, PoolStats, PoolWeak, RawPool,
     SharedPool, StaticPool, WaitBytePool, WaitPool, WaitStats, ZeroableItem,
 };
-pub use pool_runtime::{EntryStats, Holder, HolderSites, Holders, PoolEntry, Site, pool_id};
+pub use pool_runtime::{
+    EntryStats, Holder, HolderSites, Holders, PoolEntry, Site, TraceEvent, TraceKind, pool_id,
+};
 
 /// bytemuck's marker trait for types whose all-zero bytes are a valid value, and its derive: what
 /// `alloc_zeroed` needs. The derive is bytemuck's, so it is told where the trait is:

@@ -37,6 +37,16 @@ struct Wait1024;
 #[memory_pool(type = Item, count = 1024, track_callers)]
 struct Track1024;
 
+/// The same pool with a trace hook that counts the events (what a hook costs beyond its own work).
+#[memory_pool(type = Item, count = 1024, trace = count_event)]
+struct Trace1024;
+
+static EVENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn count_event(_: &blockpool::TraceEvent) {
+    EVENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The same pool without bookkeeping.
 #[memory_pool(type = Item, count = 1024, stats = false)]
 struct NoStats1024;
@@ -115,6 +125,13 @@ probes!(
     track_free_1024,
     PoolBox<Track1024>,
     |seed| Track1024::alloc(Item::new(seed)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    trace_alloc_1024,
+    trace_free_1024,
+    PoolBox<Trace1024>,
+    |seed| Trace1024::alloc(Item::new(seed)).unwrap(),
     |h| drop(h)
 );
 probes!(
@@ -291,6 +308,14 @@ fn main() {
         Track1024::holders()
             .filter_map(|holder| holder.site)
             .count(),
+    );
+    exercise(
+        1024,
+        level,
+        |s| Trace1024::alloc(Item::new(s)).unwrap(),
+        drop,
+        trace_alloc_1024,
+        trace_free_1024,
     );
     exercise(
         1024,

@@ -93,7 +93,11 @@ pub(crate) fn pool(spec: &PoolSpec) -> TokenStream {
     let (checks, storage_checks) = checks(spec);
     let link_section = link_section(spec.link_section.as_ref());
     let c_export = c_export(name, krate, spec.c_name.as_ref(), quote!(typed));
-    let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
+    let config = config(krate, spec.zeroize, spec.on_failure.as_ref()).with_trace(
+        krate,
+        spec.trace.as_ref(),
+        &spec.name,
+    );
     let item_ty_str = type_string(item_ty);
     let storage_ty = storage_type(spec, &quote!(__BLOCKPOOL_COUNT));
     // Safe to implement: the counters come from the storage, which the trait's bound requires to have them.
@@ -448,11 +452,7 @@ pub(crate) fn align_marker(krate: &syn::Path, bytes: u64, span: proc_macro2::Spa
 
 /// The runtime settings of a pool: wiping, and the failure hook (typed `fn(&FailureEvent)` at the user's
 /// path, so a wrong signature is reported there).
-pub(crate) fn config(
-    krate: &syn::Path,
-    zeroize: bool,
-    on_failure: Option<&syn::Path>,
-) -> TokenStream {
+pub(crate) fn config(krate: &syn::Path, zeroize: bool, on_failure: Option<&syn::Path>) -> Config {
     let on_failure = match on_failure {
         // Through a field of a runtime struct rather than a helper constant or a `let`: the generated code then
         // introduces no name at all that the hook's path could resolve to (a helper constant named like the
@@ -462,8 +462,60 @@ pub(crate) fn config(
         },
         None => quote!(::core::option::Option::None),
     };
-    quote! {
-        #krate::__private::PoolConfig { zeroize: #zeroize, on_failure: #on_failure }
+    Config {
+        krate: krate.clone(),
+        zeroize,
+        on_failure,
+        trace: None,
+    }
+}
+
+/// A pool's `PoolConfig`, as tokens.
+pub(crate) struct Config {
+    krate: syn::Path,
+    zeroize: bool,
+    on_failure: TokenStream,
+    /// The trace hook and the pool's id, with `trace = path`.
+    trace: Option<(TokenStream, TokenStream)>,
+}
+
+impl Config {
+    /// With `trace = path`: the hook (checked as `fn(&TraceEvent)` at the path) and the pool's id.
+    pub(crate) fn with_trace(
+        mut self,
+        krate: &syn::Path,
+        trace: Option<&syn::Path>,
+        name: &syn::Ident,
+    ) -> Self {
+        self.trace = trace.map(|hook| {
+            let name = plain_name(name);
+            (
+                quote_spanned! {hook.span()=>
+                    ::core::option::Option::Some(#krate::__private::TraceHook { hook: #hook }.hook)
+                },
+                quote!(#krate::pool_id(::core::module_path!(), #name)),
+            )
+        });
+        self
+    }
+}
+
+impl quote::ToTokens for Config {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Self {
+            krate,
+            zeroize,
+            on_failure,
+            trace,
+        } = self;
+        tokens.extend(match trace {
+            None => quote! {
+                #krate::__private::PoolConfig { zeroize: #zeroize, on_failure: #on_failure, ..#krate::__private::PoolConfig::DEFAULT }
+            },
+            Some((hook, id)) => quote! {
+                #krate::__private::PoolConfig { zeroize: #zeroize, on_failure: #on_failure, trace: #hook, id: #id }
+            },
+        });
     }
 }
 

@@ -29,6 +29,8 @@ pub(crate) struct RawOptions {
     pub(crate) align: Option<Opt<Expr>>,
     pub(crate) max_size: Option<Opt<Expr>>,
     pub(crate) on_failure: Option<Opt<Expr>>,
+    /// `trace = path`: a hook called on every allocation, free and failure.
+    pub(crate) trace: Option<Opt<Expr>>,
     pub(crate) zeroize: Option<Opt<()>>,
     /// `track_callers`: each block in use remembers where it was allocated.
     pub(crate) track_callers: Option<Opt<()>>,
@@ -80,6 +82,7 @@ const ENTRY_KEYS: &[&str] = &[
     "align",
     "max_size",
     "on_failure",
+    "trace",
     "zeroize",
     "refcount",
     "stats",
@@ -101,6 +104,7 @@ const ATTRIBUTE_KEYS: &[&str] = &[
     "align",
     "max_size",
     "on_failure",
+    "trace",
     "zeroize",
     "refcount",
     "stats",
@@ -215,6 +219,11 @@ fn parse_one(
         "stats" => {
             if let Some(value) = value_expr(&meta, &key, "stats = false", errors)? {
                 set(&mut options.stats, key, value, errors);
+            }
+        }
+        "trace" => {
+            if let Some(value) = value_expr(&meta, &key, "trace = path::to::hook", errors)? {
+                set(&mut options.trace, key, value, errors);
             }
         }
         "on_failure" => {

@@ -49,6 +49,8 @@ pub(crate) struct PoolSpec {
     pub(crate) zeroize: bool,
     /// `track_callers`: every block in use remembers where it was allocated.
     pub(crate) track_callers: bool,
+    /// `trace = path`: called on every allocation, free and failure.
+    pub(crate) trace: Option<Path>,
     pub(crate) refcount: Option<RefWidth>,
     /// The `stats` option: false when the pool keeps no counts and no block states.
     pub(crate) stats: bool,
@@ -237,6 +239,7 @@ fn fallback_spec(
         on_failure: None,
         zeroize: false,
         track_callers: false,
+        trace: None,
         refcount: options.refcount.as_ref().map(|_| RefWidth::U16),
         stats: true,
         wait: None,
@@ -256,6 +259,7 @@ pub(crate) struct Settings {
     on_failure: Option<Path>,
     zeroize: bool,
     track_callers: bool,
+    trace: Option<Path>,
     refcount: Option<RefWidth>,
     stats: bool,
     wait: Option<u64>,
@@ -276,6 +280,7 @@ impl Settings {
             on_failure: self.on_failure,
             zeroize: self.zeroize,
             track_callers: self.track_callers,
+            trace: self.trace,
             refcount: self.refcount,
             stats: self.stats,
             wait: self.wait,
@@ -317,6 +322,7 @@ pub(crate) fn settings(
         .as_ref()
         .and_then(|max| check_max_size(max, errors));
     let on_failure = check_on_failure(options, errors);
+    let trace = check_trace(options, errors);
     let link_section = check_link_section(options, errors);
     let c_name = check_c_name(options, errors);
     let refcount = options
@@ -345,6 +351,7 @@ pub(crate) fn settings(
         on_failure,
         zeroize: options.zeroize.is_some(),
         track_callers: options.track_callers.is_some(),
+        trace,
         refcount,
         stats: stats.unwrap_or(true),
         wait,
@@ -420,6 +427,20 @@ fn check_stats(options: &RawOptions, errors: &mut Errors) -> Option<bool> {
 }
 
 /// `on_failure = path`: the path, or an error if it is not one.
+/// `trace = path`: the path, or an error if it is not one.
+fn check_trace(options: &RawOptions, errors: &mut Errors) -> Option<Path> {
+    options.trace.as_ref().and_then(|hook| match &hook.value {
+        Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
+        other => {
+            errors.at(
+                other,
+                "`trace` takes the path of a function `fn(&blockpool::TraceEvent)`",
+            );
+            None
+        }
+    })
+}
+
 fn check_on_failure(options: &RawOptions, errors: &mut Errors) -> Option<Path> {
     options
         .on_failure

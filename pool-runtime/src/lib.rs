@@ -73,6 +73,8 @@ mod stats;
 mod storage;
 #[path = "lockfree/sync.rs"]
 mod sync;
+#[path = "observe/trace.rs"]
+mod trace;
 #[path = "handles/uninit.rs"]
 mod uninit;
 mod wait;
@@ -129,6 +131,7 @@ pub mod __registry {
 }
 pub use sites::{Holder, HolderSites, Holders, Site};
 pub use stats::PoolStats;
+pub use trace::{TraceEvent, TraceKind};
 pub use uninit::PoolBoxUninit;
 pub use wait::{AllocAsync, AllocBytesAsync, WaitBytePool, WaitPool, WaitStats};
 pub use weak::PoolWeak;
@@ -155,7 +158,7 @@ pub mod __private {
     pub use crate::chain::{ChainStorage, Last, Link, Members, SameItem, chain_member};
     pub use crate::dump::{fmt_arena, fmt_byte_pool, fmt_pool};
     pub use crate::map::{budget_report, concat_rows, rows_len, total_bytes, total_bytes_u64};
-    pub use crate::pool::{FailureHook, PoolConfig};
+    pub use crate::pool::{FailureHook, PoolConfig, TraceHook};
     pub use crate::refcount::{Counter, JoinRefs, NoRefs, RefSlot};
     #[cfg(feature = "registry")]
     pub use crate::registry::POOLS;

@@ -17,6 +17,10 @@ pub struct PoolConfig {
     pub zeroize: bool,
     /// Called on every failed allocation.
     pub on_failure: Option<fn(&FailureEvent)>,
+    /// Called on every allocation, free and failure (`trace = path`).
+    pub trace: Option<fn(&crate::trace::TraceEvent)>,
+    /// The pool's stable id, for trace events: `pool_id(module_path!(), name)` (0 where unknown).
+    pub id: u32,
 }
 
 /// The `on_failure` hook as a function pointer; generated code passes the user's path through this field
@@ -27,11 +31,20 @@ pub struct FailureHook {
     pub hook: fn(&FailureEvent),
 }
 
+/// The `trace` hook as a function pointer, passed through as [`FailureHook`] is.
+#[doc(hidden)]
+pub struct TraceHook {
+    /// The hook.
+    pub hook: fn(&crate::trace::TraceEvent),
+}
+
 impl PoolConfig {
     /// No wiping, no hook.
     pub const DEFAULT: Self = Self {
         zeroize: false,
         on_failure: None,
+        trace: None,
+        id: 0,
     };
 }
 
@@ -88,7 +101,10 @@ pub unsafe trait StaticPool: Sized + 'static {
         match Self::__storage().take() {
             Some(index) => {
                 crate::sites::track::<Self>(index);
-                Ok(fill(index, value))
+                let boxed = fill(index, value);
+                // After the block is in its handle: a hook that panics drops the handle, which frees it.
+                crate::trace::trace::<Self>(crate::trace::TraceKind::Alloc, Some(index));
+                Ok(boxed)
             }
             None => Err(AllocError::new(
                 value,

@@ -105,6 +105,7 @@ impl<P: StaticPool> RawPool for P {
         }
         // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
         unsafe { storage.put_back(index) };
+        crate::trace::trace::<P>(crate::trace::TraceKind::Free, Some(index));
         Ok(())
     }
 

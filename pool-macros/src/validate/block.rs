@@ -206,6 +206,12 @@ fn reject(options: &RawOptions, what: &str, waits: bool, errors: &mut Errors) {
     if !waits {
         refuse(options.wait.as_ref().map(|o| &o.key));
     }
+    if let Some(trace) = &options.trace {
+        errors.at(
+            &trace.key,
+            "`trace` is for typed pools: byte pools and arenas have no trace hook yet; remove it",
+        );
+    }
     if let Some(track) = &options.track_callers {
         errors.at(
             &track.key,

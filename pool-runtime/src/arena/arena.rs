@@ -644,6 +644,7 @@ mod tests {
         const __CONFIG: PoolConfig = PoolConfig {
             zeroize: true,
             on_failure: None,
+            ..PoolConfig::DEFAULT
         };
         fn __storage() -> &'static dyn ArenaCore {
             &BOMBED
@@ -656,6 +657,7 @@ mod tests {
         const __CONFIG: PoolConfig = PoolConfig {
             zeroize: true,
             on_failure: None,
+            ..PoolConfig::DEFAULT
         };
         fn __storage() -> &'static dyn ArenaCore {
             &WIPED

@@ -24,10 +24,13 @@ impl<P: StaticPool> Claim<P> {
         match P::__storage().take() {
             Some(index) => {
                 crate::sites::track::<P>(index);
-                Ok(Self {
+                let claim = Self {
                     index,
                     _pool: PhantomData,
-                })
+                };
+                // After the claim holds the block: a hook that panics drops the claim, which frees it.
+                crate::trace::trace::<P>(crate::trace::TraceKind::Alloc, Some(index));
+                Ok(claim)
             }
             None => Err(report_failure::<P>(PoolError::Exhausted)),
         }
@@ -68,9 +71,17 @@ impl<P: StaticPool> Drop for ReleaseOnDrop<P> {
     }
 }
 
-/// Returns a block that holds no live item to the free list, wiping it first in `zeroize` pools.
+/// Returns a block that holds no live item to the free list, wiping it first in `zeroize` pools; then calls
+/// the pool's trace hook (`trace = path`), if any.
 #[inline(always)]
 pub(crate) fn release<P: StaticPool>(index: usize) {
+    give_up::<P>(index);
+    crate::trace::trace::<P>(crate::trace::TraceKind::Free, Some(index));
+}
+
+/// [`release`] without the trace.
+#[inline(always)]
+fn give_up<P: StaticPool>(index: usize) {
     let storage = P::__storage();
     if !P::__CONFIG.zeroize {
         // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s
@@ -105,6 +116,7 @@ pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
         }
     };
     failed(pool, P::__storage().failures(), &error);
+    crate::trace::trace::<P>(crate::trace::TraceKind::Failure(error), None);
     error
 }
 

@@ -1,0 +1,16 @@
+// `trace` takes the path of a `fn(&blockpool::TraceEvent)`; byte pools and arenas have none yet.
+use blockpool::{memory_pool, pools, FailureEvent};
+
+fn wrong(_: &FailureEvent) {}
+
+#[memory_pool(count = 4, trace = wrong)]
+pub struct Mistyped(u32);
+
+#[memory_pool(count = 4, trace = 42)]
+pub struct NotAPath(u32);
+
+pools! {
+    pub Bytes(classes = [(32, 4)], trace = wrong);
+}
+
+fn main() {}
