@@ -2,6 +2,7 @@
 //! with the pool's name and id, the block, and the allocation site where `track_callers` is on; a hook that
 //! panics leaves the pool intact.
 
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
@@ -108,4 +109,32 @@ fn a_panicking_hook_leaves_the_pool_intact() {
     assert!(outcome.is_err());
     FragilePool::assert_empty();
     assert_eq!(FragilePool::stats().allocs, FragilePool::stats().frees);
+}
+
+#[memory_pool(count = 1, trace = record, wait = 2)]
+pub struct Awaited(#[allow(dead_code)] u32);
+
+/// A block handed to a waiting task is traced as the free that gave it and the task's allocation.
+#[test]
+fn a_hand_off_is_traced_as_a_free_and_an_allocation() {
+    let held = AwaitedPool::alloc(Awaited(1)).unwrap();
+    let mut waiting = AwaitedPool::alloc_async(Awaited(2));
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    assert!(std::pin::Pin::new(&mut waiting).poll(&mut cx).is_pending());
+    drop(held);
+    let std::task::Poll::Ready(Ok(got)) = std::pin::Pin::new(&mut waiting).poll(&mut cx) else {
+        panic!("handed over");
+    };
+    drop(got);
+    let kinds: Vec<_> = seen("AwaitedPool").iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            TraceKind::Alloc,
+            TraceKind::Free,
+            TraceKind::Alloc,
+            TraceKind::Free
+        ]
+    );
 }

@@ -83,7 +83,11 @@ impl<P: WaitPool> AllocAsync<P> {
                 // slot by a free, Q2); it is aligned and large enough for one item and holds no live item.
                 unsafe { block.write(value) };
                 // SAFETY: [S1, S3] the block now holds an initialised item owned by nobody else.
-                Poll::Ready(Ok(unsafe { PoolBox::from_block(block) }))
+                let boxed = unsafe { PoolBox::from_block(block) };
+                // After the block is in its handle (T2). A block handed over by a free is traced as that
+                // free and this allocation; its site is unknown (`alloc_async` records none).
+                crate::trace::trace::<P>(crate::trace::TraceKind::Alloc, Some(index));
+                Poll::Ready(Ok(boxed))
             }
             None => {
                 // Not reachable: a future that has resolved holds no slot and takes no block.
