@@ -39,6 +39,39 @@ const fn fnv1a(mut hash: u32, bytes: &[u8]) -> u32 {
     hash
 }
 
+/// What every entry refers to on bare metal with the feature `registry` (G2): a symbol that only the linker
+/// script `blockpool-registry.x` defines. The entries stay in flash only with that script; without it they
+/// would sit in RAM with nothing to load them from, so every entry refers to the symbol and a program
+/// that has any entry fails to link without the script, the symbol's name saying what is missing,
+/// whichever way it reads the entries (review round 11: a guard in `registry()` alone could be bypassed
+/// through the linker section's own static). Elsewhere it is empty.
+#[derive(Clone, Copy)]
+struct ScriptRef {
+    #[cfg(all(feature = "registry", target_os = "none"))]
+    _symbol: *const u8,
+}
+
+#[cfg(all(feature = "registry", target_os = "none"))]
+unsafe extern "C" {
+    static blockpool_registry_needs_linker_script__Tblockpool_registry_x: u8;
+}
+
+impl ScriptRef {
+    const fn new() -> Self {
+        Self {
+            // Only the address: the relocation is what makes the linker resolve the symbol; it is never
+            // read.
+            #[cfg(all(feature = "registry", target_os = "none"))]
+            _symbol: &raw const blockpool_registry_needs_linker_script__Tblockpool_registry_x,
+        }
+    }
+}
+
+// SAFETY: [G2] the pointer is never dereferenced (nothing reads the field); sharing it shares nothing.
+unsafe impl Sync for ScriptRef {}
+// SAFETY: [G2] as for `Sync`.
+unsafe impl Send for ScriptRef {}
+
 /// A pool's live counters, as its kind keeps them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryStats {
@@ -73,6 +106,7 @@ pub struct PoolEntry {
     dump: fn(&mut fmt::Formatter<'_>) -> fmt::Result,
     holders: fn(&mut fmt::Formatter<'_>) -> fmt::Result,
     raw: Option<&'static (dyn RawPool + Sync)>,
+    _script: ScriptRef,
 }
 
 /// `N/M in use: .. at ..` for typed pool `P` (its sites with `track_callers`).
@@ -111,6 +145,7 @@ impl PoolEntry {
             dump: crate::dump::fmt_pool::<P>,
             holders: typed_holders::<P>,
             raw: Some(pool),
+            _script: ScriptRef::new(),
         }
     }
 
@@ -132,6 +167,7 @@ impl PoolEntry {
             dump: crate::dump::fmt_pool::<P>,
             holders: typed_holders::<P>,
             raw: Some(pool),
+            _script: ScriptRef::new(),
         }
     }
 
@@ -154,6 +190,7 @@ impl PoolEntry {
             dump: crate::dump::fmt_byte_pool::<P>,
             holders: |f| counted(EntryStats::Blocks(<P as BytePool>::stats()), f),
             raw: None,
+            _script: ScriptRef::new(),
         }
     }
 
@@ -171,6 +208,7 @@ impl PoolEntry {
             dump: crate::dump::fmt_arena::<P>,
             holders: |f| counted(EntryStats::Arena(P::stats()), f),
             raw: None,
+            _script: ScriptRef::new(),
         }
     }
 
@@ -338,25 +376,7 @@ mod enabled {
     /// # unsafe { entry.raw().unwrap().free_raw(block).unwrap() };
     /// ```
     pub fn registry() -> Registry {
-        #[cfg(target_os = "none")]
-        script_linked();
         Registry { pools: &POOLS }
-    }
-
-    /// On bare metal the entries stay in flash only with the linker script `blockpool-registry.x`
-    /// (`-Tblockpool-registry.x`, which blockpool's build puts on the search path; see its build.rs).
-    /// That script defines this symbol, so a program that lists its pools without it fails to link, with
-    /// the symbol's name saying what is missing, instead of reading entries that were never loaded.
-    #[cfg(target_os = "none")]
-    #[inline(always)]
-    fn script_linked() {
-        unsafe extern "C" {
-            static blockpool_registry_needs_linker_script__Tblockpool_registry_x: u8;
-        }
-        // Only the address is taken, so that the linker must resolve the symbol; nothing is read.
-        core::hint::black_box(
-            &raw const blockpool_registry_needs_linker_script__Tblockpool_registry_x,
-        );
     }
 
     /// The pools of the program: [`registry`]. `Display` prints one line per pool.
