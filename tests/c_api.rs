@@ -440,3 +440,36 @@ fn every_status_has_a_description() {
     );
     assert_eq!(CStatus::BP_BAD_ALIGNMENT as i32, 14);
 }
+
+static C_EVENTS: std::sync::Mutex<Vec<blockpool::TraceEvent>> = std::sync::Mutex::new(Vec::new());
+
+fn record_c_event(event: &blockpool::TraceEvent) {
+    C_EVENTS.lock().unwrap().push(*event);
+}
+
+#[memory_pool(count = 1, track_callers, trace = record_c_event, c_name = unsafe("test_traced_pool"))]
+pub struct Traced(#[allow(dead_code)] u32);
+
+/// Review round 13, finding 4: a C allocation recorded the runtime's own location as its site, and a C
+/// free was not traced. C blocks have no site; both are traced.
+#[test]
+fn c_blocks_have_no_site_and_are_traced_both_ways() {
+    let pool = TracedPool::c_pool();
+    let direct = TracedPool::alloc(Traced(1)).unwrap();
+    assert!(TracedPool::holders().next().unwrap().site.is_some());
+    drop(direct);
+    let block = alloc(pool).unwrap();
+    assert_eq!(TracedPool::holders().next().unwrap().site, None);
+    assert_eq!(free(pool, block), CStatus::BP_OK);
+    let kinds: Vec<_> = C_EVENTS
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| (e.kind, e.site.is_some()))
+        .collect();
+    use blockpool::TraceKind::{Alloc, Free};
+    assert_eq!(
+        kinds,
+        [(Alloc, true), (Free, false), (Alloc, false), (Free, false)]
+    );
+}

@@ -151,3 +151,58 @@ fn the_unit_struct_form_takes_the_option() {
     );
     drop(held);
 }
+
+#[memory_pool(count = 1, track_callers, wait = 1)]
+pub struct Awaited(u32);
+
+/// Review round 13, finding 1: a block taken by `alloc_async` showed its previous owner's site.
+#[test]
+fn alloc_async_leaves_no_stale_site() {
+    let held = AwaitedPool::alloc(Awaited(1)).unwrap();
+    assert!(AwaitedPool::holders().next().unwrap().site.is_some());
+    drop(held);
+    let got = futures::executor::block_on(AwaitedPool::alloc_async(Awaited(2))).unwrap();
+    assert_eq!(AwaitedPool::holders().next().unwrap().site, None);
+    drop(got);
+}
+
+pools! {
+    map = CHAIN_MAP;
+    pub Member(type = u32, count = 1, track_callers);
+    pub Chained(chain = [Member]);
+}
+
+/// Review round 13, finding 3: a block allocated through a chain showed the member's previous site.
+#[test]
+fn allocations_through_a_chain_leave_no_stale_site_in_the_member() {
+    let direct = Member::alloc(1).unwrap();
+    assert!(Member::holders().next().unwrap().site.is_some());
+    drop(direct);
+    let chained = Chained::alloc(2).unwrap();
+    assert_eq!(Member::holders().next().unwrap().site, None);
+    drop(chained);
+}
+
+#[memory_pool(count = 4, stats = false)]
+pub struct Unstated(u32);
+
+/// Review round 13, finding 5: on a pool without block states the holders are unknown, and the leak
+/// message says so instead of "0/4 in use".
+#[test]
+fn a_pool_without_block_states_says_it_has_no_holders_to_list() {
+    let held = [
+        UnstatedPool::alloc(Unstated(1)).unwrap(),
+        UnstatedPool::alloc(Unstated(2)).unwrap(),
+    ];
+    assert_eq!(
+        UnstatedPool::holder_sites().to_string(),
+        "2/4 in use (the pool keeps no block states: no holders to list)"
+    );
+    let message = std::panic::catch_unwind(UnstatedPool::assert_empty)
+        .expect_err("two blocks are in use")
+        .downcast::<String>()
+        .unwrap();
+    assert!(message.contains("2/4 in use"), "{message}");
+    drop(held);
+    UnstatedPool::assert_empty();
+}

@@ -8,7 +8,7 @@ use core::alloc::Layout;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use crate::block::{release, wipe};
+use crate::block::{give_up, wipe};
 use crate::error::PoolError;
 use crate::free_list::FreeList;
 use crate::pool::StaticPool;
@@ -140,7 +140,10 @@ impl<P: StaticPool> Members for Last<P> {
 
     #[inline(always)]
     fn take() -> Option<usize> {
-        P::__storage().take()
+        let index = P::__storage().take()?;
+        // Allocations through a chain record no site in the member (the chain's own options apply).
+        crate::sites::untrack::<P>(index);
+        Some(index)
     }
     fn tracked() -> bool {
         P::__storage().tracks_blocks()
@@ -165,8 +168,9 @@ impl<P: StaticPool> Members for Last<P> {
     }
     #[inline(always)]
     unsafe fn free(index: usize) {
-        // The member's own release, with its `zeroize` (L3); the caller's contract is `release`'s.
-        release::<P>(index);
+        // The member's own release, with its `zeroize` (L3), untraced: a chain's operations are traced as
+        // the chain's; the caller's contract is `release`'s.
+        give_up::<P>(index);
     }
     unsafe fn mark_free(index: usize) -> bool {
         // SAFETY: [L3] the caller's contract is the member's.
@@ -252,7 +256,11 @@ where
     #[inline(always)]
     fn take() -> Option<usize> {
         match P::__storage().take() {
-            Some(index) => Some(index),
+            Some(index) => {
+                // As in `Last::take`: no site in the member.
+                crate::sites::untrack::<P>(index);
+                Some(index)
+            }
             None => Rest::take().map(|index| index + P::CAPACITY),
         }
     }
@@ -293,8 +301,9 @@ where
     #[inline(always)]
     unsafe fn free(index: usize) {
         if index < P::CAPACITY {
-            // The member's own release, with its `zeroize` (L3); the caller's contract is `release`'s.
-            release::<P>(index);
+            // The member's own release, with its `zeroize` (L3), untraced: a chain's operations are traced
+            // as the chain's; the caller's contract is `release`'s.
+            give_up::<P>(index);
         } else {
             // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::free(index - P::CAPACITY) }

@@ -108,10 +108,14 @@ fn typed_alloc<P: StaticPool>(len: Option<usize>) -> Result<NonNull<u8>, CStatus
             return Err(report_failure::<P>(error).into());
         }
     }
-    let claim = Claim::<P>::take()?;
+    let claim = Claim::<P>::take_quiet()?;
     let block = claim.block().cast::<u8>();
+    let index = claim.keep();
     // SAFETY: [S1, F1] the claim's block is ours, and is handed out raw (to C) right here.
-    unsafe { P::__storage().mark_raw(claim.keep()) };
+    unsafe { P::__storage().mark_raw(index) };
+    // Traced once the block is C's, with no site (C has no `#[track_caller]`); a hook that panics here
+    // aborts (`extern "C"`), with the pool consistent.
+    crate::trace::trace_at::<P>(crate::trace::TraceKind::Alloc, Some(index), None);
     Ok(block)
 }
 
@@ -141,6 +145,7 @@ unsafe fn typed_free<P: StaticPool>(block: NonNull<u8>) -> Result<(), PoolError>
     }
     // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
     unsafe { storage.put_back(index) };
+    crate::trace::trace_at::<P>(crate::trace::TraceKind::Free, Some(index), None);
     Ok(())
 }
 

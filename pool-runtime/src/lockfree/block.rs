@@ -36,6 +36,22 @@ impl<P: StaticPool> Claim<P> {
         }
     }
 
+    /// Takes a free block without recording a site or calling the trace hook (the C API does both its own
+    /// way), or reports the failure.
+    #[inline]
+    pub(crate) fn take_quiet() -> Result<Self, PoolError> {
+        match P::__storage().take() {
+            Some(index) => {
+                crate::sites::untrack::<P>(index);
+                Ok(Self {
+                    index,
+                    _pool: PhantomData,
+                })
+            }
+            None => Err(report_failure::<P>(PoolError::Exhausted)),
+        }
+    }
+
     /// The block's address; valid for writes of one item.
     #[inline(always)]
     pub(crate) fn block(&self) -> NonNull<P::Item> {
@@ -79,9 +95,10 @@ pub(crate) fn release<P: StaticPool>(index: usize) {
     crate::trace::trace::<P>(crate::trace::TraceKind::Free, Some(index));
 }
 
-/// [`release`] without the trace.
+/// [`release`] without the trace: for a chain's member, whose operations through the chain are neither
+/// traced nor tracked (the chain's own are).
 #[inline(always)]
-fn give_up<P: StaticPool>(index: usize) {
+pub(crate) fn give_up<P: StaticPool>(index: usize) {
     let storage = P::__storage();
     if !P::__CONFIG.zeroize {
         // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s

@@ -42,6 +42,8 @@ pub trait SiteTable: Sync + sealed::Sealed {
     fn record(&self, index: usize, site: Site);
     /// Where block `index` was last allocated, if recorded.
     fn site(&self, index: usize) -> Option<Site>;
+    /// Forgets block `index`'s site: it was allocated where no site is known (`alloc_async`, a chain, C).
+    fn clear(&self, index: usize);
 }
 
 mod sealed {
@@ -57,6 +59,12 @@ impl<const N: usize> SiteTable for Sites<N> {
             // Relaxed: a reader racing this allocation may see the block's previous site (a diagnostic,
             // documented); the pointer itself is always a valid `Site` (T1).
             slot.store(core::ptr::from_ref(site).cast_mut(), Ordering::Relaxed);
+        }
+    }
+
+    fn clear(&self, index: usize) {
+        if let Some(slot) = self.sites.get(index) {
+            slot.store(core::ptr::null_mut(), Ordering::Relaxed);
         }
     }
 
@@ -78,6 +86,15 @@ pub(crate) fn track<P: StaticPool>(index: usize) {
     }
 }
 
+/// Forgets block `index`'s site in pools with `track_callers` (a block taken where no site is known:
+/// `alloc_async`, a chain, C); nothing in the others.
+#[inline(always)]
+pub(crate) fn untrack<P: StaticPool>(index: usize) {
+    if let Some(sites) = P::__sites() {
+        sites.clear(index);
+    }
+}
+
 /// A block in use: its index and where it was allocated (`None` in pools without `track_callers`, and for
 /// blocks taken by `alloc_async`, or from C).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,7 +105,8 @@ pub struct Holder {
     pub site: Option<Site>,
 }
 
-/// The blocks in use of pool `P`, lowest index first: [`StaticPool::holders`].
+/// The blocks in use of pool `P`, lowest index first: [`StaticPool::holders`]. None in pools declared with
+/// `stats = false`, which keep no block states.
 pub struct Holders<P> {
     next: usize,
     _pool: PhantomData<fn() -> P>,
@@ -168,8 +186,12 @@ fn same(a: Option<Site>, b: Option<Site>) -> bool {
 
 impl<P: StaticPool> fmt::Display for HolderSites<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let used = Holders::<P>::new().count();
+        let used = P::stats().used;
         write!(f, "{used}/{} in use", P::CAPACITY)?;
+        if !P::__storage().tracks_blocks() {
+            // `stats = false`: no block states, so no holders to list (review round 13).
+            return f.write_str(" (the pool keeps no block states: no holders to list)");
+        }
         for (at, (site, count)) in HolderSites::<P>::new().enumerate() {
             f.write_str(if at == 0 { ": " } else { ", " })?;
             match site {

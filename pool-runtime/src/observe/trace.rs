@@ -58,13 +58,21 @@ impl fmt::Display for TraceEvent {
 #[track_caller]
 #[inline(always)]
 pub(crate) fn trace<P: StaticPool>(kind: TraceKind, index: Option<usize>) {
-    if let Some(hook) = P::__CONFIG.trace {
+    if P::__CONFIG.trace.is_some() {
         // Read here: in a closure it would be the closure's own location.
         let caller = Location::caller();
         let site = match kind {
             TraceKind::Free => None,
             _ => P::__sites().map(|_| caller),
         };
+        trace_at::<P>(kind, index, site);
+    }
+}
+
+/// [`trace`] with the site given.
+#[inline(always)]
+pub(crate) fn trace_at<P: StaticPool>(kind: TraceKind, index: Option<usize>, site: Option<Site>) {
+    if let Some(hook) = P::__CONFIG.trace {
         hook(&TraceEvent {
             pool: P::NAME,
             id: P::__CONFIG.id,

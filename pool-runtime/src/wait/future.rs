@@ -84,6 +84,8 @@ impl<P: WaitPool> AllocAsync<P> {
                 unsafe { block.write(value) };
                 // SAFETY: [S1, S3] the block now holds an initialised item owned by nobody else.
                 let boxed = unsafe { PoolBox::from_block(block) };
+                // No site for `alloc_async` (the block may still show its previous owner's).
+                crate::sites::untrack::<P>(index);
                 // After the block is in its handle (T2). A block handed over by a free is traced as that
                 // free and this allocation; its site is unknown (`alloc_async` records none).
                 crate::trace::trace::<P>(crate::trace::TraceKind::Alloc, Some(index));
