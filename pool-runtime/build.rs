@@ -23,7 +23,7 @@ SECTIONS
 }
 INSERT AFTER .rodata;
 /* What blockpool's registry() refers to on bare metal: without this script the link fails, naming it. */
-blockpool_registry_needs_linker_script__Tblockpool_registry_x = 1;
+blockpool_registry_needs_linker_script__Tblockpool_registry_x = ADDR(linkme_POOLS);
 ";
 
 fn main() {

@@ -52,6 +52,8 @@ fn every_alloc_free_and_failure_is_traced_with_the_block_and_the_site() {
     let site = events[0].site.expect("track_callers gives the site");
     assert_eq!((site.file(), site.line()), (file!(), line));
     assert_eq!(events[3].site, None, "a free has no site");
+    // Review round 14: a failure named a place in the runtime as its site.
+    assert_eq!(events[2].site, None, "a failure has no site");
     assert_eq!(
         events[0].to_string(),
         format!("FramePool#0 alloc at {}:{line}:{}", file!(), site.column())
@@ -111,7 +113,7 @@ fn a_panicking_hook_leaves_the_pool_intact() {
     assert_eq!(FragilePool::stats().allocs, FragilePool::stats().frees);
 }
 
-#[memory_pool(count = 1, trace = record, wait = 2)]
+#[memory_pool(count = 1, trace = record, wait = 2, track_callers)]
 pub struct Awaited(#[allow(dead_code)] u32);
 
 /// A block handed to a waiting task is traced as the free that gave it and the task's allocation.
@@ -127,7 +129,8 @@ fn a_hand_off_is_traced_as_a_free_and_an_allocation() {
         panic!("handed over");
     };
     drop(got);
-    let kinds: Vec<_> = seen("AwaitedPool").iter().map(|e| e.kind).collect();
+    let events = seen("AwaitedPool");
+    let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
         [
@@ -137,4 +140,7 @@ fn a_hand_off_is_traced_as_a_free_and_an_allocation() {
             TraceKind::Free
         ]
     );
+    assert!(events[0].site.is_some(), "`alloc` has its site");
+    // Review round 14: the async allocation named a place in the runtime as its site.
+    assert_eq!(events[2].site, None, "`alloc_async` has none");
 }

@@ -1,4 +1,5 @@
-// `trace` takes the path of a `fn(&blockpool::TraceEvent)`; byte pools and arenas have none yet.
+// `trace` takes the path of a `fn(&blockpool::TraceEvent)`; byte pools and arenas have none yet, and a
+// chain takes neither `trace` nor `track_callers` (review round 14).
 use blockpool::{memory_pool, pools, FailureEvent};
 
 fn wrong(_: &FailureEvent) {}
@@ -11,6 +12,8 @@ pub struct NotAPath(u32);
 
 pools! {
     pub Bytes(classes = [(32, 4)], trace = wrong);
+    pub Member(type = u32, count = 2);
+    pub Chained(chain = [Member], trace = wrong, track_callers);
 }
 
 fn main() {}

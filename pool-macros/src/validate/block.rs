@@ -478,6 +478,9 @@ fn chain_spec(name: &Ident, options: &RawOptions, errors: &mut Errors) -> Option
     refuse(options.classes.as_ref().map(|o| &o.key));
     refuse(options.arena.as_ref().map(|o| &o.key));
     refuse(options.fallback.as_ref().map(|o| &o.key));
+    // Review round 14: a chain records no sites and calls no trace hook (nor do its members for it).
+    refuse(options.trace.as_ref().map(|o| &o.key));
+    refuse(options.track_callers.as_ref().map(|o| &o.key));
     let mut members = Vec::new();
     match &chain.value {
         Expr::Array(array) if !array.elems.is_empty() => {

@@ -38,6 +38,7 @@ impl<P: StaticPool> Claim<P> {
 
     /// Takes a free block without recording a site or calling the trace hook (the C API does both its own
     /// way), or reports the failure.
+    #[cfg(feature = "c-api")]
     #[inline]
     pub(crate) fn take_quiet() -> Result<Self, PoolError> {
         match P::__storage().take() {
@@ -133,7 +134,8 @@ pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
         }
     };
     failed(pool, P::__storage().failures(), &error);
-    crate::trace::trace::<P>(crate::trace::TraceKind::Failure(error), None);
+    // No site: the failure path is not `#[track_caller]` (review round 14).
+    crate::trace::trace_at::<P>(crate::trace::TraceKind::Failure(error), None, None);
     error
 }
 

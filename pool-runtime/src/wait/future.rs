@@ -88,7 +88,7 @@ impl<P: WaitPool> AllocAsync<P> {
                 crate::sites::untrack::<P>(index);
                 // After the block is in its handle (T2). A block handed over by a free is traced as that
                 // free and this allocation; its site is unknown (`alloc_async` records none).
-                crate::trace::trace::<P>(crate::trace::TraceKind::Alloc, Some(index));
+                crate::trace::trace_at::<P>(crate::trace::TraceKind::Alloc, Some(index), None);
                 Poll::Ready(Ok(boxed))
             }
             None => {
