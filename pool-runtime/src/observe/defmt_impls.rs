@@ -7,6 +7,7 @@ use defmt::{Format, Formatter, write};
 
 use crate::{
     ArenaStats, BufferFull, FailureEvent, MemoryMap, PoolError, PoolInfo, PoolKind, PoolStats,
+    TraceEvent, TraceKind,
 };
 
 impl Format for PoolStats {
@@ -71,6 +72,34 @@ impl Format for BufferFull {
 impl Format for FailureEvent {
     fn format(&self, f: Formatter<'_>) {
         write!(f, "pool `{=str}`: {}", self.pool, self.error);
+    }
+}
+
+/// `FramePool#3 alloc at src/radio.rs:41`, as `Display` writes it (the column left out).
+impl Format for TraceEvent {
+    fn format(&self, f: Formatter<'_>) {
+        write!(f, "{=str}", self.pool);
+        if let Some(index) = self.index {
+            write!(f, "#{=usize}", index);
+        }
+        match self.kind {
+            TraceKind::Alloc => write!(f, " alloc"),
+            TraceKind::Free => write!(f, " free"),
+            TraceKind::Failure(error) => write!(f, " failure: {}", error),
+        }
+        if let Some(site) = self.site {
+            write!(f, " at {=str}:{=u32}", site.file(), site.line());
+        }
+    }
+}
+
+impl Format for TraceKind {
+    fn format(&self, f: Formatter<'_>) {
+        match self {
+            Self::Alloc => write!(f, "alloc"),
+            Self::Free => write!(f, "free"),
+            Self::Failure(error) => write!(f, "failure: {}", error),
+        }
     }
 }
 
