@@ -58,8 +58,9 @@ pub struct Report {
 
 pools! {
     budget = 1 KiB;
-    /// Messages from the interrupt to the main loop.
-    pub Messages(type = Message, count = 4);
+    /// Messages from the interrupt to the main loop. Each block remembers where it was allocated, and
+    /// every allocation, free and failure goes through `trace_message`.
+    pub Messages(type = Message, count = 4, track_callers, trace = trace_message);
     /// Reports, shared by the main loop and its history.
     pub Reports(type = Report, count = 4, refcount = u8);
     /// Frames the DMA channel receives into: an array of bytes is a DMA buffer.
@@ -68,6 +69,26 @@ pools! {
     pub Buffers(classes = [(32, 2)]);
     /// Work slots a task waits for: one block, up to two waiting tasks.
     pub Slots(type = u32, count = 1, wait = 2);
+}
+
+/// What `trace_message` counted: allocations, frees, failures. A hook may run in the interrupt handler
+/// (allocations) and in the main loop (frees), so its counts sit in a critical section.
+static TRACED: Mutex<core::cell::Cell<[u32; 3]>> = Mutex::new(core::cell::Cell::new([0; 3]));
+
+/// The trace hook of `Messages`: counts each kind of event. On a real board it could log them instead,
+/// e.g. `defmt::info!("{}", event)` with blockpool's `defmt` feature.
+fn trace_message(event: &blockpool::TraceEvent) {
+    let slot = match event.kind {
+        blockpool::TraceKind::Alloc => 0,
+        blockpool::TraceKind::Free => 1,
+        blockpool::TraceKind::Failure(_) => 2,
+    };
+    critical_section::with(|cs| {
+        let cell = TRACED.borrow(cs);
+        let mut counts = cell.get();
+        counts[slot] += 1;
+        cell.set(counts);
+    });
 }
 
 /// Queue slots: its capacity (`QUEUE_DEPTH - 1`) is above the pool's, so the pool runs out first.
@@ -335,6 +356,8 @@ fn main() -> ! {
     wait_until(|| REFUSED.load(Ordering::Acquire) >= REFUSALS);
     let refusal = critical_section::with(|cs| LAST_REFUSAL.borrow(cs).get());
     hprintln!("Messages: {}", Messages::stats());
+    // Who holds the blocks when the pool runs dry: the interrupt handler's allocation, every one.
+    hprintln!("who holds them: {}", Messages::holder_sites());
     match refusal {
         Some(error) => hprintln!("{} allocations refused: {}", REFUSALS, error),
         None => fail(format_args!("the burst saw no refusal")),
@@ -364,6 +387,21 @@ fn main() -> ! {
     check(processed, messages.len());
     hprintln!("-- done");
     hprintln!("Messages: {}", Messages::stats());
+    let [allocs, frees, failures] = critical_section::with(|cs| TRACED.borrow(cs).get());
+    hprintln!(
+        "Messages traced: {} allocs, {} frees, {} failures",
+        allocs,
+        frees,
+        failures
+    );
+    let stats = Messages::stats();
+    if (u64::from(allocs), u64::from(frees), u64::from(failures))
+        != (stats.allocs, stats.frees, stats.failures)
+    {
+        fail(format_args!(
+            "the trace hook's counts differ from the pool's"
+        ));
+    }
     hprintln!("Reports: {}", Reports::stats());
     hprintln!("RxFrames: {}", RxFrames::stats());
     hprintln!("Buffers: {}", Buffers::stats());
