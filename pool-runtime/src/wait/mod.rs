@@ -164,7 +164,7 @@ impl<const W: usize> sealed::Sealed for WaitQueue<W> {
     #[inline]
     unsafe fn give(&self, list: &FreeList, index: usize, stats: bool) {
         // SAFETY: [S1, Q2] `give`'s contract: `list` is this pool's, the caller gives up block `index`.
-        unsafe { WaitQueue::give(self, ListBlocks { list, stats }, index) };
+        unsafe { give_list(self, list, index, stats) };
     }
 }
 
@@ -264,7 +264,9 @@ impl Blocks<Typed> for ListBlocks<'_> {
     }
 
     fn take(&self, (): ()) -> Option<usize> {
-        self.list.pop(self.stats)
+        // Inlined into the cold hand-over, so that the shared `FreeList::pop` keeps only the allocation
+        // paths as callers (their constant arguments let the compiler specialise it on bare metal).
+        self.list.pop_inline(self.stats)
     }
 
     #[inline(always)]
@@ -273,7 +275,8 @@ impl Blocks<Typed> for ListBlocks<'_> {
     }
 
     unsafe fn put(&self, index: usize) {
-        self.list.free(index, self.stats);
+        // As `take`: inlined into the cold hand-over, away from the shared `FreeList::free`.
+        self.list.free_inline(index, self.stats);
     }
 
     unsafe fn handed(&self, index: usize) {
@@ -285,6 +288,38 @@ impl Blocks<Typed> for ListBlocks<'_> {
         // SAFETY: [S1, Q2] passed on from the caller.
         unsafe { hand_over_list(queue, self.list, block, self.stats) };
     }
+}
+
+/// [`WaitQueue::give`] for a typed pool, with its arguments as scalars (in registers, and constant where
+/// every caller passes the same value: the `stats` flag), shared by every call site on bare metal.
+///
+/// # Safety
+/// As `WaitQueue::give`: `list` is the queue's pool's; the caller gives up block `index` (S1).
+#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(not(target_os = "none"), inline)]
+unsafe fn give_list<const W: usize>(
+    queue: &WaitQueue<W>,
+    list: &FreeList,
+    index: usize,
+    stats: bool,
+) {
+    // SAFETY: [S1, Q2] passed on from the caller.
+    unsafe { queue.give(ListBlocks { list, stats }, index) };
+}
+
+/// [`WaitQueue::give`] for a byte pool, as [`give_list`].
+///
+/// # Safety
+/// As `WaitQueue::give`: `classes` are the queue's pool's; the caller gives up `block` (S1).
+#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(not(target_os = "none"), inline)]
+unsafe fn give_classes<const W: usize>(
+    queue: &WaitQueue<W, Bytes>,
+    classes: &[&'static dyn ByteClass],
+    block: ByteBlock,
+) {
+    // SAFETY: [S1, Q2, Q5] passed on from the caller.
+    unsafe { queue.give(ClassBlocks { classes }, block) };
 }
 
 /// [`WaitQueue::hand_over`] for a typed pool, out of line, its arguments in registers.
@@ -326,7 +361,7 @@ impl<const W: usize> sealed::SealedBytes for WaitQueue<W, Bytes> {
     #[inline]
     unsafe fn give(&self, classes: &[&'static dyn ByteClass], block: ByteBlock) {
         // SAFETY: [S1, Q5] `give`'s contract: `classes` are this pool's, the caller gives up `block`.
-        unsafe { WaitQueue::give(self, ClassBlocks { classes }, block) };
+        unsafe { give_classes(self, classes, block) };
     }
 }
 

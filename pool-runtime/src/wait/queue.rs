@@ -187,13 +187,13 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
 
     /// Gives back `block`, held by the caller with no live item in it: to the task that has waited longest
     /// among those it fits, if one waits, else to `blocks` (Q2). The fast path, nobody waiting, is one load
-    /// and a branch before the push, and a fence, a load and a branch after it. Shared by every call site
-    /// on bare metal, as `FreeList::free` is.
+    /// and a branch before the push, and a fence, a load and a branch after it. Inlined into the per-kind
+    /// entry points (`give_list`, `give_classes`), which take their arguments in registers and are shared
+    /// by every call site on bare metal, as `FreeList::free` is.
     ///
     /// # Safety
     /// `blocks` are this queue's pool's; the caller holds `block` with no item in it and gives it up (S1).
-    #[cfg_attr(target_os = "none", inline(never))]
-    #[cfg_attr(not(target_os = "none"), inline)]
+    #[inline(always)]
     pub(crate) unsafe fn give(&self, blocks: impl Blocks<K>, block: K::Block) {
         // Relaxed: this look only decides whether to hand the block over directly (Q2); a waiter it misses
         // is found by the look after the push, which is what keeps wake-ups from being lost (Q1).
