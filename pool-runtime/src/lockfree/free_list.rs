@@ -148,7 +148,8 @@ impl FreeList {
     /// call site). Elsewhere, where code size matters less than the call, an inlining candidate.
     ///
     /// Pools declared with `stats = false` call [`FreeList::pop_inline`] instead: the same operation,
-    /// always inlined, for the fewest instructions.
+    /// always inlined, for the fewest instructions; so does the waiter queue's slow path (hand-over and
+    /// registration), which keeps this shared copy's callers to the plain allocation paths.
     #[cfg_attr(target_os = "none", inline(never))]
     #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn pop(&self, stats: bool) -> Option<usize> {
@@ -178,7 +179,8 @@ impl FreeList {
     }
 
     /// Gives back a block that the caller holds and no longer uses: [`FreeList::mark_free`], then
-    /// [`FreeList::push`], in one call that every pool shares (inlined as [`FreeList::pop`] is).
+    /// [`FreeList::push`], in one call that every pool shares (inlined as [`FreeList::pop`] is; the waiter
+    /// queue's hand-over and `stats = false` pools use [`FreeList::free_inline`]).
     #[cfg_attr(target_os = "none", inline(never))]
     #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn free(&self, index: usize, stats: bool) {

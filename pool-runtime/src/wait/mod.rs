@@ -53,7 +53,7 @@ pub(crate) mod sealed {
         /// # Safety
         /// The caller holds `block`, a block of these blocks' pool, with no item in it, and gives it up (S1).
         unsafe fn put_inline(&self, block: K::Block);
-        /// As `put_inline`, out of line: the hand-over's path.
+        /// As `put_inline`, for the cold hand-over (which may inline it too).
         ///
         /// # Safety
         /// As `put_inline`.
@@ -264,8 +264,9 @@ impl Blocks<Typed> for ListBlocks<'_> {
     }
 
     fn take(&self, (): ()) -> Option<usize> {
-        // Inlined into the cold hand-over, so that the shared `FreeList::pop` keeps only the allocation
-        // paths as callers (their constant arguments let the compiler specialise it on bare metal).
+        // Inlined (into the cold hand-over and a waiting task's registration), so that the shared
+        // `FreeList::pop` keeps only the plain allocation paths as callers: their constant arguments let
+        // the compiler specialise it on bare metal.
         self.list.pop_inline(self.stats)
     }
 
@@ -294,7 +295,8 @@ impl Blocks<Typed> for ListBlocks<'_> {
 /// every caller passes the same value: the `stats` flag), shared by every call site on bare metal.
 ///
 /// # Safety
-/// As `WaitQueue::give`: `list` is the queue's pool's; the caller gives up block `index` (S1).
+/// As `WaitQueue::give`: `list` is the queue's pool's free list and `stats` its `tracked()`; the caller gives
+/// up block `index` (S1).
 #[cfg_attr(target_os = "none", inline(never))]
 #[cfg_attr(not(target_os = "none"), inline)]
 unsafe fn give_list<const W: usize>(
