@@ -157,17 +157,8 @@ impl PoolEntry {
         module_path: &'static str,
     ) -> Self {
         Self {
-            name: P::NAME,
-            module_path,
             kind: PoolKind::Chain,
-            id: pool_id(module_path, P::NAME),
-            block_size: core::mem::size_of::<P::Item>(),
-            capacity: P::CAPACITY,
-            stats: || EntryStats::Blocks(<P as StaticPool>::stats()),
-            dump: crate::dump::fmt_pool::<P>,
-            holders: typed_holders::<P>,
-            raw: Some(pool),
-            _script: ScriptRef::new(),
+            ..Self::typed(pool, module_path, false)
         }
     }
 
@@ -373,6 +364,7 @@ mod enabled {
     /// assert_eq!(entry.id(), blockpool::pool_id(module_path!(), "MsgPool"));
     /// let block = entry.raw().unwrap().alloc_raw().unwrap(); // through the entry, untyped
     /// assert_eq!(MsgPool::stats().used, 1);
+    /// # // SAFETY: `block` came from `alloc_raw` of this pool and nothing refers into it.
     /// # unsafe { entry.raw().unwrap().free_raw(block).unwrap() };
     /// ```
     pub fn registry() -> Registry {
