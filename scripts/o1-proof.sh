@@ -66,6 +66,8 @@ rows = [  # (label, alloc function, free function)
     ('blockpool `trace` (a hook that counts), 1024', 'trace_alloc_1024', 'trace_free_1024'),
     ('blockpool byte pool, one class of 1024', 'bytes_alloc_1024', 'bytes_free_1024'),
     ('blockpool byte pool `wait = 4`, nobody waiting', 'wait_bytes_alloc_1024', 'wait_bytes_free_1024'),
+    ('blockpool byte pool `track_callers`', 'track_bytes_alloc_1024', 'track_bytes_free_1024'),
+    ('blockpool byte pool `trace` (a hook that counts)', 'trace_bytes_alloc_1024', 'trace_bytes_free_1024'),
     ('chain of two 1024-block pools, served by the first', 'chain_alloc_1024', 'chain_free_1024'),
     ('chain, the first member full: served by the second', 'chain_second_alloc_1024', 'chain_second_free_1024'),
     ('Treiber baseline, 1024', 'treiber_alloc_1024', 'treiber_free_1024'),

@@ -133,7 +133,8 @@ pub use pool_runtime::{
     SharedPool, StaticPool, WaitBytePool, WaitPool, WaitStats, ZeroableItem,
 };
 pub use pool_runtime::{
-    EntryStats, Holder, HolderSites, Holders, PoolEntry, Site, TraceEvent, TraceKind, pool_id,
+    ByteHolder, ByteHolderSites, ByteHolders, EntryStats, Holder, HolderSites, HolderSummary,
+    Holders, PoolEntry, Site, TraceEvent, TraceKind, pool_id,
 };
 
 /// bytemuck's marker trait for types whose all-zero bytes are a valid value, and its derive: what

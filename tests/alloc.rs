@@ -132,7 +132,8 @@ fn exhaustion_and_recovery() {
         JOB_HOOK_EVENTS.lock().unwrap().last(),
         Some(&FailureEvent {
             pool: "JobPool",
-            error: PoolError::Exhausted
+            error: PoolError::Exhausted,
+            holders: None,
         })
     );
     expect_stats::<JobPool>(4, 4, 4, 0, 1);
@@ -159,7 +160,8 @@ fn exhaustion_and_recovery() {
     assert!(JOB_HOOK_EVENTS.lock().unwrap().iter().all(|event| *event
         == FailureEvent {
             pool: "JobPool",
-            error: PoolError::Exhausted
+            error: PoolError::Exhausted,
+            holders: None,
         }));
 
     // Free one block: exactly that block is free, so the next allocation gets it.
@@ -234,7 +236,8 @@ fn alloc_with_on_a_full_pool_does_not_call_the_closure() {
         recorded_for("WithFullPool"),
         [FailureEvent {
             pool: "WithFullPool",
-            error: PoolError::Exhausted
+            error: PoolError::Exhausted,
+            holders: None,
         }]
     );
 

@@ -133,6 +133,7 @@ fn failure_event_and_stats_formatting() {
     let event = FailureEvent {
         pool: "RxPool",
         error: PoolError::Exhausted,
+        holders: None,
     };
     assert_eq!(
         event.to_string(),

@@ -11,17 +11,29 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Command;
 
 use allocator_api2::alloc::Allocator;
-use blockpool::{FailureEvent, memory_pool, pools};
+use blockpool::{FailureEvent, TraceEvent, memory_pool, pools};
 use pool_runtime::c_api::{bp_alloc, bp_alloc_bytes};
 
 fn panicking_hook(event: &FailureEvent) {
     panic!("on_failure hook panicked: {event}");
 }
 
+fn panicking_trace(event: &TraceEvent) {
+    panic!("trace hook panicked: {event}");
+}
+
+fn panicking_free_trace(event: &TraceEvent) {
+    if event.kind == blockpool::TraceKind::Free {
+        panic!("trace hook panicked on a free: {event}");
+    }
+}
+
 pools! {
     pub Hooked(classes = [(64, 1), (256, 1)], on_failure = panicking_hook);
     pub HookedBytes(classes = [(64, 1)], on_failure = panicking_hook);
     pub HookedForC(classes = [(64, 1)], on_failure = panicking_hook, c_name = unsafe("hook_abort_bytes"));
+    pub Traced(classes = [(64, 1)], trace = panicking_trace);
+    pub TracedFree(classes = [(64, 1)], trace = panicking_free_trace);
 }
 
 #[memory_pool(count = 1, on_failure = panicking_hook, c_name = unsafe("hook_abort_typed"))]
@@ -29,8 +41,14 @@ pub struct Typed(pub u32);
 
 const CHILD: &str = "BLOCKPOOL_HOOK_ABORT_CHILD";
 
-/// In the child, runs `case`; in the parent, runs this test again as a child and checks that it aborted.
+/// In the child, runs `case`; in the parent, runs this test again as a child and checks that it aborted
+/// in the `on_failure` hook.
 fn aborts(test_name: &str, case: fn()) {
+    aborts_in(test_name, "on_failure hook panicked", case);
+}
+
+/// [`aborts`], in the hook whose panic message starts with `hook`.
+fn aborts_in(test_name: &str, hook: &str, case: fn()) {
     if std::env::var_os(CHILD).is_some() {
         let unwound = catch_unwind(AssertUnwindSafe(case)).is_err();
         println!("child: the hook's panic unwound out of the allocator: {unwound}");
@@ -58,10 +76,7 @@ fn aborts(test_name: &str, case: fn()) {
         !output.status.success() && output.status.code() != Some(3),
         "{context}"
     );
-    assert!(
-        stderr.contains("on_failure hook panicked"),
-        "the hook did not run: {context}"
-    );
+    assert!(stderr.contains(hook), "the hook did not run: {context}");
 }
 
 #[test]
@@ -150,4 +165,44 @@ fn alloc_bytes_lets_the_panic_propagate() {
     );
     assert_eq!(HookedBytes::stats().failures, 1);
     assert_eq!(HookedBytes::validate(), Ok(()));
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "spawns a child process")]
+fn a_trace_hook_in_allocator_allocate_aborts() {
+    aborts_in(
+        "a_trace_hook_in_allocator_allocate_aborts",
+        "trace hook panicked",
+        || {
+            let _ = Traced.allocate(Layout::from_size_align(8, 1).unwrap());
+        },
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "spawns a child process")]
+fn a_trace_hook_in_global_alloc_aborts() {
+    aborts_in(
+        "a_trace_hook_in_global_alloc_aborts",
+        "trace hook panicked",
+        || {
+            // SAFETY: a non-zero layout; the process aborts before the pointer could be used.
+            let _ = unsafe { Traced.alloc(Layout::from_size_align(8, 1).unwrap()) };
+        },
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "spawns a child process")]
+fn a_trace_hook_in_allocator_deallocate_aborts() {
+    aborts_in(
+        "a_trace_hook_in_allocator_deallocate_aborts",
+        "trace hook panicked on a free",
+        || {
+            let layout = Layout::from_size_align(8, 1).unwrap();
+            let block = TracedFree.allocate(layout).unwrap();
+            // SAFETY: `block` came from this pool with `layout`, and is not used afterwards.
+            unsafe { TracedFree.deallocate(block.cast(), layout) };
+        },
+    );
 }

@@ -142,7 +142,8 @@ fn name_renames_the_pool_everywhere() {
         events,
         [FailureEvent {
             pool: "Telemetry",
-            error: PoolError::Exhausted
+            error: PoolError::Exhausted,
+            holders: None,
         }]
     );
     assert_eq!(

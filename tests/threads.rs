@@ -65,7 +65,8 @@ fn count_contended_failure(event: &FailureEvent) {
         *event,
         FailureEvent {
             pool: "ContendedPool",
-            error: PoolError::Exhausted
+            error: PoolError::Exhausted,
+            holders: None,
         }
     );
     CONTENDED_HOOK_CALLS.fetch_add(1, Ordering::SeqCst);

@@ -68,6 +68,10 @@ pools! {
     Bytes1024(classes = [(64, 1024)]);
     /// The same byte pool with a wait queue nobody uses.
     WaitBytes1024(classes = [(64, 1024)], wait = 4);
+    /// The same byte pool remembering each buffer's allocation site.
+    TrackBytes1024(classes = [(64, 1024)], track_callers);
+    /// The same byte pool with the counting trace hook.
+    TraceBytes1024(classes = [(64, 1024)], trace = count_event);
 }
 
 box_pool!(Heapless1024: Item);
@@ -167,6 +171,20 @@ probes!(
     wait_bytes_free_1024,
     PoolBytes<WaitBytes1024>,
     |seed| WaitBytes1024::alloc_bytes(black_box(seed as usize % 64 + 1)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    track_bytes_alloc_1024,
+    track_bytes_free_1024,
+    PoolBytes<TrackBytes1024>,
+    |seed| TrackBytes1024::alloc_bytes(black_box(seed as usize % 64 + 1)).unwrap(),
+    |h| drop(h)
+);
+probes!(
+    trace_bytes_alloc_1024,
+    trace_bytes_free_1024,
+    PoolBytes<TraceBytes1024>,
+    |seed| TraceBytes1024::alloc_bytes(black_box(seed as usize % 64 + 1)).unwrap(),
     |h| drop(h)
 );
 probes!(
@@ -379,6 +397,28 @@ fn main() {
         drop,
         wait_bytes_alloc_1024,
         wait_bytes_free_1024,
+    );
+    exercise(
+        1024,
+        level,
+        |s| TrackBytes1024::alloc_bytes(s as usize % 64 + 1).unwrap(),
+        drop,
+        track_bytes_alloc_1024,
+        track_bytes_free_1024,
+    );
+    // As for `Track1024`: read the sites.
+    black_box(
+        TrackBytes1024::holders()
+            .filter_map(|holder| holder.site)
+            .count(),
+    );
+    exercise(
+        1024,
+        level,
+        |s| TraceBytes1024::alloc_bytes(s as usize % 64 + 1).unwrap(),
+        drop,
+        trace_bytes_alloc_1024,
+        trace_bytes_free_1024,
     );
     exercise(
         1024,

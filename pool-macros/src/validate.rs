@@ -428,7 +428,7 @@ fn check_stats(options: &RawOptions, errors: &mut Errors) -> Option<bool> {
 
 /// `on_failure = path`: the path, or an error if it is not one.
 /// `trace = path`: the path, or an error if it is not one.
-fn check_trace(options: &RawOptions, errors: &mut Errors) -> Option<Path> {
+pub(super) fn check_trace(options: &RawOptions, errors: &mut Errors) -> Option<Path> {
     options.trace.as_ref().and_then(|hook| match &hook.value {
         Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
         other => {

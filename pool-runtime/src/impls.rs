@@ -74,7 +74,8 @@ macro_rules! __blockpool_byte_pool {
         static $classes:ident = [$([$($attrs:tt)*] static $class:ident: $class_ty:ty),+ $(,)?],
         $name:expr,
         $config:expr
-        $(, static $waiters:ident: $waiters_ty:ty)? $(,)?
+        $(, static $waiters:ident: $waiters_ty:ty)?
+        $(, sites: [$(static $sites:ident: $sites_ty:ty),+ $(,)?])? $(,)?
     ) => {
         $(
             $($attrs)*
@@ -85,9 +86,12 @@ macro_rules! __blockpool_byte_pool {
 
         $(static $waiters: $waiters_ty = <$waiters_ty>::new();)?
 
+        $($(static $sites: $sites_ty = <$sites_ty>::new();)+)?
+
         #[automatically_derived]
         // SAFETY: [B1, B5, B7, Q5] the list names only the class statics declared just above, of sealed
-        // types, and the waiter queue is the static declared above, of a sealed type.
+        // types, and the waiter queue is the static declared above, of a sealed type. (The site tables,
+        // of a sealed type too, are not trusted: T1.)
         unsafe impl $crate::BytePool for $pool {
             const NAME: &'static ::core::primitive::str = $name;
             const __CONFIG: $crate::__private::PoolConfig = $config;
@@ -102,6 +106,15 @@ macro_rules! __blockpool_byte_pool {
             fn __waiters() -> &'static Self::__Waiters {
                 $crate::__blockpool_byte_pool!(@waiters $($waiters)?)
             }
+            $(
+                #[inline(always)]
+                fn __sites() -> ::core::option::Option<
+                    &'static [&'static dyn $crate::__private::SiteTable],
+                > {
+                    static SITES: &[&'static dyn $crate::__private::SiteTable] = &[$(&$sites),+];
+                    ::core::option::Option::Some(SITES)
+                }
+            )?
         }
     };
     (@waiters_ty) => { $crate::__private::NoWaiters };

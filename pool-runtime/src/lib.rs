@@ -129,7 +129,9 @@ pub mod __registry {
     #[cfg(feature = "registry")]
     pub use crate::registry::{Registry, assert_no_leaks, leaks, registry};
 }
-pub use sites::{Holder, HolderSites, Holders, Site};
+pub use sites::{
+    ByteHolder, ByteHolderSites, ByteHolders, Holder, HolderSites, HolderSummary, Holders, Site,
+};
 pub use stats::PoolStats;
 pub use trace::{TraceEvent, TraceKind};
 pub use uninit::PoolBoxUninit;

@@ -1,5 +1,6 @@
-// `trace` takes the path of a `fn(&blockpool::TraceEvent)`; byte pools and arenas have none yet, and a
-// chain takes neither `trace` nor `track_callers` (review round 14).
+// `trace` takes the path of a `fn(&blockpool::TraceEvent)`, on typed and byte pools (a wrong signature is
+// reported at the path); arenas take no trace hook, and a chain takes neither `trace` nor `track_callers`
+// (review round 14).
 use blockpool::{memory_pool, pools, FailureEvent};
 
 fn wrong(_: &FailureEvent) {}
@@ -12,6 +13,7 @@ pub struct NotAPath(u32);
 
 pools! {
     pub Bytes(classes = [(32, 4)], trace = wrong);
+    pub Scratch(arena = 256, trace = wrong);
     pub Member(type = u32, count = 2);
     pub Chained(chain = [Member], trace = wrong, track_callers);
 }

@@ -1,5 +1,5 @@
-// `track_callers` is a flag on typed pools; it needs the block states that `stats = false` drops, and byte
-// pools and arenas do not take it (yet).
+// `track_callers` is a flag on typed and byte pools; it needs the block states that `stats = false` drops,
+// and arenas do not take it (the byte pool below is accepted).
 use blockpool::{memory_pool, pools};
 
 #[memory_pool(count = 4, track_callers = true)]

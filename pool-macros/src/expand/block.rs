@@ -59,7 +59,11 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
     let name_str = plain_name(name);
     let link_section = link_section(spec.link_section.as_ref());
     let c_export = c_export(name, krate, spec.c_name.as_ref(), quote!(bytes));
-    let config = config(krate, spec.zeroize, spec.on_failure.as_ref());
+    let config = config(krate, spec.zeroize, spec.on_failure.as_ref()).with_trace(
+        krate,
+        spec.trace.as_ref(),
+        name,
+    );
     let class_statics: Vec<_> = spec
         .classes
         .iter()
@@ -81,7 +85,19 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
     let waiters = spec.wait.map(|slots| {
         let slots = slots as usize;
         let waiters_static = static_name(name, "_WAITERS");
-        quote!(static #waiters_static: #private::WaitQueue<#slots, #private::Bytes>)
+        quote!(, static #waiters_static: #private::WaitQueue<#slots, #private::Bytes>)
+    });
+    // `track_callers`: one site table per class, in the classes' order.
+    let sites = spec.track_callers.then(|| {
+        let statics = spec
+            .classes
+            .iter()
+            .map(|(size, _)| static_name(name, &format!("_{size}_SITES")));
+        let types = spec
+            .classes
+            .iter()
+            .map(|(_, count)| quote!(#private::Sites<#count>));
+        quote!(, sites: [#(static #statics: #types),*])
     });
     let wait_fns = match spec.wait {
         Some(_) => quote! {
@@ -140,8 +156,9 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
                     #([#[allow(non_upper_case_globals)] #link_section] static #class_statics: #class_types),*
                 ],
                 #name_str,
-                #config,
+                #config
                 #waiters
+                #sites
             );
 
             #wait_fns
@@ -166,6 +183,7 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
 
                 /// A zero-filled buffer of `len` bytes from the smallest class that fits and has a free block.
                 #[inline]
+                #[track_caller]
                 pub fn alloc_bytes(
                     len: ::core::primitive::usize,
                 ) -> ::core::result::Result<#krate::PoolBytes<Self>, #krate::PoolError> {
@@ -174,6 +192,7 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
 
                 /// Like `alloc_bytes`, with the buffer's start aligned to `align` (a power of two).
                 #[inline]
+                #[track_caller]
                 pub fn alloc_bytes_aligned(
                     len: ::core::primitive::usize,
                     align: ::core::primitive::usize,
@@ -201,6 +220,22 @@ fn byte_pool(krate: &syn::Path, spec: &BytesSpec) -> TokenStream {
                 /// Checks every class's free list (O(total blocks); for tests).
                 pub fn validate() -> ::core::result::Result<(), #krate::PoolError> {
                     <Self as #krate::BytePool>::validate()
+                }
+
+                /// The buffers in use, class by class, with their allocation sites (`track_callers`).
+                pub fn holders() -> #krate::ByteHolders<Self> {
+                    <Self as #krate::BytePool>::holders()
+                }
+
+                /// The buffers in use grouped by allocation site; `Display` gives a one-line summary.
+                pub fn holder_sites() -> #krate::ByteHolderSites<Self> {
+                    <Self as #krate::BytePool>::holder_sites()
+                }
+
+                /// Panics if a buffer is in use, saying who holds them. For the end of a test.
+                #[track_caller]
+                pub fn assert_empty() {
+                    <Self as #krate::BytePool>::assert_empty()
                 }
             }
 
@@ -331,13 +366,17 @@ fn memory_map(spec: &BlockSpec) -> TokenStream {
                 for (size, count) in &bytes_spec.classes {
                     let ty = byte_class_type(krate, bytes_spec, *size, *count);
                     let queue = queue.take();
+                    // The class's sites of `track_callers`, a static of their own, count in its row.
+                    let sites = bytes_spec
+                        .track_callers
+                        .then(|| quote!(+ ::core::mem::size_of::<#private::Sites<#count>>()));
                     rows.push(quote! {
                         #krate::PoolInfo {
                             name: #name,
                             kind: #krate::PoolKind::Bytes,
                             block_size: <#ty>::BLOCK_SIZE,
                             count: #count,
-                            bytes: ::core::mem::size_of::<#ty>() #queue,
+                            bytes: ::core::mem::size_of::<#ty>() #queue #sites,
                         }
                     });
                 }

@@ -6,7 +6,7 @@ use syn::{Attribute, Expr, ExprLit, Ident, Lit, Path, Visibility};
 
 use super::{
     MAX_COUNT, PoolSpec, check_align, check_c_name, check_link_section, check_on_failure,
-    check_wait, settings,
+    check_trace, check_wait, settings,
 };
 use crate::diagnostics::Errors;
 use crate::options::{Opt, RawOptions};
@@ -66,6 +66,10 @@ pub(crate) struct BytesSpec {
     pub(crate) c_name: Option<super::LinkSection>,
     /// `wait = W`: how many tasks may wait for a buffer at once.
     pub(crate) wait: Option<u64>,
+    /// `track_callers`: every buffer in use remembers where it was allocated.
+    pub(crate) track_callers: bool,
+    /// `trace = path`: called on every allocation, free and failure.
+    pub(crate) trace: Option<Path>,
 }
 
 /// An arena: `arena = bytes`.
@@ -188,8 +192,9 @@ fn typed(
     Some(spec)
 }
 
-/// Rejects options that a byte pool or an arena has no use for.
-fn reject(options: &RawOptions, what: &str, waits: bool, errors: &mut Errors) {
+/// Rejects options that a byte pool or an arena has no use for (`bytes`: a byte pool, which takes `wait`,
+/// `trace` and `track_callers`).
+fn reject(options: &RawOptions, what: &str, bytes: bool, errors: &mut Errors) {
     let mut refuse = |key: Option<&Ident>| {
         if let Some(key) = key {
             errors.at(
@@ -203,20 +208,22 @@ fn reject(options: &RawOptions, what: &str, waits: bool, errors: &mut Errors) {
     refuse(options.max_size.as_ref().map(|o| &o.key));
     refuse(options.refcount.as_ref().map(|o| &o.key));
     refuse(options.stats.as_ref().map(|o| &o.key));
-    if !waits {
-        refuse(options.wait.as_ref().map(|o| &o.key));
+    if bytes {
+        return;
     }
+    refuse(options.wait.as_ref().map(|o| &o.key));
     if let Some(trace) = &options.trace {
         errors.at(
             &trace.key,
-            "`trace` is for typed pools: byte pools and arenas have no trace hook yet; remove it",
+            "`trace` is for typed and byte pools: an arena's allocations end together with its scope, so \
+             there is nothing to trace per allocation; remove it",
         );
     }
     if let Some(track) = &options.track_callers {
         errors.at(
             &track.key,
-            "`track_callers` is for typed pools: byte pools and arenas do not record allocation sites yet; \
-             remove it",
+            "`track_callers` is for typed and byte pools: an arena's allocations end together with its \
+             scope, so no block outlives the code that made it; remove it",
         );
     }
 }
@@ -257,11 +264,14 @@ fn bytes(
         .wait
         .as_ref()
         .and_then(|wait| check_wait(wait, errors));
+    let trace = check_trace(options, errors);
     if errors.len() > before {
         return None;
     }
     Some(BytesSpec {
         wait,
+        track_callers: options.track_callers.is_some(),
+        trace,
         name: name.clone(),
         classes: classes?,
         align,

@@ -55,6 +55,7 @@ pub trait ArenaPool: Sized + 'static {
                 hook(&FailureEvent {
                     pool: Self::NAME,
                     error: PoolError::Busy,
+                    holders: None,
                 });
             }
             return Err(PoolError::Busy);
@@ -515,6 +516,7 @@ impl<'scope> Arena<'scope> {
             hook(&FailureEvent {
                 pool: self.name,
                 error,
+                holders: None,
             });
         }
         error

@@ -49,6 +49,8 @@ pub trait ByteClass: Sync + sealed::Sealed {
     /// (C2), and the caller gives the block back (S1: else it is lost, never handed out twice).
     #[cfg(feature = "c-api")]
     unsafe fn claim_raw(&self, index: usize) -> Result<(), PoolError>;
+    /// Whether block `index` is in use (false past the end). O(1); a snapshot, for the holders' lists.
+    fn in_use(&self, index: usize) -> bool;
     /// Counts a failed allocation.
     fn record_failure(&self);
     /// A snapshot of the class's counters.
@@ -128,6 +130,10 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
     unsafe fn claim_raw(&self, index: usize) -> Result<(), PoolError> {
         // Only a raw block in use changes hands, by one compare-and-swap (F1, C2).
         crate::storage::sealed::Sealed::free_list(self).claim_raw(index)
+    }
+
+    fn in_use(&self, index: usize) -> bool {
+        index < N && crate::free_list::in_use(Storage::state(self, index))
     }
 
     fn record_failure(&self) {

@@ -5,13 +5,16 @@ use core::alloc::Layout;
 use core::fmt;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
+use core::panic::Location;
 use core::ptr::NonNull;
 
 use crate::block::wipe;
 use crate::byte_class::ByteClass;
 use crate::error::{AllocError, FailureEvent, PoolError};
 use crate::pool::PoolConfig;
+use crate::sites::{ByteHolderSites, ByteHolders, HolderSummary, Site, SiteTable};
 use crate::stats::PoolStats;
+use crate::trace::{TraceKind, trace_bytes};
 use crate::wait::sealed::SealedBytes;
 use crate::wait::{ByteBlock, ByteWaiters};
 
@@ -59,6 +62,13 @@ pub unsafe trait BytePool: Sized + 'static {
     type __Waiters: ByteWaiters;
     #[doc(hidden)]
     fn __waiters() -> &'static Self::__Waiters;
+    /// The allocation sites of pools declared with `track_callers`, one table per class in the order of
+    /// `__classes()`; `None` (and no code) for the others.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __sites() -> Option<&'static [&'static dyn SiteTable]> {
+        None
+    }
 
     /// A zero-filled buffer of `len` bytes, in the smallest class that fits and has a free block.
     ///
@@ -67,6 +77,8 @@ pub unsafe trait BytePool: Sized + 'static {
     /// # Errors
     /// [`PoolError::ZeroSize`] for 0; [`PoolError::TooLarge`] above the largest class;
     /// [`PoolError::Exhausted`] when every class that fits is full.
+    #[inline]
+    #[track_caller]
     fn alloc_bytes(len: usize) -> Result<PoolBytes<Self>, PoolError> {
         Self::alloc_bytes_aligned(len, 1)
     }
@@ -78,8 +90,15 @@ pub unsafe trait BytePool: Sized + 'static {
     ///
     /// # Errors
     /// As [`BytePool::alloc_bytes`], and [`PoolError::BadAlignment`] if `align` is not a power of two.
+    #[inline]
+    #[track_caller]
     fn alloc_bytes_aligned(len: usize, align: usize) -> Result<PoolBytes<Self>, PoolError> {
-        PoolBytes::new(len, align)
+        // Two functions, so that a pool without `track_callers` and `trace` keeps its code as it was.
+        if observed::<Self>() {
+            PoolBytes::new_at(len, align, caller::<Self>())
+        } else {
+            PoolBytes::new(len, align)
+        }
     }
 
     /// The largest buffer the pool can hand out.
@@ -123,6 +142,32 @@ pub unsafe trait BytePool: Sized + 'static {
         Self::__classes()
             .iter()
             .try_for_each(|class| class.validate())
+    }
+
+    /// The blocks in use, class by class, each with the place it was allocated in pools declared with
+    /// `track_callers` (`None` in the others, and for blocks taken through the allocator interfaces, by
+    /// `alloc_bytes_async` or from C). No heap; run it while the pool is quiet for an exact picture.
+    fn holders() -> ByteHolders<Self> {
+        ByteHolders::new()
+    }
+
+    /// The blocks in use grouped by allocation site, with `Display` for a one-line answer to "who holds
+    /// the buffers?": `3/40 in use: 2 at src/net.rs:12:9, 1 at src/log.rs:30:5`. O(blocks²), no heap.
+    fn holder_sites() -> ByteHolderSites<Self> {
+        ByteHolderSites::new()
+    }
+
+    /// Panics if a buffer is in use, with who holds them (the allocation sites with `track_callers`). For
+    /// the end of a test.
+    #[track_caller]
+    fn assert_empty() {
+        if Self::stats().used != 0 {
+            panic!(
+                "pool `{}` has blocks in use: {}",
+                Self::NAME,
+                Self::holder_sites()
+            );
+        }
     }
 }
 
@@ -315,13 +360,64 @@ fn fail<P: BytePool>(
         let event = FailureEvent {
             pool: P::NAME,
             error,
+            holders: P::__sites().map(|_| HolderSummary::bytes::<P>()),
         };
         match on_panic {
             HookPanic::Propagate => hook(&event),
             HookPanic::Abort => call_hook_or_abort(hook, &event),
         }
     }
+    trace_bytes::<P>(TraceKind::Failure(error), None, None, None, on_panic);
     error
+}
+
+/// Records where block `data` of class number `class`, just handed out, was allocated (pools with
+/// `track_callers`; `None`: not known, as for the allocator interfaces) and calls the trace hook (pools
+/// with `trace`); nothing, and no code, in the others. The caller has finished the allocation first.
+#[inline(always)]
+pub(crate) fn noted<P: BytePool>(
+    class: u8,
+    data: NonNull<u8>,
+    site: Option<Site>,
+    on_panic: HookPanic,
+) {
+    if !observed::<P>() {
+        return;
+    }
+    let number = usize::from(class);
+    let Some((index, _)) = classes::<P>()
+        .get(number)
+        .and_then(|class| class.block_containing(data))
+    else {
+        return;
+    };
+    let site = match P::__sites().and_then(|sites| sites.get(number)) {
+        Some(sites) => {
+            match site {
+                Some(site) => sites.record(index, site),
+                None => sites.clear(index),
+            }
+            site
+        }
+        // `trace` without `track_callers`: no site, as in typed pools.
+        None => None,
+    };
+    trace_bytes::<P>(TraceKind::Alloc, Some(number), Some(index), site, on_panic);
+}
+
+/// Whether pool `P` records sites or calls a trace hook (a constant of the pool).
+#[inline(always)]
+fn observed<P: BytePool>() -> bool {
+    P::__sites().is_some() || P::__CONFIG.trace.is_some()
+}
+
+/// The caller's location in pools with `track_callers`; `None` (and no code) in the others.
+#[track_caller]
+#[inline(always)]
+fn caller<P: BytePool>() -> Option<Site> {
+    // Read here: in a closure it would be the closure's own location.
+    let caller = Location::caller();
+    P::__sites().map(|_| caller)
 }
 
 /// Calls `hook` in a function that cannot unwind: a panic in the hook aborts the process (an `extern "C"`
@@ -365,21 +461,26 @@ impl Located {
     /// # Safety
     /// As for [`release`]: the caller owns the allocation in this block and gives it up (S1).
     #[inline(always)]
-    unsafe fn release<P: BytePool>(&self) {
+    unsafe fn release<P: BytePool>(&self, on_panic: HookPanic) {
         // SAFETY: [S1, B7] passed on from the caller.
-        unsafe { release::<P>(self.class, self.block_index) };
+        unsafe { release::<P>(self.class, self.block_index, on_panic) };
     }
 }
 
 /// Gives back block `block_index` of `class`: wiped first in `zeroize` pools, then to the task that has
-/// waited longest among those it fits (pools with `wait`, Q5) or to its class. Every free of a byte pool
-/// comes here. Without `wait` this is exactly `ByteClass::free`.
+/// waited longest among those it fits (pools with `wait`, Q5) or to its class, then the trace hook is
+/// called (pools with `trace`; `on_panic` says what its panic does). Every free of a byte pool comes here.
+/// Without `wait` and `trace` this is exactly `ByteClass::free`.
 ///
 /// # Safety
 /// The caller holds the block (taken from `class`, one of `classes::<P>()`, not given back since) with
 /// nothing in use in it, and gives it up (S1).
 #[inline(always)]
-unsafe fn release<P: BytePool>(class: &'static dyn ByteClass, block_index: usize) {
+unsafe fn release<P: BytePool>(
+    class: &'static dyn ByteClass,
+    block_index: usize,
+    on_panic: HookPanic,
+) {
     if <P::__Waiters as ByteWaiters>::ENABLED {
         if P::__CONFIG.zeroize {
             if let Some(block) = class.block_at(block_index) {
@@ -395,6 +496,11 @@ unsafe fn release<P: BytePool>(class: &'static dyn ByteClass, block_index: usize
     } else {
         // SAFETY: [S1, B7] the caller holds the block and gives it up.
         unsafe { class.free(block_index, P::__CONFIG.zeroize) };
+    }
+    if P::__CONFIG.trace.is_some() {
+        // After the free: a hook that panics leaves the pool as it would be without the hook.
+        let number = number_of::<P>(class).map(usize::from);
+        trace_bytes::<P>(TraceKind::Free, number, Some(block_index), None, on_panic);
     }
 }
 
@@ -414,7 +520,7 @@ pub(crate) fn number_of<P: BytePool>(class: &'static dyn ByteClass) -> Option<u8
 unsafe fn give_back<P: BytePool>(data: NonNull<u8>) {
     if let Some(located) = locate::<P>(data) {
         // SAFETY: [S1, B7] the caller owns the allocation in this block and gives it up.
-        unsafe { located.release::<P>() };
+        unsafe { located.release::<P>(HookPanic::Abort) };
     }
 }
 
@@ -429,6 +535,7 @@ pub(crate) fn c_take<P: BytePool>(len: usize) -> Result<NonNull<u8>, PoolError> 
         // SAFETY: [S1, F1] `take` just took this block of `class` for us; it is handed out raw (to C) here.
         unsafe { class.mark_raw(index) };
     }
+    noted::<P>(taken.class, taken.data, None, HookPanic::Abort);
     Ok(taken.data)
 }
 
@@ -449,7 +556,7 @@ pub(crate) unsafe fn c_free<P: BytePool>(data: NonNull<u8>) -> Result<(), PoolEr
             // caller gives up; it is then ours, and goes back just below.
             unsafe { class.claim_raw(index) }?;
             // SAFETY: [S1, Q5] claimed just above, from one of `classes::<P>()`, with nothing in use in it.
-            unsafe { release::<P>(*class, index) };
+            unsafe { release::<P>(*class, index, HookPanic::Abort) };
             return Ok(());
         }
     }
@@ -480,11 +587,28 @@ unsafe impl<P: BytePool> Send for PoolBytes<P> {}
 unsafe impl<P: BytePool> Sync for PoolBytes<P> {}
 
 impl<P: BytePool> PoolBytes<P> {
-    /// A zero-filled buffer of `len` bytes aligned to `align`. A panic in the hook propagates.
+    /// A zero-filled buffer of `len` bytes aligned to `align`, in a pool without `track_callers` and
+    /// `trace`. A panic in the `on_failure` hook propagates.
     fn new(len: usize, align: usize) -> Result<Self, PoolError> {
         let taken = take::<P>(len, align, HookPanic::Propagate)?;
         // SAFETY: [S1, B2] `take` fitted the block to `len` and `align`.
         Ok(unsafe { Self::zeroed_in(taken, len, align) })
+    }
+
+    /// [`PoolBytes::new`] for pools with `track_callers` or `trace`, allocated at `site` (if known). A
+    /// panic in a hook propagates; a trace hook's drops the buffer, which frees the block.
+    fn new_at(len: usize, align: usize, site: Option<Site>) -> Result<Self, PoolError> {
+        let taken = take::<P>(len, align, HookPanic::Propagate)?;
+        // SAFETY: [S1, B2] `take` fitted the block to `len` and `align`.
+        let buffer = unsafe { Self::zeroed_in(taken, len, align) };
+        buffer.noted(site);
+        Ok(buffer)
+    }
+
+    /// [`noted`] for this buffer, just allocated (at `site`, if known) outside the allocator interfaces.
+    #[inline(always)]
+    pub(crate) fn noted(&self, site: Option<Site>) {
+        noted::<P>(self.class, self.data, site, HookPanic::Propagate);
     }
 
     /// The buffer of `len` zero bytes in block `taken`, which the caller holds and gives to it, for a
@@ -563,6 +687,7 @@ impl<P: BytePool> PoolBytes<P> {
     /// # Errors
     /// When no larger block is free, or `len` exceeds the largest class: the error gives the original
     /// buffer back, unchanged.
+    #[track_caller]
     pub fn grow(mut self, len: usize) -> Result<Self, AllocError<Self>> {
         if len <= self.capacity() {
             return match self.resize(len) {
@@ -570,7 +695,12 @@ impl<P: BytePool> PoolBytes<P> {
                 Err(error) => Err(AllocError::new(self, error)),
             };
         }
-        match Self::new(len, self.align()) {
+        let bigger = if observed::<P>() {
+            Self::new_at(len, self.align(), caller::<P>())
+        } else {
+            Self::new(len, self.align())
+        };
+        match bigger {
             Ok(mut bigger) => {
                 // `len > capacity >= self.len`, so the new buffer is longer.
                 bigger[..self.len].copy_from_slice(&self);
@@ -586,8 +716,13 @@ impl<P: BytePool> PoolBytes<P> {
     ///
     /// # Errors
     /// [`PoolError::Exhausted`] when every class that fits is full.
+    #[track_caller]
     pub fn try_clone(&self) -> Result<Self, PoolError> {
-        let mut copy = Self::new(self.len.max(1), self.align())?;
+        let mut copy = if observed::<P>() {
+            Self::new_at(self.len.max(1), self.align(), caller::<P>())
+        } else {
+            Self::new(self.len.max(1), self.align())
+        }?;
         copy.len = self.len;
         copy.copy_from_slice(self);
         Ok(copy)
@@ -598,7 +733,7 @@ impl<P: BytePool> Drop for PoolBytes<P> {
     fn drop(&mut self) {
         if let Some(located) = self.located() {
             // SAFETY: [S1, B7] the buffer owns its block, found through the class it recorded.
-            unsafe { located.release::<P>() };
+            unsafe { located.release::<P>(HookPanic::Propagate) };
         }
     }
 }
@@ -672,6 +807,7 @@ pub fn allocate<P: BytePool>(
     }
     let taken = take::<P>(layout.size(), layout.align(), HookPanic::Abort)
         .map_err(|_| allocator_api2::alloc::AllocError)?;
+    noted::<P>(taken.class, taken.data, None, HookPanic::Abort);
     Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity))
 }
 
@@ -700,6 +836,7 @@ unsafe fn move_to<P: BytePool>(
 ) -> Result<NonNull<[u8]>, allocator_api2::alloc::AllocError> {
     let taken = take::<P>(new_layout.size(), new_layout.align(), HookPanic::Abort)
         .map_err(|_| allocator_api2::alloc::AllocError)?;
+    noted::<P>(taken.class, taken.data, None, HookPanic::Abort);
     let keep = keep.min(taken.capacity);
     // SAFETY: [S1, B3] the old allocation holds `keep` bytes the caller may read; the new block is ours, at least
     // `taken.capacity >= keep` bytes long, and distinct from the old one (the old one is not free).
@@ -790,8 +927,9 @@ pub unsafe fn shrink<P: BytePool>(
         unsafe {
             core::ptr::copy_nonoverlapping(ptr.as_ptr(), taken.data.as_ptr(), new_layout.size())
         };
+        noted::<P>(taken.class, taken.data, None, HookPanic::Abort);
         // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
-        unsafe { located.release::<P>() };
+        unsafe { located.release::<P>(HookPanic::Abort) };
         return Ok(NonNull::slice_from_raw_parts(taken.data, taken.capacity));
     }
     Ok(NonNull::slice_from_raw_parts(ptr, located.room))
@@ -800,7 +938,10 @@ pub unsafe fn shrink<P: BytePool>(
 /// `GlobalAlloc::alloc` for byte pool `P`: null when no block fits. A panic in the hook aborts.
 pub fn global_alloc<P: BytePool>(layout: Layout) -> *mut u8 {
     match take::<P>(layout.size().max(1), layout.align(), HookPanic::Abort) {
-        Ok(taken) => taken.data.as_ptr(),
+        Ok(taken) => {
+            noted::<P>(taken.class, taken.data, None, HookPanic::Abort);
+            taken.data.as_ptr()
+        }
         Err(_) => core::ptr::null_mut(),
     }
 }
@@ -834,8 +975,9 @@ pub unsafe fn global_realloc<P: BytePool>(
             // SAFETY: [S1, B3] the old allocation holds `old_size > new_size` bytes; the new block is ours, at
             // least `new_size` long, and distinct from the old one.
             unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), new_size) };
+            noted::<P>(taken.class, taken.data, None, HookPanic::Abort);
             // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
-            unsafe { located.release::<P>() };
+            unsafe { located.release::<P>(HookPanic::Abort) };
             return taken.data.as_ptr();
         }
         return ptr;
@@ -846,8 +988,9 @@ pub unsafe fn global_realloc<P: BytePool>(
     // SAFETY: [S1, B3] the old allocation holds `layout.size()` bytes (initialised or not) that we may copy as
     // `u8`s; the new block is ours and at least `new_size` long; the two blocks are distinct.
     unsafe { core::ptr::copy_nonoverlapping(ptr, taken.data.as_ptr(), old_size.min(new_size)) };
+    noted::<P>(taken.class, taken.data, None, HookPanic::Abort);
     // SAFETY: [S1, B3] the caller hands the old allocation back (the allocator contract), moved above.
-    unsafe { located.release::<P>() };
+    unsafe { located.release::<P>(HookPanic::Abort) };
     taken.data.as_ptr()
 }
 

@@ -5,6 +5,7 @@ use core::ptr::NonNull;
 
 use crate::error::{FailureEvent, PoolError};
 use crate::pool::StaticPool;
+use crate::sites::HolderSummary;
 use crate::storage::Storage;
 use crate::sync::{AtomicU32, Ordering};
 
@@ -133,7 +134,17 @@ pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
             hook: P::__CONFIG.on_failure,
         }
     };
-    failed(pool, P::__storage().failures(), &error);
+    match P::__sites() {
+        // `track_callers`: the hook is told who holds the blocks (a function of its own, so that the
+        // other pools' failure path stays as it was).
+        Some(_) => failed_holders(
+            pool,
+            P::__storage().failures(),
+            &error,
+            HolderSummary::typed::<P>(),
+        ),
+        None => failed(pool, P::__storage().failures(), &error),
+    }
     // No site: the failure path is not `#[track_caller]` (review round 14).
     crate::trace::trace_at::<P>(crate::trace::TraceKind::Failure(error), None, None);
     error
@@ -153,6 +164,26 @@ fn failed(pool: &FailureSite, failures: &AtomicU32, error: &PoolError) {
         hook(&FailureEvent {
             pool: pool.name,
             error: *error,
+            holders: None,
+        });
+    }
+}
+
+/// [`failed`] for pools with `track_callers`: the event names who holds the blocks.
+#[cold]
+#[inline(never)]
+fn failed_holders(
+    pool: &FailureSite,
+    failures: &AtomicU32,
+    error: &PoolError,
+    holders: HolderSummary,
+) {
+    failures.fetch_add(1, Ordering::Relaxed);
+    if let Some(hook) = pool.hook {
+        hook(&FailureEvent {
+            pool: pool.name,
+            error: *error,
+            holders: Some(holders),
         });
     }
 }

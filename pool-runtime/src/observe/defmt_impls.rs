@@ -79,7 +79,12 @@ impl Format for FailureEvent {
 impl Format for TraceEvent {
     fn format(&self, f: Formatter<'_>) {
         write!(f, "{=str}", self.pool);
-        if let Some(index) = self.index {
+        if let Some(class) = self.class {
+            write!(f, "#{=usize}", class);
+            if let Some(index) = self.index {
+                write!(f, ".{=usize}", index);
+            }
+        } else if let Some(index) = self.index {
             write!(f, "#{=usize}", index);
         }
         match self.kind {

@@ -114,7 +114,7 @@ fn typed_holders<P: StaticPool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
     fmt::Display::fmt(&P::holder_sites(), f)
 }
 
-/// `N/M in use` for a byte pool (blocks) or an arena (bytes of the scope now).
+/// `N/M in use` for an arena (bytes of the scope now), or a byte pool's blocks.
 fn counted(stats: EntryStats, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match stats {
         EntryStats::Blocks(stats) => write!(f, "{}/{} in use", stats.used, stats.capacity),
@@ -179,7 +179,7 @@ impl PoolEntry {
             capacity: blocks,
             stats: || EntryStats::Blocks(<P as BytePool>::stats()),
             dump: crate::dump::fmt_byte_pool::<P>,
-            holders: |f| counted(EntryStats::Blocks(<P as BytePool>::stats()), f),
+            holders: |f| fmt::Display::fmt(&<P as BytePool>::holder_sites(), f),
             raw: None,
             _script: ScriptRef::new(),
         }
@@ -249,7 +249,8 @@ impl PoolEntry {
     }
 
     /// Who holds the pool's blocks, in one line: `2/8 in use: 2 at src/radio.rs:41:17` (the sites for
-    /// typed pools declared with `track_callers`, [`StaticPool::holder_sites`]).
+    /// typed and byte pools declared with `track_callers`, [`StaticPool::holder_sites`],
+    /// [`BytePool::holder_sites`]).
     pub fn holders(&self) -> impl fmt::Display + '_ {
         Holders(self.holders)
     }

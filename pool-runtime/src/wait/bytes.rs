@@ -205,6 +205,8 @@ impl<P: WaitBytePool> AllocBytesAsync<P> {
                 // SAFETY: [S1, Q5] `taken` fitted the block, which this task holds, to the request.
                 let buffer =
                     unsafe { PoolBytes::zeroed_in(taken, self.request.len, self.request.align) };
+                // No site: a waiting task's block is handed over by a free elsewhere.
+                buffer.noted(None);
                 self.finish(Ok(buffer))
             }
             None => {
@@ -253,6 +255,8 @@ impl<P: WaitBytePool> Future for AllocBytesAsync<P> {
                 // SAFETY: [S1, B2] `try_take` took the block and fitted it to the request.
                 let buffer =
                     unsafe { PoolBytes::zeroed_in(taken, this.request.len, this.request.align) };
+                // No site: a future's poll has no caller to name (as for typed pools' `alloc_async`).
+                buffer.noted(None);
                 return this.finish(Ok(buffer));
             }
             Err(Miss::Exhausted(first_fit)) => first_fit,
