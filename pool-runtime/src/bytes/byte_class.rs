@@ -34,7 +34,7 @@ pub trait ByteClass: Sync + sealed::Sealed {
     /// up: nothing uses the block afterwards (S1).
     unsafe fn free(&self, index: usize, zeroize: bool);
     /// Marks block `index`, just taken by the caller, as handed out raw (to C), so that
-    /// [`ByteClass::free_raw`] accepts it and nothing else does (F1).
+    /// [`ByteClass::claim_raw`] accepts it and nothing else does (F1).
     ///
     /// # Safety
     /// The caller took block `index` of this class with `take` and hands it out raw.
