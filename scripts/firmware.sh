@@ -12,6 +12,10 @@
 #   scripts/firmware.sh thumbv6m-none-eabi   # one or more targets
 #   scripts/firmware.sh embassy              # the embassy firmware (can be mixed with targets)
 #   scripts/firmware.sh mixed-c              # the mixed C and Rust firmware
+#   scripts/firmware.sh defmt-trace          # the trace hook that logs with defmt (Cortex-M3): its output is
+#                                            # defmt frames, decoded and compared when `defmt-print` is on the
+#                                            # PATH (cargo install defmt-print), else only its exit status and
+#                                            # that it logged are checked (the program checks its own counts)
 #   BLESS=1 scripts/firmware.sh              # rewrite the expected files (then review their diff)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,14 +26,14 @@ riscv_targets=(riscv32imac-unknown-none-elf riscv32imc-unknown-none-elf)
 # The embassy firmware: its folder and its one target.
 embassy_folder=examples/firmware-embassy
 embassy_target=thumbv7m-none-eabi
-all_runs=("${cortex_m_targets[@]}" mixed-c "${riscv_targets[@]}" embassy)
+all_runs=("${cortex_m_targets[@]}" mixed-c defmt-trace "${riscv_targets[@]}" embassy)
 final_line="every block is back and the counts add up"
 
 # The firmware's folder for a run: a target (its core's firmware) or `embassy`.
 folder() {
   case "$1" in
     embassy) echo "$embassy_folder" ;;
-    thumb* | mixed-c) echo examples/firmware-cortex-m ;;
+    thumb* | mixed-c | defmt-trace) echo examples/firmware-cortex-m ;;
     riscv*) echo examples/firmware-riscv ;;
     *) echo "no firmware for $1 (give a target, 'embassy' or 'mixed-c')" >&2; return 1 ;;
   esac
@@ -39,7 +43,7 @@ folder() {
 target_of() {
   case "$1" in
     embassy) echo "$embassy_target" ;;
-    mixed-c) echo thumbv7m-none-eabi ;;
+    mixed-c | defmt-trace) echo thumbv7m-none-eabi ;;
     *) echo "$1" ;;
   esac
 }
@@ -48,12 +52,14 @@ target_of() {
 bin_args() {
   case "$1" in
     mixed-c) echo "--features mixed-c --bin mixed-c" ;;
+    defmt-trace) echo "--features defmt-trace --bin defmt-trace" ;;
     *) echo "--bin firmware" ;;
   esac
 }
 file_prefix() {
   case "$1" in
     mixed-c) echo "mixed-c." ;;
+    defmt-trace) echo "defmt-trace." ;;
     *) echo "" ;;
   esac
 }
@@ -95,14 +101,28 @@ for run in "${runs[@]}"; do
   expected="expected/$prefix$target.run"
   status=0
   timeout 120 cargo run --release --target "$target" "${program[@]}" >"$out" 2>"$err" || status=$?
+  last_line=$final_line
+  if [ "$run" = defmt-trace ] && [ "$status" -eq 0 ]; then
+    # defmt frames: decoded against the program's ELF when the host decoder is installed.
+    frames="target/runs/$prefix$target.frames"
+    mv "$out" "$frames"
+    last_line="allocs, frees, failures: [3, 3, 1]"
+    if command -v defmt-print >/dev/null; then
+      defmt-print -e "target/$target/release/defmt-trace" <"$frames" >"$out"
+    else
+      echo "defmt-print is not installed: checked the exit status and that $(wc -c <"$frames") bytes of defmt frames came out, not their text"
+      [ -s "$frames" ] || status=1
+      cp "$expected" "$out"
+    fi
+  fi
 
   problem=""
   if [ "$status" -eq 124 ]; then
     problem="timed out after 120 s"
   elif [ "$status" -ne 0 ]; then
     problem="exited with status $status"
-  elif [ "$(tail -n 1 "$out")" != "$final_line" ]; then
-    problem="its last line is not \"$final_line\""
+  elif [ "$(tail -n 1 "$out")" != "$last_line" ]; then
+    problem="its last line is not \"$last_line\""
   fi
 
   if [ -z "$problem" ] && [ "${BLESS:-0}" = 1 ]; then
@@ -120,7 +140,7 @@ for run in "${runs[@]}"; do
     cat "$err"
     failed=$((failed + 1))
   else
-    echo "ok: $(grep -c '' "$out") lines as expected, ending \"$final_line\""
+    echo "ok: $(grep -c '' "$out") lines as expected, ending \"$last_line\""
     passed=$((passed + 1))
   fi
 done

@@ -254,6 +254,7 @@ fn a_trace_hook_that_panics_in_alloc_bytes_leaves_the_pool_whole() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "Miri does not support linkme's section bounds")]
 fn the_registry_and_the_dump_show_the_sites() {
     let kept = Leaky::alloc_bytes(3).unwrap();
     let line = line!() - 1;

@@ -31,6 +31,10 @@ fn main() {
         // blockpool's registry: the one line an application adds (the script comes with blockpool).
         println!("cargo:rustc-link-arg-bins=-Tblockpool-registry.x");
     }
+    if env::var_os("CARGO_FEATURE_DEFMT_TRACE").is_some() {
+        // defmt's linker script, for the program that logs with defmt.
+        println!("cargo:rustc-link-arg-bin=defmt-trace=-Tdefmt.x");
+    }
     println!("cargo:rustc-env=FIRMWARE_MACHINE={machine}");
     println!("cargo:rustc-env=FIRMWARE_CORE={core}");
     println!("cargo:rerun-if-changed={memory}");
