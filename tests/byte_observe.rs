@@ -263,6 +263,11 @@ fn the_registry_and_the_dump_show_the_sites() {
         entry.holders().to_string(),
         format!("1/2 in use: 1 at {}:{line}:16", file!())
     );
+    let dump = format!("{:?}", entry.dump());
+    assert!(
+        dump.contains(&format!("held_at: [\"1 at {}:{line}:16\"]", file!())),
+        "{dump}"
+    );
     drop(kept);
     assert_eq!(entry.holders().to_string(), "0/2 in use");
 }

@@ -39,15 +39,6 @@ struct HeldAt<P>(core::marker::PhantomData<P>);
 
 impl<P: StaticPool> fmt::Debug for HeldAt<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Group(Option<crate::sites::Site>, usize);
-        impl fmt::Debug for Group {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self.0 {
-                    Some(site) => write!(f, "\"{} at {site}\"", self.1),
-                    None => write!(f, "\"{} at an unrecorded site\"", self.1),
-                }
-            }
-        }
         f.debug_list()
             .entries(P::holder_sites().map(|(site, count)| Group(site, count)))
             .finish()
@@ -70,35 +61,68 @@ impl<P: StaticPool> fmt::Debug for InUse<P> {
     }
 }
 
-/// Writes `Name { classes: [{ block_size, used, capacity, high_water }..], failures }` for a byte pool.
+/// Writes `Name { classes: [{ block_size, used, capacity, high_water }..], failures }` for a byte pool;
+/// pools declared with `track_callers` add `held_at`, as typed pools do.
 pub fn fmt_byte_pool<P: BytePool>(f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    struct Class(usize, PoolStats);
-    impl fmt::Debug for Class {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("Class")
-                .field("block_size", &self.0)
-                .field("used", &self.1.used)
-                .field("capacity", &self.1.capacity)
-                .field("high_water", &self.1.high_water)
-                .finish()
+    let mut dump = f.debug_struct(P::NAME);
+    dump.field("classes", &Classes::<P>(core::marker::PhantomData))
+        .field("failures", &P::stats().failures);
+    if P::__sites().is_some() {
+        dump.field("held_at", &ByteHeldAt::<P>(core::marker::PhantomData));
+    }
+    dump.finish()
+}
+
+/// One class of a byte pool in its dump.
+struct Class(usize, PoolStats);
+
+impl fmt::Debug for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Class")
+            .field("block_size", &self.0)
+            .field("used", &self.1.used)
+            .field("capacity", &self.1.capacity)
+            .field("high_water", &self.1.high_water)
+            .finish()
+    }
+}
+
+/// A byte pool's classes in its dump.
+struct Classes<P>(core::marker::PhantomData<P>);
+
+impl<P: BytePool> fmt::Debug for Classes<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                (0..)
+                    .map_while(P::class_stats)
+                    .map(|(size, stats)| Class(size, stats)),
+            )
+            .finish()
+    }
+}
+
+/// A group of blocks in use with one allocation site, as `"N at file:line:column"`.
+struct Group(Option<crate::sites::Site>, usize);
+
+impl fmt::Debug for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(site) => write!(f, "\"{} at {site}\"", self.1),
+            None => write!(f, "\"{} at an unrecorded site\"", self.1),
         }
     }
-    struct Classes<P>(core::marker::PhantomData<P>);
-    impl<P: BytePool> fmt::Debug for Classes<P> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_list()
-                .entries(
-                    (0..)
-                        .map_while(P::class_stats)
-                        .map(|(size, stats)| Class(size, stats)),
-                )
-                .finish()
-        }
+}
+
+/// A byte pool's buffers in use grouped by site, as a list of `"N at file:line:column"`.
+struct ByteHeldAt<P>(core::marker::PhantomData<P>);
+
+impl<P: BytePool> fmt::Debug for ByteHeldAt<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(P::holder_sites().map(|(site, count)| Group(site, count)))
+            .finish()
     }
-    f.debug_struct(P::NAME)
-        .field("classes", &Classes::<P>(core::marker::PhantomData))
-        .field("failures", &P::stats().failures)
-        .finish()
 }
 
 /// Writes `Name { capacity, used, high_water, scopes, failures }` for an arena.
