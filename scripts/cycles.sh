@@ -149,6 +149,21 @@ for target in "${targets[@]}"; do
     fi
     echo "$target $program $phases" >>"$counts"
   done
+
+  # The wait pool again with blockpool's `single-core` (its fences as compiler fences), in a target
+  # directory of its own so that the programs above keep theirs.
+  program=cycles-blockpool-wait
+  cargo build --quiet --release --no-default-features --features cycles,single-core --target "$target" \
+    --bin "$program" --target-dir target/single-core
+  elf="target/single-core/$target/release/$program"
+  qemu=(qemu-system-arm "${machine[@]}" "${one_insn[@]}" -d exec,nochain -D /dev/stdout -display none
+    -monitor none -serial null -semihosting-config enable=on,target=native -kernel "$elf")
+  if ! phases=$(timeout 120 "${qemu[@]}" 2>"$work/qemu.stderr" | count_phases "$elf"); then
+    echo "FAILED: $program (single-core) on $target" >&2
+    cat "$work/qemu.stderr" >&2
+    exit 1
+  fi
+  echo "$target cycles-blockpool-wait-single-core $phases" >>"$counts"
 done
 
 cd ../..
@@ -177,7 +192,7 @@ for target in dict.fromkeys(t for t, _ in figures):
     base = figures[target, 'baseline']
     rows.append((target, 'baseline', *map(number, base)))
     pair = {}
-    for pool in ('blockpool', 'blockpool-nostats', 'blockpool-wait', 'heapless'):
+    for pool in ('blockpool', 'blockpool-nostats', 'blockpool-wait', 'blockpool-wait-single-core', 'heapless'):
         if (target, pool) not in figures:
             rows.append((target, pool, 'n/a: needs LDREX/STREX', '', ''))
             continue
@@ -187,10 +202,10 @@ for target in dict.fromkeys(t for t, _ in figures):
     if 'heapless' in pair:
         ratios.append((target, pair['blockpool'], pair['blockpool-nostats'], pair['heapless']))
 
-line = '{:<22} {:<18} {:>9} {:>9} {:>9}'
+line = '{:<22} {:<27} {:>9} {:>9} {:>9}'
 print(line.format('target', 'pool', 'alloc', 'free', 'pair'))
 for row in rows:
-    print(line.format(*row) if row[3] else f'{row[0]:<22} {row[1]:<18} {row[2]}')
+    print(line.format(*row) if row[3] else f'{row[0]:<22} {row[1]:<27} {row[2]}')
 for target, blockpool, nostats, heapless in ratios:
     print(f'{target}: blockpool / heapless per pair = {number(blockpool)} / {number(heapless)} = '
           f'{float(blockpool / heapless):.2f}x; with stats = false {number(nostats)} = heapless + {number(nostats - heapless)}')
@@ -202,6 +217,7 @@ if os.environ.get('CYCLES_DOC', '1') == '1':
               'blockpool': 'blockpool `#[memory_pool(type = Message, count = 4)]`',
               'blockpool-nostats': 'blockpool with `stats = false`',
               'blockpool-wait': 'blockpool with `wait = 4`, nobody waiting',
+              'blockpool-wait-single-core': 'the same with the feature `single-core`',
               'heapless': '`heapless::pool` `box_pool!`, 4 blocks'}
     table = ['| core | target | program | alloc | free | alloc + free (pair) |', '|---|---|---|--:|--:|--:|']
     last = None

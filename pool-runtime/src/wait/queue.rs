@@ -9,7 +9,19 @@ use core::task::Waker;
 
 use super::sealed::{Blocks, SealedKind};
 use crate::byte_class::ByteClass;
-use crate::sync::{AtomicU32, Ordering, fence};
+use crate::sync::{AtomicU32, Ordering};
+
+/// The `SeqCst` fence between a free's push and its look at the waiter count, and between a registration
+/// and its second attempt (Q1). With the feature `single-core` on bare metal, a compiler fence: one core
+/// observes its own accesses, and those of the interrupt handlers that preempt it, in program order, so
+/// only the compiler's reordering has to be prevented (Q6).
+#[inline(always)]
+fn order() {
+    #[cfg(all(feature = "single-core", target_os = "none", not(loom)))]
+    core::sync::atomic::compiler_fence(Ordering::SeqCst);
+    #[cfg(not(all(feature = "single-core", target_os = "none", not(loom))))]
+    crate::sync::fence(Ordering::SeqCst);
+}
 
 /// What a queue hands out and what its tasks ask for: [`Typed`] or [`Bytes`]. Sealed.
 pub trait QueueKind: SealedKind + 'static {}
@@ -206,7 +218,7 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
         unsafe { blocks.put_inline(block) };
         // Q1: a task that registered while the block went back either took it (its attempt after
         // registering saw the push) or is seen here (this load after the push sees its registration).
-        fence(Ordering::SeqCst);
+        order();
         if self.waiting.load(Ordering::Relaxed) != 0 {
             // SAFETY: [Q2] no block of the caller's: only blocks taken from `blocks`, this pool's.
             unsafe { blocks.hand_over(self, None) };
@@ -294,7 +306,7 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
             };
             queue.next_ticket = queue.next_ticket.wrapping_add(1);
             self.waiting.fetch_add(1, Ordering::SeqCst);
-            fence(Ordering::SeqCst);
+            order();
             if let Some(block) = blocks.take(request) {
                 queue.slots[slot] = Slot::Empty;
                 self.waiting.fetch_sub(1, Ordering::SeqCst);
