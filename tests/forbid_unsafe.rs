@@ -23,6 +23,22 @@ pools! {
     pub MoreTyped(type = u64, count = 1);
     pub AnyTyped(chain = [Typed, MoreTyped], align = 8);
     pub Small(arena = 8, fallback = Scratch);
+    pub Observed(classes = [(32, 2)], track_callers, trace = hook, wait = 2);
+}
+
+fn hook(_: &blockpool::TraceEvent) {}
+
+#[memory_pool(count = 2, track_callers, trace = hook, wait = 2)]
+pub struct Watched(pub u8);
+
+#[test]
+fn sites_trace_hooks_and_waiting_need_no_unsafe_either() {
+    let buffer = Observed::alloc_bytes(4).unwrap();
+    assert!(Observed::holders().all(|holder| holder.site.is_some()));
+    drop(buffer);
+    let watched = WatchedPool::alloc(Watched(1)).unwrap();
+    assert_eq!(WatchedPool::holders().count(), 1);
+    drop(watched);
 }
 
 #[test]
