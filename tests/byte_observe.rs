@@ -271,3 +271,113 @@ fn the_registry_and_the_dump_show_the_sites() {
     drop(kept);
     assert_eq!(entry.holders().to_string(), "0/2 in use");
 }
+
+// Review round 17: a trace hook that panics once, on the paths where a panic could leave a future naming a
+// slot the queue had emptied, lose a block, or leave a freed block's site behind.
+
+static PANIC_ONCE_ON: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Panics once, on the first event of the kind armed in `PANIC_ONCE_ON` (1: alloc, 2: free).
+fn panics_once(event: &TraceEvent) {
+    use std::sync::atomic::Ordering;
+    let kind = match event.kind {
+        TraceKind::Alloc => 1,
+        TraceKind::Free => 2,
+        TraceKind::Failure(_) => 3,
+    };
+    if PANIC_ONCE_ON
+        .compare_exchange(kind, 0, Ordering::SeqCst, Ordering::SeqCst)
+        .is_ok()
+    {
+        panic!("the trace hook panics once: {event}");
+    }
+}
+
+/// Serialises the tests that arm `PANIC_ONCE_ON`.
+static ARMED: Mutex<()> = Mutex::new(());
+
+fn arm(kind: u8) {
+    PANIC_ONCE_ON.store(kind, std::sync::atomic::Ordering::SeqCst);
+}
+
+pools! {
+    map = PANIC_MAP;
+    Waity(classes = [(32, 1)], wait = 2, trace = panics_once);
+    Grows(classes = [(32, 1), (128, 1)], trace = panics_once, track_callers);
+    HandedBytes(classes = [(32, 1)], wait = 1, track_callers);
+}
+
+fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(future).poll(&mut cx)
+}
+
+#[test]
+fn a_hook_that_panics_as_a_waiting_future_takes_its_block_leaves_no_stale_slot() {
+    let _armed = ARMED.lock().unwrap();
+    let held = Waity::alloc_bytes(8).unwrap();
+    let mut first = Waity::alloc_bytes_async(8);
+    assert!(poll_once(&mut first).is_pending());
+    drop(held); // handed to `first`'s slot
+    arm(1);
+    assert!(catch_unwind(AssertUnwindSafe(|| poll_once(&mut first))).is_err());
+    assert_eq!(
+        Waity::stats().used,
+        0,
+        "the unwind dropped the buffer, freeing the block"
+    );
+    // Another task waits in the slot `first` had; `first` must not touch it any more.
+    let held = Waity::alloc_bytes(8).unwrap();
+    let mut second = Waity::alloc_bytes_async(8);
+    assert!(poll_once(&mut second).is_pending());
+    assert!(
+        poll_once(&mut first).is_pending(),
+        "a finished future takes nothing"
+    );
+    drop(first); // and cancels nothing
+    assert_eq!(Waity::wait_stats().waiting, 1, "`second` still waits");
+    drop(held); // handed to `second`
+    assert!(matches!(
+        poll_once(&mut second),
+        std::task::Poll::Ready(Ok(_))
+    ));
+    assert_eq!(Waity::stats().used, 0);
+    assert_eq!(Waity::validate(), Ok(()));
+}
+
+#[test]
+fn a_hook_that_panics_on_grows_free_of_the_old_buffer_loses_no_block() {
+    let _armed = ARMED.lock().unwrap();
+    let small = Grows::alloc_bytes(10).unwrap();
+    arm(2);
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(small.grow(100)))).is_err());
+    assert_eq!(Grows::stats().used, 0, "{}", Grows::holder_sites());
+    assert_eq!(Grows::validate(), Ok(()));
+}
+
+#[test]
+fn a_block_handed_to_a_waiting_task_names_no_earlier_holder() {
+    let held = HandedBytes::alloc_bytes(8).unwrap();
+    let mut waiting = HandedBytes::alloc_bytes_async(8);
+    assert!(poll_once(&mut waiting).is_pending());
+    drop(held); // handed to `waiting`, which has not polled yet: in use, with no holder's site
+    let holders: Vec<_> = HandedBytes::holders().collect();
+    assert_eq!(holders.len(), 1);
+    assert_eq!(holders[0].site, None, "the dropped buffer's site is gone");
+    assert!(poll_once(&mut waiting).is_ready());
+}
+
+#[memory_pool(count = 1, wait = 1, track_callers)]
+pub struct Handed(#[allow(dead_code)] u8);
+
+#[test]
+fn a_typed_block_handed_to_a_waiting_task_names_no_earlier_holder() {
+    let held = HandedPool::alloc(Handed(1)).unwrap();
+    let mut waiting = HandedPool::alloc_async(Handed(2));
+    assert!(poll_once(&mut waiting).is_pending());
+    drop(held);
+    let holders: Vec<_> = HandedPool::holders().collect();
+    assert_eq!(holders.len(), 1);
+    assert_eq!(holders[0].site, None, "the dropped box's site is gone");
+    assert!(poll_once(&mut waiting).is_ready());
+}

@@ -103,6 +103,8 @@ impl<P: StaticPool> RawPool for P {
         if P::__CONFIG.zeroize {
             wipe(block, storage.block_size(), storage.block_align());
         }
+        // A freed block names no holder (T1), as in `give_up`.
+        crate::sites::untrack::<P>(index);
         // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
         unsafe { storage.put_back(index) };
         crate::trace::trace::<P>(crate::trace::TraceKind::Free, Some(index));

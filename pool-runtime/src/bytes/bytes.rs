@@ -481,6 +481,13 @@ unsafe fn release<P: BytePool>(
     block_index: usize,
     on_panic: HookPanic,
 ) {
+    if let Some(sites) = P::__sites() {
+        // A freed block names no holder, even while it waits in a task's slot (review round 17, T1).
+        let number = number_of::<P>(class).map(usize::from);
+        if let Some(table) = number.and_then(|number| sites.get(number)) {
+            table.clear(block_index);
+        }
+    }
     if <P::__Waiters as ByteWaiters>::ENABLED {
         if P::__CONFIG.zeroize {
             if let Some(block) = class.block_at(block_index) {
@@ -704,6 +711,10 @@ impl<P: BytePool> PoolBytes<P> {
             Ok(mut bigger) => {
                 // `len > capacity >= self.len`, so the new buffer is longer.
                 bigger[..self.len].copy_from_slice(&self);
+                // Freed here, while `bigger` is a local: a trace hook that panics on this free unwinds
+                // through `bigger`'s drop, which frees it too (review round 17: after `Ok(bigger)` was
+                // built, the unwind leaked it).
+                drop(self);
                 Ok(bigger)
             }
             Err(error) => Err(AllocError::new(self, error)),

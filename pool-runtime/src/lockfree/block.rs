@@ -101,6 +101,9 @@ pub(crate) fn release<P: StaticPool>(index: usize) {
 /// traced nor tracked (the chain's own are).
 #[inline(always)]
 pub(crate) fn give_up<P: StaticPool>(index: usize) {
+    // A freed block names no holder, even while it waits in a task's slot (review round 17, T1). Before
+    // the free: the block's next holder records its site after taking it.
+    crate::sites::untrack::<P>(index);
     let storage = P::__storage();
     if !P::__CONFIG.zeroize {
         // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s

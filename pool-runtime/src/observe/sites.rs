@@ -352,7 +352,9 @@ impl fmt::Debug for HolderSummary {
     }
 }
 
-/// Two summaries are equal when they describe the same pool (they write with the same function).
+/// Two summaries are equal when they write with the same function, which is one per pool; the same pool's
+/// function instantiated in two codegen units may compare unequal (as function pointers can), never two
+/// pools' equal.
 impl PartialEq for HolderSummary {
     fn eq(&self, other: &Self) -> bool {
         core::ptr::fn_addr_eq(self.write, other.write)

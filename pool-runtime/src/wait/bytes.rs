@@ -202,10 +202,16 @@ impl<P: WaitBytePool> AllocBytesAsync<P> {
     fn fill(&mut self, block: ByteBlock) -> Poll<Result<PoolBytes<P>, PoolError>> {
         match taken::<P>(block, self.request) {
             Some(taken) => {
+                // The slot is the queue's again (it emptied it when it gave us the block): forget it
+                // before anything that can panic, so that a later poll or drop never acts on a slot
+                // another task may hold by then (review round 17, Q3).
+                self.done = true;
+                self.slot = None;
                 // SAFETY: [S1, Q5] `taken` fitted the block, which this task holds, to the request.
                 let buffer =
                     unsafe { PoolBytes::zeroed_in(taken, self.request.len, self.request.align) };
-                // No site: a waiting task's block is handed over by a free elsewhere.
+                // No site: a waiting task's block is handed over by a free elsewhere. A trace hook that
+                // panics here drops the buffer, which frees the block.
                 buffer.noted(None);
                 self.finish(Ok(buffer))
             }
