@@ -71,8 +71,10 @@ shared_pool!(Shared, Upgraded, Reused, Edited);
 // Pools with a wait queue (`wait = 1` and `wait = 2`) of one block.
 model_pool!(OneWaiter, usize, PoolStorage<usize, Align1, NoRefs, 1, true, WaitQueue<1>>, 1, storage);
 model_pool!(TwoWaiters, usize, PoolStorage<usize, Align1, NoRefs, 1, true, WaitQueue<2>>, 1, storage);
+model_pool!(Marked, usize, PoolStorage<usize, Align1, NoRefs, 1, true, WaitQueue<1>>, 1, storage);
 impl WaitPool for OneWaiter {}
 impl WaitPool for TwoWaiters {}
+impl WaitPool for Marked {}
 
 /// Polls `future` once, with a waker that does nothing (a task that is woken later polls with its own).
 fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
@@ -95,6 +97,33 @@ fn a_free_racing_a_registration_always_reaches_the_waiting_task() {
         assert_eq!(OneWaiter::stats().used, 0);
         assert_eq!(OneWaiter::wait_stats().waiting, 0);
         OneWaiter::validate().unwrap();
+    });
+}
+
+/// Q1, Q2: once a task waits (its registration marked the empty list's head), a free racing a plain
+/// `alloc` hands its block to the task, and the `alloc` finds the pool empty, in every order. With the
+/// free's check of the mark removed, the block would be pushed onto the marked head: the `alloc` could
+/// take it, and the task would never be woken (loom reports the deadlock).
+#[test]
+fn a_block_freed_while_a_task_waits_goes_to_it_and_never_to_a_plain_alloc() {
+    model(|| {
+        Marked::install();
+        let held = Marked::alloc(0).unwrap();
+        let mut waiting = Marked::alloc_async(1);
+        assert!(poll_once(&mut waiting).is_pending());
+        let freer = thread::spawn(move || drop(held));
+        let plain = thread::spawn(|| Marked::alloc(2).is_err());
+        let block = loom::future::block_on(waiting).unwrap();
+        assert_eq!(*block, 1);
+        freer.join().unwrap();
+        assert!(
+            plain.join().unwrap(),
+            "a plain alloc took a block freed while a task waited"
+        );
+        drop(block);
+        assert_eq!(Marked::stats().used, 0);
+        assert_eq!(Marked::wait_stats().waiting, 0);
+        Marked::validate().unwrap();
     });
 }
 

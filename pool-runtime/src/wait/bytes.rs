@@ -40,6 +40,16 @@ impl Blocks<Bytes> for ClassBlocks<'_> {
             })
     }
 
+    fn take_registering(&self, request: ByteRequest) -> Option<ByteBlock> {
+        // Q5: the registration's count increment, then this fence, then the second attempt.
+        super::queue::order();
+        self.take(request)
+    }
+
+    fn unmark(&self) {
+        // Byte pools' classes carry no mark (Q5).
+    }
+
     #[inline(always)]
     unsafe fn put_inline(&self, block: ByteBlock) {
         // SAFETY: [S1] the caller holds block `index` of this class and gives it up; wiped already in
@@ -296,8 +306,12 @@ impl<P: WaitBytePool> Drop for AllocBytesAsync<P> {
         let Some(slot) = self.slot.take() else {
             return;
         };
-        // SAFETY: [Q3] this future holds `slot` and gives back the block it returns, just below.
-        let (handed, waker) = unsafe { P::__waiters().cancel(slot) };
+        let blocks = ClassBlocks {
+            classes: classes::<P>(),
+        };
+        // SAFETY: [Q3] this future holds `slot` and gives back the block it returns, just below; the
+        // classes are its pool's.
+        let (handed, waker) = unsafe { P::__waiters().cancel(blocks, slot) };
         if let Some(block) = handed {
             // Q3: to the next waiting task it fits, or back to its class; before the executor's waker is
             // dropped, which may panic.

@@ -48,6 +48,13 @@ pub(crate) mod sealed {
         fn fits(&self, request: K::Request, block: K::Block) -> bool;
         /// Takes a free block that serves `request`, if there is one.
         fn take(&self, request: K::Request) -> Option<K::Block>;
+        /// A registration's attempt, under the queue's lock, once its slot waits: takes a free block that
+        /// serves `request`, or else marks the blocks as waited for (typed pools: `FreeList::pop_or_mark`,
+        /// Q1; byte pools: a fence, then `take`, Q5).
+        fn take_registering(&self, request: K::Request) -> Option<K::Block>;
+        /// No slot waits any more (under the queue's lock): unmarks the blocks (typed pools, Q1; nothing
+        /// for byte pools).
+        fn unmark(&self);
         /// Puts `block` back on its free list (the free path inlined at the call site).
         ///
         /// # Safety
@@ -105,8 +112,13 @@ pub(crate) mod sealed {
         /// A waiting task goes away (Q3).
         ///
         /// # Safety
-        /// The caller is the waiting future that holds `slot`, and gives back the block it returns.
-        unsafe fn cancel(&self, slot: usize) -> (Option<K::Block>, Option<Waker>);
+        /// `blocks` are those of this queue's pool; the caller is the waiting future that holds `slot`, and
+        /// gives back the block it returns.
+        unsafe fn cancel(
+            &self,
+            blocks: impl Blocks<K>,
+            slot: usize,
+        ) -> (Option<K::Block>, Option<Waker>);
         /// The counts.
         fn stats(&self) -> WaitStats;
     }
@@ -241,8 +253,12 @@ impl<const W: usize, K: QueueKind> sealed::SealedSlots<K> for WaitQueue<W, K> {
         WaitQueue::poll(self, slot, waker)
     }
 
-    unsafe fn cancel(&self, slot: usize) -> (Option<K::Block>, Option<Waker>) {
-        WaitQueue::cancel(self, slot)
+    unsafe fn cancel(
+        &self,
+        blocks: impl Blocks<K>,
+        slot: usize,
+    ) -> (Option<K::Block>, Option<Waker>) {
+        WaitQueue::cancel(self, blocks, slot)
     }
 
     fn stats(&self) -> WaitStats {
@@ -270,6 +286,14 @@ impl Blocks<Typed> for ListBlocks<'_> {
         self.list.pop_inline(self.stats)
     }
 
+    fn take_registering(&self, (): ()) -> Option<usize> {
+        self.list.pop_or_mark(self.stats)
+    }
+
+    fn unmark(&self) {
+        self.list.unmark();
+    }
+
     #[inline(always)]
     unsafe fn put_inline(&self, index: usize) {
         self.list.free_inline(index, self.stats);
@@ -291,12 +315,15 @@ impl Blocks<Typed> for ListBlocks<'_> {
     }
 }
 
-/// [`WaitQueue::give`] for a typed pool, with its arguments as scalars (in registers, and constant where
-/// every caller passes the same value: the `stats` flag), shared by every call site on bare metal.
+/// Gives back block `index` of a typed pool with waiters (Q1, Q2): pushes it unless the head is marked,
+/// else hands it to the task that has waited longest, under the queue's lock. The fast path, nobody
+/// waiting, is the plain free's with one compare and branch in the push loop (and one after it). Its
+/// arguments are scalars (in registers, and constant where every caller passes the same value: the `stats`
+/// flag), and it is shared by every call site on bare metal.
 ///
 /// # Safety
-/// As `WaitQueue::give`: `list` is the queue's pool's free list and `stats` its `tracked()`; the caller gives
-/// up block `index` (S1).
+/// `list` is the queue's pool's free list and `stats` its `tracked()`; the caller holds block `index` with
+/// no live item in it and gives it up (S1).
 #[cfg_attr(target_os = "none", inline(never))]
 #[cfg_attr(not(target_os = "none"), inline)]
 unsafe fn give_list<const W: usize>(
@@ -305,8 +332,11 @@ unsafe fn give_list<const W: usize>(
     index: usize,
     stats: bool,
 ) {
-    // SAFETY: [S1, Q2] passed on from the caller.
-    unsafe { queue.give(ListBlocks { list, stats }, index) };
+    if !list.free_unless_marked(index, stats) {
+        // Marked: tasks wait (Q1). The caller's block, not pushed, goes to the oldest of them.
+        // SAFETY: [S1, Q2] passed on from the caller.
+        unsafe { hand_over_list(queue, list, Some(index), stats) };
+    }
 }
 
 /// [`WaitQueue::give`] for a byte pool, as [`give_list`].
