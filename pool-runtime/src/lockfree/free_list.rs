@@ -231,6 +231,12 @@ impl FreeList {
         self.core.head.unmark(&self.meta);
     }
 
+    /// Whether the head is marked: the list is empty and tasks wait (Q1).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn is_marked(&self) -> bool {
+        self.core.head.top() > self.meta.len()
+    }
+
     /// Marks a block the caller holds as in use (a block handed from a free straight to a waiting task,
     /// which may have been freed raw and so marked free).
     #[inline]

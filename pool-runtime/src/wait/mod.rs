@@ -405,3 +405,70 @@ impl<const W: usize> ByteWaiters for WaitQueue<W, Bytes> {
 pub trait ByteWaitSlots: ByteWaiters + sealed::SealedSlots<Bytes> {}
 
 impl<const W: usize> ByteWaitSlots for WaitQueue<W, Bytes> {}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use core::task::Waker;
+
+    use super::queue::{Polled, Registered, WaitQueue};
+    use super::{ListBlocks, give_list};
+    use crate::free_list::{BlockMeta, FreeList};
+
+    /// Q1: the head is marked exactly while a slot waits: the first registration marks it, the last
+    /// cancel or hand-off unmarks it, and a registration that finds a block takes it without marking.
+    #[test]
+    fn the_head_is_marked_exactly_while_a_task_waits() {
+        let storage = FreeList::<[BlockMeta; 1]>::with_marks(true);
+        let queue = WaitQueue::<2>::new();
+        let list = storage.list();
+        let blocks = ListBlocks { list, stats: true };
+        let waker = || Waker::noop().clone();
+        let slot = |registered| match registered {
+            Registered::Slot(slot) => slot,
+            _ => panic!("the list is empty: the task waits"),
+        };
+        assert_eq!(list.pop(true), Some(0));
+        let first = slot(queue.register(blocks, (), waker()));
+        assert!(list.is_marked());
+        let second = slot(queue.register(blocks, (), waker()));
+        assert!(list.is_marked(), "a second waiter keeps the mark");
+        assert!(matches!(
+            queue.register(blocks, (), waker()),
+            Registered::Full(_)
+        ));
+        assert!(matches!(queue.cancel(blocks, first), (None, Some(_))));
+        assert!(list.is_marked(), "one task still waits");
+        assert!(matches!(queue.cancel(blocks, second), (None, Some(_))));
+        assert!(!list.is_marked(), "the last waiter left");
+
+        let third = slot(queue.register(blocks, (), waker()));
+        assert!(list.is_marked());
+        // SAFETY: [S1] the test holds block 0, with no item in it, and gives it up.
+        unsafe { give_list(&queue, list, 0, true) };
+        assert!(!list.is_marked(), "the last waiter was served");
+        assert!(matches!(queue.poll(third, &waker()), Polled::Block(0, _)));
+        assert_eq!(
+            list.pop(true),
+            None,
+            "the block went to the task, not to the list"
+        );
+
+        // SAFETY: [S1] as above: the block the task took, given back.
+        unsafe { give_list(&queue, list, 0, true) };
+        assert!(matches!(
+            queue.register(blocks, (), waker()),
+            Registered::Block(0, _)
+        ));
+        assert!(
+            !list.is_marked(),
+            "a registration that finds a block takes it and marks nothing"
+        );
+        assert_eq!(queue.stats().waiting, 0);
+        assert_eq!(
+            list.stats(true).used,
+            1,
+            "the registration's block is the task's"
+        );
+        list.validate(true).unwrap();
+    }
+}
