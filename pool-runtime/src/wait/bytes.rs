@@ -40,21 +40,34 @@ impl Blocks<Bytes> for ClassBlocks<'_> {
             })
     }
 
-    fn take_registering(&self, request: ByteRequest) -> Option<ByteBlock> {
-        // Q5: the registration's count increment, then this fence, then the second attempt.
-        super::queue::order();
-        self.take(request)
+    unsafe fn take_or_mark(&self, request: ByteRequest) -> Option<ByteBlock> {
+        // Q5: each class the request fits, in order, until one has a block; those before it are marked
+        // (and unmarked again by the caller's `settle` if no other waiting task fits them).
+        self.classes
+            .iter()
+            .filter(|class| request.len <= room_for(**class, request.align))
+            .find_map(|class| {
+                // SAFETY: [Q5] under the queue's lock (the caller's contract), for a waiting request
+                // that fits this class.
+                let index = unsafe { class.take_or_mark() }?;
+                Some(ByteBlock {
+                    class: *class,
+                    index,
+                })
+            })
     }
 
-    fn unmark(&self) {
-        // Byte pools' classes carry no mark (Q5).
-    }
-
-    #[inline(always)]
-    unsafe fn put_inline(&self, block: ByteBlock) {
-        // SAFETY: [S1] the caller holds block `index` of this class and gives it up; wiped already in
-        // `zeroize` pools.
-        unsafe { block.class.free(block.index, false) };
+    unsafe fn settle(&self, waiting: impl Iterator<Item = ByteRequest> + Clone) {
+        for class in self.classes {
+            if !waiting
+                .clone()
+                .any(|request| request.len <= room_for(*class, request.align))
+            {
+                // SAFETY: [Q5] under the queue's lock (the caller's contract), and no waiting request
+                // fits this class.
+                unsafe { class.unmark() };
+            }
+        }
     }
 
     #[inline]
@@ -64,7 +77,8 @@ impl Blocks<Bytes> for ClassBlocks<'_> {
     }
 
     unsafe fn handed(&self, _: ByteBlock) {
-        // A byte pool's block stays in use from its free to the task it is handed to.
+        // A byte pool's block stays in use from its free to the task it is handed to
+        // (`ByteClass::free_unless_marked` leaves it in use when the class is marked).
     }
 
     #[inline(always)]

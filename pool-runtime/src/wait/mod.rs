@@ -48,22 +48,24 @@ pub(crate) mod sealed {
         fn fits(&self, request: K::Request, block: K::Block) -> bool;
         /// Takes a free block that serves `request`, if there is one.
         fn take(&self, request: K::Request) -> Option<K::Block>;
-        /// A registration's attempt, under the queue's lock, once its slot waits: takes a free block that
-        /// serves `request`, or else marks the blocks as waited for (typed pools: `FreeList::pop_or_mark`,
-        /// Q1; byte pools: a fence, then `take`, Q5).
-        fn take_registering(&self, request: K::Request) -> Option<K::Block>;
-        /// No slot waits any more (under the queue's lock): unmarks the blocks (typed pools, Q1; nothing
-        /// for byte pools).
-        fn unmark(&self);
-        /// Puts `block` back on its free list (the free path inlined at the call site).
+        /// A registration's attempt, under the queue's lock, once its slot waits for `request`: takes a
+        /// free block that serves it, or else marks every list it could come from as waited for (typed
+        /// pools: `FreeList::pop_or_mark`, Q1; byte pools: each class the request fits, Q5).
+        ///
+        /// # Safety
+        /// Called under this queue's lock, with a slot waiting for `request` (Q1, Q5).
+        unsafe fn take_or_mark(&self, request: K::Request) -> Option<K::Block>;
+        /// After a hand-off or a cancel, under the queue's lock: unmarks every list that no waiting
+        /// request (`waiting`) could take a block from (Q1, Q5).
+        ///
+        /// # Safety
+        /// Called under this queue's lock, with `waiting` the requests of every slot that waits.
+        unsafe fn settle(&self, waiting: impl Iterator<Item = K::Request> + Clone);
+        /// Puts `block` back on its free list, under the queue's lock, when no waiting task takes it (the
+        /// list is not marked then, Q1, Q5).
         ///
         /// # Safety
         /// The caller holds `block`, a block of these blocks' pool, with no item in it, and gives it up (S1).
-        unsafe fn put_inline(&self, block: K::Block);
-        /// As `put_inline`, for the cold hand-over (which may inline it too).
-        ///
-        /// # Safety
-        /// As `put_inline`.
         unsafe fn put(&self, block: K::Block);
         /// `block` goes to a waiting task: marks it in use (a block freed raw was marked free).
         ///
@@ -140,6 +142,10 @@ pub trait Waiters: Sync + Send + 'static + sealed::Sealed {
     /// Whether tasks can wait (false for [`NoWaiters`]).
     const ENABLED: bool;
 
+    /// Whether the free list's head keeps room for the marked top `N + 1` (Q1, Q5): true for
+    /// [`WaitQueue`] and for [`MarkedClass`], the classes of byte pools with waiters.
+    const MARKS: bool;
+
     /// No waiter.
     #[cfg(not(loom))]
     const NEW: Self;
@@ -162,6 +168,7 @@ impl sealed::Sealed for NoWaiters {
 
 impl Waiters for NoWaiters {
     const ENABLED: bool = false;
+    const MARKS: bool = false;
 
     #[cfg(not(loom))]
     const NEW: Self = NoWaiters;
@@ -169,6 +176,32 @@ impl Waiters for NoWaiters {
     #[cfg(loom)]
     fn new() -> Self {
         NoWaiters
+    }
+}
+
+/// The "queue" of a size class of a byte pool declared with `wait`: none of its own (the pool's queue is a
+/// `static` beside its classes, Q5), and its frees are plain, but its free list's head keeps room for the
+/// marked top `N + 1`, which the pool's registrations set while a waiting task fits the class. Sealed.
+#[derive(Debug)]
+pub struct MarkedClass;
+
+impl sealed::Sealed for MarkedClass {
+    #[inline(always)]
+    unsafe fn give(&self, list: &FreeList, index: usize, stats: bool) {
+        list.free(index, stats);
+    }
+}
+
+impl Waiters for MarkedClass {
+    const ENABLED: bool = false;
+    const MARKS: bool = true;
+
+    #[cfg(not(loom))]
+    const NEW: Self = MarkedClass;
+
+    #[cfg(loom)]
+    fn new() -> Self {
+        MarkedClass
     }
 }
 
@@ -182,6 +215,7 @@ impl<const W: usize> sealed::Sealed for WaitQueue<W> {
 
 impl<const W: usize> Waiters for WaitQueue<W> {
     const ENABLED: bool = true;
+    const MARKS: bool = true;
 
     #[cfg(not(loom))]
     const NEW: Self = WaitQueue::new();
@@ -286,17 +320,15 @@ impl Blocks<Typed> for ListBlocks<'_> {
         self.list.pop_inline(self.stats)
     }
 
-    fn take_registering(&self, (): ()) -> Option<usize> {
+    unsafe fn take_or_mark(&self, (): ()) -> Option<usize> {
         self.list.pop_or_mark(self.stats)
     }
 
-    fn unmark(&self) {
-        self.list.unmark();
-    }
-
-    #[inline(always)]
-    unsafe fn put_inline(&self, index: usize) {
-        self.list.free_inline(index, self.stats);
+    unsafe fn settle(&self, mut waiting: impl Iterator<Item = ()> + Clone) {
+        // Every waiting task takes any block: the head stays marked while one waits (Q1).
+        if waiting.next().is_none() {
+            self.list.unmark();
+        }
     }
 
     unsafe fn put(&self, index: usize) {
@@ -339,10 +371,15 @@ unsafe fn give_list<const W: usize>(
     }
 }
 
-/// [`WaitQueue::give`] for a byte pool, as [`give_list`].
+/// Gives back `block` of a byte pool with waiters (Q5): pushes it onto its class unless the class is
+/// marked, else hands it to the task that has waited longest among those whose request fits its class,
+/// under the queue's lock. The fast path, nobody waiting for the class, is its plain free with one compare
+/// and branch in the push loop (and one after it). As [`give_list`], shared by every call site on bare
+/// metal.
 ///
 /// # Safety
-/// As `WaitQueue::give`: `classes` are the queue's pool's; the caller gives up `block` (S1).
+/// `classes` are the queue's pool's; the caller holds `block` (a block of one of them) with nothing in use
+/// in it and gives it up (S1).
 #[cfg_attr(target_os = "none", inline(never))]
 #[cfg_attr(not(target_os = "none"), inline)]
 unsafe fn give_classes<const W: usize>(
@@ -350,8 +387,14 @@ unsafe fn give_classes<const W: usize>(
     classes: &[&'static dyn ByteClass],
     block: ByteBlock,
 ) {
-    // SAFETY: [S1, Q2, Q5] passed on from the caller.
-    unsafe { queue.give(ClassBlocks { classes }, block) };
+    // SAFETY: [S1, Q5] passed on from the caller: the class is one of the pool's, the caller gives up
+    // its block.
+    if !unsafe { block.class.free_unless_marked(block.index) } {
+        // Marked: a waiting task fits the class (Q5). The caller's block, still in use, goes to the
+        // oldest of them.
+        // SAFETY: [S1, Q2, Q5] passed on from the caller.
+        unsafe { ClassBlocks { classes }.hand_over(queue, Some(block)) };
+    }
 }
 
 /// [`WaitQueue::hand_over`] for a typed pool, out of line, its arguments in registers.
@@ -380,8 +423,10 @@ pub trait ByteWaiters: Sync + Send + 'static + sealed::SealedBytes {
 impl sealed::SealedBytes for NoWaiters {
     #[inline(always)]
     unsafe fn give(&self, classes: &[&'static dyn ByteClass], block: ByteBlock) {
-        // SAFETY: [S1] `give`'s contract: the caller holds the block and gives it up.
-        unsafe { ClassBlocks { classes }.put_inline(block) };
+        let _ = classes;
+        // SAFETY: [S1] `give`'s contract: the caller holds the block, of one of the pool's classes, and
+        // gives it up.
+        unsafe { block.class.free(block.index, false) };
     }
 }
 

@@ -9,20 +9,6 @@ use core::task::Waker;
 
 use super::sealed::{Blocks, SealedKind};
 use crate::byte_class::ByteClass;
-use crate::sync::{AtomicU32, Ordering};
-
-/// The `SeqCst` fence of byte pools' protocol (Q5), between a free's push and its look at the waiter
-/// count, and between a registration and its second attempt. With the feature `single-core` on bare
-/// metal, a compiler fence: one core observes its own accesses, and those of the interrupt handlers that
-/// preempt it, in program order, so only the compiler's reordering has to be prevented (Q6). Typed pools
-/// need no fence (their free list's head is marked while tasks wait, Q1).
-#[inline(always)]
-pub(crate) fn order() {
-    #[cfg(all(feature = "single-core", target_os = "none", not(loom)))]
-    core::sync::atomic::compiler_fence(Ordering::SeqCst);
-    #[cfg(not(all(feature = "single-core", target_os = "none", not(loom))))]
-    crate::sync::fence(Ordering::SeqCst);
-}
 
 /// What a queue hands out and what its tasks ask for: [`Typed`] or [`Bytes`]. Sealed.
 pub trait QueueKind: SealedKind + 'static {}
@@ -99,10 +85,8 @@ pub struct WaitStats {
     pub waits: u32,
     /// Blocks a free handed straight to a waiting task since start-up (wrapping at 2³²). Handing over the
     /// block being freed takes nothing from the free list and puts nothing back, so it counts in neither
-    /// `allocs` nor `frees` of `stats()`. In a byte pool, a block the free had already pushed when it saw
-    /// the waiter (a task registering on another core or thread meanwhile) is popped again, so it counts
-    /// as a free, an allocation and a hand-off; in a typed pool that task's registration takes the pushed
-    /// block itself (a free and an allocation, no hand-off).
+    /// `allocs` nor `frees` of `stats()`. A block pushed just before a task registers (on another core or
+    /// thread) is taken by that registration itself: a free and an allocation, no hand-off.
     pub handoffs: u32,
 }
 
@@ -139,10 +123,11 @@ impl<T> Lock<T> {
 }
 
 /// The waiter queue of one pool: `W` slots, for a typed pool ([`Typed`]) or a byte pool ([`Bytes`]).
+///
+/// A free finds out whether tasks wait from its free list's head (a typed pool's) or its block's class (a
+/// byte pool's), which registrations mark while tasks wait (Q1, Q5): the queue itself is only read under
+/// its lock.
 pub struct WaitQueue<const W: usize, K: QueueKind = Typed> {
-    /// How many slots hold a waiting task: what every free of a byte pool reads first (Q5). Typed pools'
-    /// frees look at their free list's head instead (Q1).
-    waiting: AtomicU32,
     queue: Lock<Queue<W, K>>,
 }
 
@@ -176,7 +161,6 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
             )
         };
         Self {
-            waiting: AtomicU32::new(0),
             queue: Lock::new(Queue {
                 slots: [const { Slot::Empty }; W],
                 next_ticket: 0,
@@ -190,42 +174,12 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
     #[cfg(loom)]
     pub fn new() -> Self {
         Self {
-            waiting: AtomicU32::new(0),
             queue: Lock::new(Queue {
                 slots: core::array::from_fn(|_| Slot::Empty),
                 next_ticket: 0,
                 waits: 0,
                 handoffs: 0,
             }),
-        }
-    }
-
-    /// Gives back `block`, held by the caller with no live item in it: to the task that has waited longest
-    /// among those it fits, if one waits, else to `blocks` (Q2), with the waiter count and fences of byte
-    /// pools' protocol (Q5). The fast path, nobody waiting, is one load and a branch before the push, and
-    /// a fence, a load and a branch after it. Inlined into `give_classes`, which takes its arguments in
-    /// registers and is shared by every call site on bare metal, as `FreeList::free` is. (Typed pools give
-    /// back through `give_list`: a push that checks the head's mark, Q1.)
-    ///
-    /// # Safety
-    /// `blocks` are this queue's pool's; the caller holds `block` with no item in it and gives it up (S1).
-    #[inline(always)]
-    pub(crate) unsafe fn give(&self, blocks: impl Blocks<K>, block: K::Block) {
-        // Relaxed: this look only decides whether to hand the block over directly (Q2); a waiter it misses
-        // is found by the look after the push, which is what keeps wake-ups from being lost (Q5).
-        if self.waiting.load(Ordering::Relaxed) != 0 {
-            // SAFETY: [S1, Q2] passed on from `give`'s contract.
-            unsafe { blocks.hand_over(self, Some(block)) };
-            return;
-        }
-        // SAFETY: [S1] `give`'s contract: the caller holds the block and gives it up.
-        unsafe { blocks.put_inline(block) };
-        // Q5: a task that registered while the block went back either took it (its attempt after
-        // registering saw the push) or is seen here (this load after the push sees its registration).
-        order();
-        if self.waiting.load(Ordering::Relaxed) != 0 {
-            // SAFETY: [Q2] no block of the caller's: only blocks taken from `blocks`, this pool's.
-            unsafe { blocks.hand_over(self, None) };
         }
     }
 
@@ -274,7 +228,8 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
                     woken += 1;
                 }
             }
-            queue.settle(blocks);
+            // SAFETY: [Q1, Q5] under the lock, with every waiting slot's request.
+            unsafe { queue.settle(blocks) };
         });
         for waker in wake.into_iter().flatten() {
             wake_or_abort(waker);
@@ -284,15 +239,14 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
     /// Puts `block` in waiting `slot` (its task holds it now) and returns the slot's waker.
     fn hand(&self, queue: &mut Queue<W, K>, slot: usize, block: K::Block) -> Option<Waker> {
         queue.handoffs = queue.handoffs.wrapping_add(1);
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
         match core::mem::replace(&mut queue.slots[slot], Slot::Handed(block)) {
             Slot::Waiting { waker, .. } => waker,
             _ => None,
         }
     }
 
-    /// Registers a task that found no block for `request`, then tries `blocks` once more, which for a
-    /// typed pool marks its head if the list is still empty (Q1; byte pools: after a fence, Q5).
+    /// Registers a task that found no block for `request`, then tries `blocks` once more in one operation
+    /// per list that takes a block or marks the list as waited for (Q1, Q5).
     pub(crate) fn register(
         &self,
         blocks: impl Blocks<K>,
@@ -313,10 +267,12 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
                 request,
             };
             queue.next_ticket = queue.next_ticket.wrapping_add(1);
-            self.waiting.fetch_add(1, Ordering::SeqCst);
-            if let Some(block) = blocks.take_registering(request) {
+            // SAFETY: [Q1, Q5] under the lock, with this slot waiting for `request`.
+            if let Some(block) = unsafe { blocks.take_or_mark(request) } {
                 queue.slots[slot] = Slot::Empty;
-                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                // A byte pool's registration may have marked classes before the one it took from.
+                // SAFETY: [Q1, Q5] under the lock, with every waiting slot's request.
+                unsafe { queue.settle(blocks) };
                 return Registered::Block(block, waker);
             }
             queue.waits = queue.waits.wrapping_add(1);
@@ -359,8 +315,8 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
             |queue| match core::mem::replace(&mut queue.slots[slot], Slot::Empty) {
                 Slot::Handed(block) => (Some(block), None),
                 Slot::Waiting { waker, .. } => {
-                    self.waiting.fetch_sub(1, Ordering::SeqCst);
-                    queue.settle(blocks);
+                    // SAFETY: [Q1, Q5] under the lock, with every waiting slot's request.
+                    unsafe { queue.settle(blocks) };
                     (None, waker)
                 }
                 Slot::Empty => (None, None),
@@ -391,16 +347,19 @@ impl<const W: usize, K: QueueKind> Default for WaitQueue<W, K> {
 }
 
 impl<const W: usize, K: QueueKind> Queue<W, K> {
-    /// After a hand-off or a cancel: if no slot waits any more, unmarks `blocks` (Q1: the head is marked
-    /// exactly while a slot waits). O(W).
-    fn settle(&self, blocks: impl Blocks<K>) {
-        if !self
-            .slots
-            .iter()
-            .any(|slot| matches!(slot, Slot::Waiting { .. }))
-        {
-            blocks.unmark();
-        }
+    /// After a hand-off, a cancel or a registration that took a block: unmarks the lists of `blocks` that
+    /// no waiting task can take from any more (Q1: a typed pool's head is marked exactly while a slot
+    /// waits; Q5: a class exactly while a waiting request fits it). O(W), times the classes for bytes.
+    ///
+    /// # Safety
+    /// Called under the queue's lock (`&mut` to the queue is only lent inside it).
+    unsafe fn settle(&mut self, blocks: impl Blocks<K>) {
+        let waiting = self.slots.iter().filter_map(|slot| match slot {
+            Slot::Waiting { request, .. } => Some(*request),
+            _ => None,
+        });
+        // SAFETY: [Q1, Q5] the caller's contract: under the lock, with every waiting slot's request.
+        unsafe { blocks.settle(waiting) };
     }
 
     /// The waiting slot with the oldest (smallest) ticket newer than `after`, among those whose request
