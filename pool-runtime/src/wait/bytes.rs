@@ -1,6 +1,7 @@
 //! Waiting for a byte buffer: byte pools declared with `wait = W` in `pools!`, `alloc_bytes_async` and its
-//! future. The queue and its protocol are the typed pools' (Q1 to Q4); a waiting task asks for a length and
-//! an alignment, and a freed block goes to the longest-waiting task whose request fits its class (Q5).
+//! future. The queue and its protocol are the typed pools' (Q1 to Q4), with a mark per class: a class is
+//! marked while a waiting task's request fits it (Q5). A waiting task asks for a length and an alignment,
+//! and a freed block goes to the longest-waiting task whose request fits its class.
 
 use core::future::Future;
 use core::marker::PhantomData;

@@ -2,7 +2,9 @@
 //!
 //! A free of such a pool hands its block straight to the task that has waited longest, so no caller of
 //! plain `alloc` can take it first, and a task whose future is dropped passes on the block it was handed.
-//! The protocol and why no wake-up is lost are in `docs/safety.md` (Q1 to Q4).
+//! The protocol and why no wake-up is lost are in `docs/safety.md` (Q1 to Q6): while tasks wait, the free
+//! list's head is marked (the top index `N + 1`), so that a free's push sees them in the exchange it makes
+//! anyway, and hands its block over under the queue's lock instead.
 
 mod bytes;
 mod future;

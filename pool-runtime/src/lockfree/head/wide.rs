@@ -19,7 +19,7 @@ pub(crate) struct Head {
 }
 
 /// The word with these fields (the hot path builds it by addition instead; the tests compare the two).
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 const fn pack(top: usize, used: usize, pops: u32) -> Word {
     ((pops as u64) << 32) | (((used as u64) & 0xFFFF) << 16) | ((top as u64) & 0xFFFF)
 }
