@@ -149,21 +149,6 @@ for target in "${targets[@]}"; do
     fi
     echo "$target $program $phases" >>"$counts"
   done
-
-  # The wait pool again with blockpool's `single-core` (its fences as compiler fences), in a target
-  # directory of its own so that the programs above keep theirs.
-  program=cycles-blockpool-wait
-  cargo build --quiet --release --no-default-features --features cycles,single-core --target "$target" \
-    --bin "$program" --target-dir target/single-core
-  elf="target/single-core/$target/release/$program"
-  qemu=(qemu-system-arm "${machine[@]}" "${one_insn[@]}" -d exec,nochain -D /dev/stdout -display none
-    -monitor none -serial null -semihosting-config enable=on,target=native -kernel "$elf")
-  if ! phases=$(timeout 120 "${qemu[@]}" 2>"$work/qemu.stderr" | count_phases "$elf"); then
-    echo "FAILED: $program (single-core) on $target" >&2
-    cat "$work/qemu.stderr" >&2
-    exit 1
-  fi
-  echo "$target cycles-blockpool-wait-single-core $phases" >>"$counts"
 done
 
 cd ../..
@@ -192,7 +177,7 @@ for target in dict.fromkeys(t for t, _ in figures):
     base = figures[target, 'baseline']
     rows.append((target, 'baseline', *map(number, base)))
     pair = {}
-    for pool in ('blockpool', 'blockpool-nostats', 'blockpool-wait', 'blockpool-wait-single-core', 'heapless'):
+    for pool in ('blockpool', 'blockpool-nostats', 'blockpool-wait', 'heapless'):
         if (target, pool) not in figures:
             rows.append((target, pool, 'n/a: needs LDREX/STREX', '', ''))
             continue
@@ -217,7 +202,6 @@ if os.environ.get('CYCLES_DOC', '1') == '1':
               'blockpool': 'blockpool `#[memory_pool(type = Message, count = 4)]`',
               'blockpool-nostats': 'blockpool with `stats = false`',
               'blockpool-wait': 'blockpool with `wait = 4`, nobody waiting',
-              'blockpool-wait-single-core': 'the same with the feature `single-core`',
               'heapless': '`heapless::pool` `box_pool!`, 4 blocks'}
     table = ['| core | target | program | alloc | free | alloc + free (pair) |', '|---|---|---|--:|--:|--:|']
     last = None

@@ -40,7 +40,9 @@ fi
 # 16-bit tag, separate counters) and every byte-order assumption. MIRI_HOST_ONLY=1 skips it.
 if part powerpc; then
 cargo +"$NIGHTLY" miri test -p pool-runtime --lib --target powerpc-unknown-linux-gnu
+# `wait` and `wait_bytes`: the marks of waiting tasks on the tagged head (docs/safety.md Q1, Q5), about 15 s.
 cargo +"$NIGHTLY" miri test -p blockpool --target powerpc-unknown-linux-gnu --test alloc --test threads \
-  --test raw_pool --test shared --test stress --test byte_pool --test memory_cost --test c_api
+  --test raw_pool --test shared --test stress --test byte_pool --test memory_cost --test c_api \
+  --test wait --test wait_bytes
 fi
 printf -- "-- Miri parts done (%ss)\n" "$SECONDS"

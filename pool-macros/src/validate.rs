@@ -334,6 +334,20 @@ pub(crate) fn settings(
         .wait
         .as_ref()
         .and_then(|wait| check_wait(wait, errors));
+    // A pool with waiters marks its free list's head with the top index `count + 1` (Q1 in
+    // docs/safety.md), which must fit the 16-bit index.
+    if let (Some(Count::Literal(n)), Some(_), Some(opt)) = (&count, wait, &options.count) {
+        if *n as u64 == MAX_COUNT {
+            errors.at(
+                &opt.value,
+                format_args!(
+                    "a pool with `wait` holds 1 to {} blocks (its free list marks waiting tasks with the index \
+                     `count + 1`, and block indices are 16-bit); found {n}",
+                    MAX_COUNT - 1
+                ),
+            );
+        }
+    }
     let krate = crate_path(options);
     if errors.len() > before {
         return None;

@@ -86,6 +86,8 @@ macro_rules! __blockpool_byte_pool {
 
         $(static $waiters: $waiters_ty = <$waiters_ty>::new();)?
 
+        $crate::__blockpool_byte_pool!(@marks [$($class),+] $($waiters)?);
+
         $($(static $sites: $sites_ty = <$sites_ty>::new();)+)?
 
         #[automatically_derived]
@@ -116,6 +118,17 @@ macro_rules! __blockpool_byte_pool {
                 }
             )?
         }
+    };
+    // With a queue, every class must keep room for the mark of waiting tasks (Q5): else a free into it
+    // could miss a waiting task.
+    (@marks [$($class:ident),+]) => {};
+    (@marks [$($class:ident),+] $waiters:ident) => {
+        const _: () = {
+            $(::core::assert!(
+                $crate::__private::class_marks(&raw const $class),
+                "a byte pool with `wait` needs classes that keep room for the mark (`MarkedClass`)"
+            );)+
+        };
     };
     (@waiters_ty) => { $crate::__private::NoWaiters };
     (@waiters_ty $waiters_ty:ty) => { $waiters_ty };

@@ -149,7 +149,7 @@ pub mod __private {
     pub use crate::ZeroableItem;
     pub use crate::align::*;
     pub use crate::arena::{ArenaCore, ArenaFallback, ArenaStorage};
-    pub use crate::byte_class::ByteClass;
+    pub use crate::byte_class::{ByteClass, class_marks};
     pub use crate::bytes::{
         allocate, deallocate, global_alloc, global_dealloc, global_realloc, grow, shrink,
     };
@@ -168,8 +168,8 @@ pub mod __private {
     pub use crate::sites::{SiteTable, Sites};
     pub use crate::storage::{PoolStorage, Storage};
     pub use crate::wait::{
-        ByteWaitSlots, ByteWaiters, Bytes, NoWaiters, QueueKind, Typed, WaitQueue, WaitSlots,
-        Waiters,
+        ByteWaitSlots, ByteWaiters, Bytes, MarkedClass, NoWaiters, QueueKind, Typed, WaitQueue,
+        WaitSlots, Waiters,
     };
     pub use crate::{
         __blockpool_allocators as allocators, __blockpool_byte_pool as byte_pool,

@@ -8,7 +8,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 use pool_runtime::__private::{
-    Align1, ByteClass, Bytes, NoRefs, PoolConfig, PoolStorage, WaitQueue, counters,
+    Align1, ByteClass, Bytes, MarkedClass, NoRefs, PoolConfig, PoolStorage, WaitQueue, counters,
 };
 use pool_runtime::{BytePool, PoolError, PoolRc, SharedPool, StaticPool, WaitBytePool, WaitPool};
 use std::sync::Mutex;
@@ -71,8 +71,10 @@ shared_pool!(Shared, Upgraded, Reused, Edited);
 // Pools with a wait queue (`wait = 1` and `wait = 2`) of one block.
 model_pool!(OneWaiter, usize, PoolStorage<usize, Align1, NoRefs, 1, true, WaitQueue<1>>, 1, storage);
 model_pool!(TwoWaiters, usize, PoolStorage<usize, Align1, NoRefs, 1, true, WaitQueue<2>>, 1, storage);
+model_pool!(Marked, usize, PoolStorage<usize, Align1, NoRefs, 1, true, WaitQueue<1>>, 1, storage);
 impl WaitPool for OneWaiter {}
 impl WaitPool for TwoWaiters {}
+impl WaitPool for Marked {}
 
 /// Polls `future` once, with a waker that does nothing (a task that is woken later polls with its own).
 fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
@@ -95,6 +97,33 @@ fn a_free_racing_a_registration_always_reaches_the_waiting_task() {
         assert_eq!(OneWaiter::stats().used, 0);
         assert_eq!(OneWaiter::wait_stats().waiting, 0);
         OneWaiter::validate().unwrap();
+    });
+}
+
+/// Q1, Q2: once a task waits (its registration marked the empty list's head), a free racing a plain
+/// `alloc` hands its block to the task, and the `alloc` finds the pool empty, in every order. With the
+/// free's check of the mark removed, the block would be pushed onto the marked head: the `alloc` could
+/// take it, and the task would never be woken (loom reports the deadlock).
+#[test]
+fn a_block_freed_while_a_task_waits_goes_to_it_and_never_to_a_plain_alloc() {
+    model(|| {
+        Marked::install();
+        let held = Marked::alloc(0).unwrap();
+        let mut waiting = Marked::alloc_async(1);
+        assert!(poll_once(&mut waiting).is_pending());
+        let freer = thread::spawn(move || drop(held));
+        let plain = thread::spawn(|| Marked::alloc(2).is_err());
+        let block = loom::future::block_on(waiting).unwrap();
+        assert_eq!(*block, 1);
+        freer.join().unwrap();
+        assert!(
+            plain.join().unwrap(),
+            "a plain alloc took a block freed while a task waited"
+        );
+        drop(block);
+        assert_eq!(Marked::stats().used, 0);
+        assert_eq!(Marked::wait_stats().waiting, 0);
+        Marked::validate().unwrap();
     });
 }
 
@@ -122,8 +151,9 @@ fn a_waiter_dropped_while_its_block_is_handed_over_passes_it_on() {
     });
 }
 
-type SmallClass = PoolStorage<[u8; 16], Align1, NoRefs, 1>;
-type LargeClass = PoolStorage<[u8; 64], Align1, NoRefs, 1>;
+// The classes of a byte pool with `wait`: their heads keep room for the mark (Q5).
+type SmallClass = PoolStorage<[u8; 16], Align1, NoRefs, 1, true, MarkedClass>;
+type LargeClass = PoolStorage<[u8; 64], Align1, NoRefs, 1, true, MarkedClass>;
 
 /// The classes and queue of a model byte pool, leaked for one loom iteration.
 struct ModelBytesParts {
@@ -179,6 +209,7 @@ macro_rules! model_bytes {
 // One pool per test, as above.
 model_bytes!(RacedBytes);
 model_bytes!(FittedBytes);
+model_bytes!(MarkedBytes);
 
 /// Q1 and Q5: a byte pool's free on another thread, anywhere around a waiting task's failed attempt and
 /// its registration, either leaves the block for the task's retry or hands it over and wakes it; the block
@@ -218,6 +249,42 @@ fn a_byte_waiter_gets_only_a_block_its_request_fits() {
         drop(buffer);
         assert_eq!(FittedBytes::stats().used, 0);
         FittedBytes::validate().unwrap();
+    });
+}
+
+/// Q5: once a task waits for 40 bytes (its registration marked the 64-byte class, the only one it fits), a
+/// free of the 64-byte block racing a plain `alloc_bytes(40)` hands the block to the task, and the plain
+/// allocation finds nothing, in every order; the 16-byte class, which no waiting task fits, stays unmarked:
+/// its block goes back to the class. Without the free's check of the mark, the block would go onto the
+/// marked class, where the plain allocation could take it, and the task would never be woken.
+#[test]
+fn a_byte_block_freed_while_a_task_waits_for_its_class_goes_to_it() {
+    model(|| {
+        MarkedBytes::install();
+        let small = MarkedBytes::alloc_bytes(16).unwrap();
+        let large = MarkedBytes::alloc_bytes(64).unwrap();
+        let mut waiting = MarkedBytes::alloc_bytes_async(40);
+        assert!(poll_once(&mut waiting).is_pending());
+        let freer = thread::spawn(move || drop(large));
+        let plain = thread::spawn(|| MarkedBytes::alloc_bytes(40).is_err());
+        let buffer = loom::future::block_on(waiting).unwrap();
+        assert_eq!((buffer.len(), buffer.block_size()), (40, 64));
+        freer.join().unwrap();
+        assert!(
+            plain.join().unwrap(),
+            "a plain allocation took a block freed while a task waited for its class"
+        );
+        drop(small);
+        let again = MarkedBytes::alloc_bytes(16).unwrap();
+        assert_eq!(
+            again.block_size(),
+            16,
+            "the unmarked class took its block back"
+        );
+        drop((again, buffer));
+        assert_eq!(MarkedBytes::stats().used, 0);
+        assert_eq!(MarkedBytes::wait_stats().waiting, 0);
+        MarkedBytes::validate().unwrap();
     });
 }
 

@@ -34,4 +34,9 @@ fn main() {
 
     let class = <Bytes as BytePool>::__classes()[0];
     class.free(0, false);
+    // The marks of waiting tasks (Q5): pushing past a mark, marking with no task waiting, unmarking
+    // while one waits.
+    let _ = class.free_unless_marked(0);
+    let _ = class.take_or_mark();
+    class.unmark();
 }

@@ -264,7 +264,12 @@ fn byte_class_align(pool_align: u64, size: usize) -> u64 {
 
 fn byte_class_type(krate: &syn::Path, spec: &BytesSpec, size: usize, count: usize) -> TokenStream {
     let align = align_marker(krate, byte_class_align(spec.align, size), spec.name.span());
-    quote!(#krate::__private::PoolStorage<[::core::primitive::u8; #size], #align, #krate::__private::NoRefs, #count>)
+    if spec.wait.is_some() {
+        // Its free list's head keeps room for the mark of waiting tasks (Q5 in docs/safety.md).
+        quote!(#krate::__private::PoolStorage<[::core::primitive::u8; #size], #align, #krate::__private::NoRefs, #count, true, #krate::__private::MarkedClass>)
+    } else {
+        quote!(#krate::__private::PoolStorage<[::core::primitive::u8; #size], #align, #krate::__private::NoRefs, #count>)
+    }
 }
 
 fn arena_type(krate: &syn::Path, spec: &ArenaSpec) -> TokenStream {

@@ -256,7 +256,7 @@ fn bytes(
         Some(align) => check_align(align, errors).map_or(DEFAULT_BYTES_ALIGN, |(bytes, _)| bytes),
         None => DEFAULT_BYTES_ALIGN,
     };
-    let classes = size_classes(classes, align, errors);
+    let classes = size_classes(classes, align, options.wait.is_some(), errors);
     let on_failure = check_on_failure(options, errors);
     let link_section = check_link_section(options, errors);
     let c_name = check_c_name(options, errors);
@@ -282,10 +282,12 @@ fn bytes(
     })
 }
 
-/// `[(64, 32), (256, 8)]`: sizes ascending, each a multiple of `align`, counts 1..=65535.
+/// `[(64, 32), (256, 8)]`: sizes ascending, each a multiple of `align`, counts 1..=65535 (65534 in a pool
+/// with `wait`, whose classes mark waiting tasks with the index `count + 1`).
 fn size_classes(
     classes: &Opt<Expr>,
     align: u64,
+    wait: bool,
     errors: &mut Errors,
 ) -> Option<Vec<(usize, usize)>> {
     let shape = "`classes` takes a list of (block size, count) pairs, such as `classes = [(64, 32), (256, 8)]`";
@@ -360,6 +362,16 @@ fn size_classes(
                     count,
                     format_args!(
                         "a class's count must be between 1 and {MAX_COUNT}; found {count_value}"
+                    ),
+                );
+            } else if wait && count_value == MAX_COUNT {
+                errors.at(
+                    count,
+                    format_args!(
+                        "in a byte pool with `wait`, a class's count must be between 1 and {} (its free list \
+                         marks waiting tasks with the index `count + 1`, and block indices are 16-bit); found \
+                         {count_value}",
+                        MAX_COUNT - 1
                     ),
                 );
             }

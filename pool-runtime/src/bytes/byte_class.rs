@@ -9,6 +9,7 @@ use crate::error::PoolError;
 use crate::refcount::NoRefs;
 use crate::stats::PoolStats;
 use crate::storage::{PoolStorage, Storage};
+use crate::wait::Waiters;
 
 /// One size class of a byte pool: blocks of one size, with their own free list.
 ///
@@ -49,6 +50,26 @@ pub trait ByteClass: Sync + sealed::Sealed {
     /// (C2), and the caller gives the block back (S1: else it is lost, never handed out twice).
     #[cfg(feature = "c-api")]
     unsafe fn claim_raw(&self, index: usize) -> Result<(), PoolError>;
+    /// Gives back block `index`, which the caller holds (wiped already if the pool wipes), unless the
+    /// class is marked: a task of the byte pool waits for a block of this class (Q5). Returns whether the
+    /// block went back; if not, it stays in use, the caller's, to be handed to a waiting task. O(1).
+    ///
+    /// # Safety
+    /// As [`ByteClass::free`]; when it returns false, the caller hands the block to the pool's waiting
+    /// task under the queue's lock (Q5), or gives it back through [`ByteClass::free`] there.
+    unsafe fn free_unless_marked(&self, index: usize) -> bool;
+    /// A byte pool's registration (Q5): takes a free block of this class, or marks the class's empty list
+    /// as waited for (`N + 1`), if the class keeps room for the mark (classes of pools declared with
+    /// `wait`; others only take). O(1).
+    ///
+    /// # Safety
+    /// Called under the pool's queue lock, by a registration whose waiting slot's request fits this class.
+    unsafe fn take_or_mark(&self) -> Option<usize>;
+    /// Unmarks the class: no waiting task fits it any more (Q5). O(1).
+    ///
+    /// # Safety
+    /// Called under the pool's queue lock, when no waiting slot's request fits this class.
+    unsafe fn unmark(&self);
     /// Whether block `index` is in use (false past the end). O(1); a snapshot, for the holders' lists.
     fn in_use(&self, index: usize) -> bool;
     /// Counts a failed allocation.
@@ -63,13 +84,24 @@ mod sealed {
     pub trait Sealed {}
 }
 
-impl<A: Alignment, const SIZE: usize, const N: usize> sealed::Sealed
-    for PoolStorage<[u8; SIZE], A, NoRefs, N>
+/// Whether a byte class's free list keeps room for the mark of waiting tasks (Q5): what
+/// `__blockpool_byte_pool!` checks of the classes of a byte pool with `wait`, at compile time.
+#[doc(hidden)]
+pub const fn class_marks<A: Alignment, const SIZE: usize, const N: usize, Q: Waiters>(
+    _: *const PoolStorage<[u8; SIZE], A, NoRefs, N, true, Q>,
+) -> bool {
+    Q::MARKS
+}
+
+// `Q`: `NoWaiters`, or `MarkedClass` for the classes of byte pools declared with `wait` (their heads keep
+// room for the mark, Q5).
+impl<A: Alignment, const SIZE: usize, const N: usize, Q: Waiters> sealed::Sealed
+    for PoolStorage<[u8; SIZE], A, NoRefs, N, true, Q>
 {
 }
 
-impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
-    for PoolStorage<[u8; SIZE], A, NoRefs, N>
+impl<A: Alignment, const SIZE: usize, const N: usize, Q: Waiters> ByteClass
+    for PoolStorage<[u8; SIZE], A, NoRefs, N, true, Q>
 {
     fn block_size(&self) -> usize {
         Self::BLOCK_SIZE
@@ -118,6 +150,33 @@ impl<A: Alignment, const SIZE: usize, const N: usize> ByteClass
         }
         // SAFETY: [S1] marked free just above, by its holder.
         unsafe { self.put_back(index) };
+    }
+
+    unsafe fn free_unless_marked(&self, index: usize) -> bool {
+        let list = crate::storage::sealed::Sealed::free_list(self);
+        // No generations (no reference counts): marking free is the list's own.
+        if list.free_unless_marked(index, true) {
+            return true;
+        }
+        // Marked (Q5): the block stays the caller's, in use, for a waiting task.
+        list.mark_taken(index, true);
+        false
+    }
+
+    unsafe fn take_or_mark(&self) -> Option<usize> {
+        if Q::MARKS {
+            crate::storage::sealed::Sealed::free_list(self).pop_or_mark(true)
+        } else {
+            // No room for the mark: a class declared without `wait` only takes (a byte pool that waits
+            // on it would miss wake-ups, never share a block; `__blockpool_byte_pool!` refuses it).
+            Storage::take(self)
+        }
+    }
+
+    unsafe fn unmark(&self) {
+        if Q::MARKS {
+            crate::storage::sealed::Sealed::free_list(self).unmark();
+        }
     }
 
     #[cfg(feature = "c-api")]

@@ -102,9 +102,19 @@ pub struct FreeList<M: ?Sized = [BlockMeta]> {
 }
 
 impl<const N: usize> FreeList<[BlockMeta; N]> {
-    /// Every block free, all counters zero: the all-zero bit pattern.
-    #[cfg(not(loom))]
+    /// Every block free, all counters zero: the all-zero bit pattern (pools use
+    /// [`FreeList::with_marks`]).
+    #[cfg(all(test, not(loom)))]
     pub(crate) const fn new() -> Self {
+        Self::with_marks(false)
+    }
+
+    /// Every block free, all counters zero: the all-zero bit pattern. When `marks` (a pool with waiters,
+    /// Q1) its head must hold the marked top
+    /// `N + 1` (the tagged head keeps an index bit for it), so such a pool has at most 65,534 blocks,
+    /// which `PoolStorage::new` checks at compile time.
+    #[cfg(not(loom))]
+    pub(crate) const fn with_marks(marks: bool) -> Self {
         const {
             assert!(
                 N >= 1 && N <= MAX_BLOCKS,
@@ -113,19 +123,20 @@ impl<const N: usize> FreeList<[BlockMeta; N]> {
         };
         Self {
             core: ListCore {
-                head: Head::new(N),
+                head: Head::new(if marks { N + 1 } else { N }),
                 failures: AtomicU32::new(0),
             },
             meta: [const { BlockMeta::new() }; N],
         }
     }
 
-    /// Every block free, all counters zero (loom's atomics have no `const` constructor).
+    /// Every block free, all counters zero, with room for the marked head when `marks` (loom's atomics
+    /// have no `const` constructor).
     #[cfg(loom)]
-    pub(crate) fn new() -> Self {
+    pub(crate) fn with_marks(marks: bool) -> Self {
         Self {
             core: ListCore {
-                head: Head::new(N),
+                head: Head::new(if marks { N + 1 } else { N }),
                 failures: AtomicU32::new(0),
             },
             meta: core::array::from_fn(|_| BlockMeta::new()),
@@ -192,6 +203,38 @@ impl FreeList {
     pub(crate) fn free_inline(&self, index: usize, stats: bool) {
         self.mark_free(index, stats);
         self.core.head.push(&self.meta, index, stats);
+    }
+
+    /// The free of a pool with waiters (Q1): [`FreeList::mark_free`], then the push unless the head is
+    /// marked (tasks wait). Returns whether the block went on the list; if not, the caller still holds it
+    /// (marked free) and hands it over under the queue's lock (Q2). Called only by wait pools, so the
+    /// shared [`FreeList::free`] of every other pool is unchanged.
+    #[inline(always)]
+    pub(crate) fn free_unless_marked(&self, index: usize, stats: bool) -> bool {
+        self.mark_free(index, stats);
+        self.core.head.push_unless_marked(&self.meta, index, stats)
+    }
+
+    /// A registration's one operation on the head (Q1, under the queue's lock): takes the top block if
+    /// there is one (as [`FreeList::pop_inline`]), else marks the head: tasks wait.
+    pub(crate) fn pop_or_mark(&self, stats: bool) -> Option<usize> {
+        let index = self.core.head.pop_or_mark(&self.meta, stats)?;
+        if stats {
+            // As in `pop_inline`.
+            self.meta[index].state.store(TAKEN, Ordering::Relaxed);
+        }
+        Some(index)
+    }
+
+    /// The last waiting task left (Q1, under the queue's lock): the marked head becomes empty.
+    pub(crate) fn unmark(&self) {
+        self.core.head.unmark(&self.meta);
+    }
+
+    /// Whether the head is marked: the list is empty and tasks wait (Q1).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn is_marked(&self) -> bool {
+        self.core.head.top() > self.meta.len()
     }
 
     /// Marks a block the caller holds as in use (a block handed from a free straight to a waiting task,

@@ -103,6 +103,38 @@ macro_rules! list_and_counts_test {
             assert_eq!((counts.used, counts.allocs, counts.frees), (0, 4, 4));
             assert_eq!([pop(), pop()], [Some(0), Some(1)]);
         }
+
+        /// Q1: a registration's operation pops while there are blocks, then marks the empty head; a
+        /// marked head takes no push and reads as empty, and unmarking makes it plain empty again.
+        #[test]
+        fn a_marked_head_reads_as_empty_and_takes_no_push_until_unmarked() {
+            let meta = [const { BlockMeta::new() }; 2];
+            // A pool with waiters: its head holds `N + 1` (`FreeList::with_marks`).
+            let head = Head::new(3);
+            assert_eq!(head.pop_or_mark(&meta, true), Some(0));
+            assert_eq!(head.pop_or_mark(&meta, true), Some(1));
+            assert_eq!(head.top(), 2, "empty, not marked");
+            assert_eq!(head.pop_or_mark(&meta, true), None);
+            assert_eq!(head.top(), 3, "marked");
+            assert_eq!(head.pop(&meta, true), None);
+            assert!(!head.push_unless_marked(&meta, 0, true));
+            assert_eq!(head.top(), 3, "the push left the marked head alone");
+            assert_eq!(head.pop_or_mark(&meta, true), None);
+            assert_eq!(head.top(), 3, "a second registration keeps the mark");
+            head.unmark(&meta);
+            assert_eq!(head.top(), 2);
+            head.unmark(&meta);
+            assert_eq!(head.top(), 2, "unmarking an unmarked head changes nothing");
+            assert!(head.push_unless_marked(&meta, 1, true));
+            assert!(head.push_unless_marked(&meta, 0, true));
+            let counts = head.counts();
+            assert_eq!((counts.used, counts.allocs, counts.frees), (0, 2, 2));
+            assert_eq!(
+                [head.pop(&meta, true), head.pop(&meta, true)],
+                [Some(0), Some(1)]
+            );
+            assert_eq!(head.pop(&meta, true), None);
+        }
     };
 }
 

@@ -108,8 +108,16 @@ impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q: Waiters>
                 "a blockpool pool cannot hold a zero-sized type"
             )
         };
+        // The marked head of a pool with waiters (or a class of a byte pool with waiters) is `N + 1`, which
+        // must fit the heads' 16-bit index (Q1, Q5).
+        const {
+            assert!(
+                !Q::MARKS || N < crate::free_list::MAX_BLOCKS,
+                "a blockpool pool with `wait` holds 1 to 65534 blocks"
+            )
+        };
         Self {
-            list: FreeList::new(),
+            list: FreeList::with_marks(Q::MARKS),
             waiters: Q::NEW,
             refs: [const { R::ZERO }; N],
             generations: [const { <R::Generation as Generation>::ZERO }; N],
@@ -121,7 +129,7 @@ impl<T, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q: Waiters>
     #[cfg(loom)]
     pub fn new() -> Self {
         Self {
-            list: FreeList::new(),
+            list: FreeList::with_marks(Q::MARKS),
             waiters: Q::new(),
             refs: core::array::from_fn(|_| R::new()),
             generations: core::array::from_fn(|_| <R::Generation as Generation>::new()),

@@ -7,20 +7,14 @@
 #[cfg(all(loom, target_has_atomic = "64"))]
 pub use loom::sync::atomic::AtomicU64;
 #[cfg(loom)]
-pub use loom::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering, fence,
-};
+pub use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering};
 
 #[cfg(all(not(loom), feature = "portable-atomic", target_has_atomic = "64"))]
 pub use portable_atomic::AtomicU64;
 #[cfg(all(not(loom), feature = "portable-atomic"))]
-#[allow(unused_imports)] // `fence`, unused with `single-core` on bare metal
-pub use portable_atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering, fence};
+pub use portable_atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering};
 
 #[cfg(all(not(loom), not(feature = "portable-atomic"), target_has_atomic = "64"))]
 pub use core::sync::atomic::AtomicU64;
 #[cfg(all(not(loom), not(feature = "portable-atomic")))]
-#[allow(unused_imports)] // `fence`, unused with `single-core` on bare metal
-pub use core::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering, fence,
-};
+pub use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, Ordering};

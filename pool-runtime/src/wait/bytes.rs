@@ -1,6 +1,7 @@
 //! Waiting for a byte buffer: byte pools declared with `wait = W` in `pools!`, `alloc_bytes_async` and its
-//! future. The queue and its protocol are the typed pools' (Q1 to Q4); a waiting task asks for a length and
-//! an alignment, and a freed block goes to the longest-waiting task whose request fits its class (Q5).
+//! future. The queue and its protocol are the typed pools' (Q1 to Q4), with a mark per class: a class is
+//! marked while a waiting task's request fits it (Q5). A waiting task asks for a length and an alignment,
+//! and a freed block goes to the longest-waiting task whose request fits its class.
 
 use core::future::Future;
 use core::marker::PhantomData;
@@ -40,11 +41,34 @@ impl Blocks<Bytes> for ClassBlocks<'_> {
             })
     }
 
-    #[inline(always)]
-    unsafe fn put_inline(&self, block: ByteBlock) {
-        // SAFETY: [S1] the caller holds block `index` of this class and gives it up; wiped already in
-        // `zeroize` pools.
-        unsafe { block.class.free(block.index, false) };
+    unsafe fn take_or_mark(&self, request: ByteRequest) -> Option<ByteBlock> {
+        // Q5: each class the request fits, in order, until one has a block; those before it are marked
+        // (and unmarked again by the caller's `settle` if no other waiting task fits them).
+        self.classes
+            .iter()
+            .filter(|class| request.len <= room_for(**class, request.align))
+            .find_map(|class| {
+                // SAFETY: [Q5] under the queue's lock (the caller's contract), for a waiting request
+                // that fits this class.
+                let index = unsafe { class.take_or_mark() }?;
+                Some(ByteBlock {
+                    class: *class,
+                    index,
+                })
+            })
+    }
+
+    unsafe fn settle(&self, waiting: impl Iterator<Item = ByteRequest> + Clone) {
+        for class in self.classes {
+            if !waiting
+                .clone()
+                .any(|request| request.len <= room_for(*class, request.align))
+            {
+                // SAFETY: [Q5] under the queue's lock (the caller's contract), and no waiting request
+                // fits this class.
+                unsafe { class.unmark() };
+            }
+        }
     }
 
     #[inline]
@@ -54,7 +78,8 @@ impl Blocks<Bytes> for ClassBlocks<'_> {
     }
 
     unsafe fn handed(&self, _: ByteBlock) {
-        // A byte pool's block stays in use from its free to the task it is handed to.
+        // A byte pool's block stays in use from its free to the task it is handed to
+        // (`ByteClass::free_unless_marked` leaves it in use when the class is marked).
     }
 
     #[inline(always)]
@@ -302,8 +327,12 @@ impl<P: WaitBytePool> Drop for AllocBytesAsync<P> {
         let Some(slot) = self.slot.take() else {
             return;
         };
-        // SAFETY: [Q3] this future holds `slot` and gives back the block it returns, just below.
-        let (handed, waker) = unsafe { P::__waiters().cancel(slot) };
+        let blocks = ClassBlocks {
+            classes: classes::<P>(),
+        };
+        // SAFETY: [Q3] this future holds `slot` and gives back the block it returns, just below; the
+        // classes are its pool's.
+        let (handed, waker) = unsafe { P::__waiters().cancel(blocks, slot) };
         if let Some(block) = handed {
             // Q3: to the next waiting task it fits, or back to its class; before the executor's waker is
             // dropped, which may panic.

@@ -171,8 +171,14 @@ impl<P: WaitPool> Drop for AllocAsync<P> {
         let Some(slot) = self.slot.take() else {
             return;
         };
-        // SAFETY: [Q3] this future holds `slot` and gives back the block it returns, just below.
-        let (handed, waker) = unsafe { P::__storage().waiters().cancel(slot) };
+        let storage = P::__storage();
+        let blocks = ListBlocks {
+            list: storage.free_list(),
+            stats: storage.tracked(),
+        };
+        // SAFETY: [Q1, Q3] this future holds `slot` and gives back the block it returns, just below; the
+        // list and flag are its pool's (a cancel of the last waiting task unmarks the list).
+        let (handed, waker) = unsafe { storage.waiters().cancel(blocks, slot) };
         if let Some(index) = handed {
             // Q3: the block handed to this task goes to the next one waiting, or back to the pool; before
             // the executor's waker is dropped, which may panic.

@@ -2,7 +2,9 @@
 //!
 //! A free of such a pool hands its block straight to the task that has waited longest, so no caller of
 //! plain `alloc` can take it first, and a task whose future is dropped passes on the block it was handed.
-//! The protocol and why no wake-up is lost are in `docs/safety.md` (Q1 to Q4).
+//! The protocol and why no wake-up is lost are in `docs/safety.md` (Q1 to Q6): while tasks wait, the free
+//! list's head is marked (the top index `N + 1`), so that a free's push sees them in the exchange it makes
+//! anyway, and hands its block over under the queue's lock instead.
 
 mod bytes;
 mod future;
@@ -48,15 +50,24 @@ pub(crate) mod sealed {
         fn fits(&self, request: K::Request, block: K::Block) -> bool;
         /// Takes a free block that serves `request`, if there is one.
         fn take(&self, request: K::Request) -> Option<K::Block>;
-        /// Puts `block` back on its free list (the free path inlined at the call site).
+        /// A registration's attempt, under the queue's lock, once its slot waits for `request`: takes a
+        /// free block that serves it, or else marks every list it could come from as waited for (typed
+        /// pools: `FreeList::pop_or_mark`, Q1; byte pools: each class the request fits, Q5).
+        ///
+        /// # Safety
+        /// Called under this queue's lock, with a slot waiting for `request` (Q1, Q5).
+        unsafe fn take_or_mark(&self, request: K::Request) -> Option<K::Block>;
+        /// After a hand-off or a cancel, under the queue's lock: unmarks every list that no waiting
+        /// request (`waiting`) could take a block from (Q1, Q5).
+        ///
+        /// # Safety
+        /// Called under this queue's lock, with `waiting` the requests of every slot that waits.
+        unsafe fn settle(&self, waiting: impl Iterator<Item = K::Request> + Clone);
+        /// Puts `block` back on its free list, under the queue's lock, when no waiting task takes it (the
+        /// list is not marked then, Q1, Q5).
         ///
         /// # Safety
         /// The caller holds `block`, a block of these blocks' pool, with no item in it, and gives it up (S1).
-        unsafe fn put_inline(&self, block: K::Block);
-        /// As `put_inline`, for the cold hand-over (which may inline it too).
-        ///
-        /// # Safety
-        /// As `put_inline`.
         unsafe fn put(&self, block: K::Block);
         /// `block` goes to a waiting task: marks it in use (a block freed raw was marked free).
         ///
@@ -105,8 +116,13 @@ pub(crate) mod sealed {
         /// A waiting task goes away (Q3).
         ///
         /// # Safety
-        /// The caller is the waiting future that holds `slot`, and gives back the block it returns.
-        unsafe fn cancel(&self, slot: usize) -> (Option<K::Block>, Option<Waker>);
+        /// `blocks` are those of this queue's pool; the caller is the waiting future that holds `slot`, and
+        /// gives back the block it returns.
+        unsafe fn cancel(
+            &self,
+            blocks: impl Blocks<K>,
+            slot: usize,
+        ) -> (Option<K::Block>, Option<Waker>);
         /// The counts.
         fn stats(&self) -> WaitStats;
     }
@@ -127,6 +143,10 @@ pub(crate) mod sealed {
 pub trait Waiters: Sync + Send + 'static + sealed::Sealed {
     /// Whether tasks can wait (false for [`NoWaiters`]).
     const ENABLED: bool;
+
+    /// Whether the free list's head keeps room for the marked top `N + 1` (Q1, Q5): true for
+    /// [`WaitQueue`] and for [`MarkedClass`], the classes of byte pools with waiters.
+    const MARKS: bool;
 
     /// No waiter.
     #[cfg(not(loom))]
@@ -150,6 +170,7 @@ impl sealed::Sealed for NoWaiters {
 
 impl Waiters for NoWaiters {
     const ENABLED: bool = false;
+    const MARKS: bool = false;
 
     #[cfg(not(loom))]
     const NEW: Self = NoWaiters;
@@ -157,6 +178,32 @@ impl Waiters for NoWaiters {
     #[cfg(loom)]
     fn new() -> Self {
         NoWaiters
+    }
+}
+
+/// The "queue" of a size class of a byte pool declared with `wait`: none of its own (the pool's queue is a
+/// `static` beside its classes, Q5), and its frees are plain, but its free list's head keeps room for the
+/// marked top `N + 1`, which the pool's registrations set while a waiting task fits the class. Sealed.
+#[derive(Debug)]
+pub struct MarkedClass;
+
+impl sealed::Sealed for MarkedClass {
+    #[inline(always)]
+    unsafe fn give(&self, list: &FreeList, index: usize, stats: bool) {
+        list.free(index, stats);
+    }
+}
+
+impl Waiters for MarkedClass {
+    const ENABLED: bool = false;
+    const MARKS: bool = true;
+
+    #[cfg(not(loom))]
+    const NEW: Self = MarkedClass;
+
+    #[cfg(loom)]
+    fn new() -> Self {
+        MarkedClass
     }
 }
 
@@ -170,6 +217,7 @@ impl<const W: usize> sealed::Sealed for WaitQueue<W> {
 
 impl<const W: usize> Waiters for WaitQueue<W> {
     const ENABLED: bool = true;
+    const MARKS: bool = true;
 
     #[cfg(not(loom))]
     const NEW: Self = WaitQueue::new();
@@ -241,8 +289,12 @@ impl<const W: usize, K: QueueKind> sealed::SealedSlots<K> for WaitQueue<W, K> {
         WaitQueue::poll(self, slot, waker)
     }
 
-    unsafe fn cancel(&self, slot: usize) -> (Option<K::Block>, Option<Waker>) {
-        WaitQueue::cancel(self, slot)
+    unsafe fn cancel(
+        &self,
+        blocks: impl Blocks<K>,
+        slot: usize,
+    ) -> (Option<K::Block>, Option<Waker>) {
+        WaitQueue::cancel(self, blocks, slot)
     }
 
     fn stats(&self) -> WaitStats {
@@ -270,9 +322,15 @@ impl Blocks<Typed> for ListBlocks<'_> {
         self.list.pop_inline(self.stats)
     }
 
-    #[inline(always)]
-    unsafe fn put_inline(&self, index: usize) {
-        self.list.free_inline(index, self.stats);
+    unsafe fn take_or_mark(&self, (): ()) -> Option<usize> {
+        self.list.pop_or_mark(self.stats)
+    }
+
+    unsafe fn settle(&self, mut waiting: impl Iterator<Item = ()> + Clone) {
+        // Every waiting task takes any block: the head stays marked while one waits (Q1).
+        if waiting.next().is_none() {
+            self.list.unmark();
+        }
     }
 
     unsafe fn put(&self, index: usize) {
@@ -291,12 +349,15 @@ impl Blocks<Typed> for ListBlocks<'_> {
     }
 }
 
-/// [`WaitQueue::give`] for a typed pool, with its arguments as scalars (in registers, and constant where
-/// every caller passes the same value: the `stats` flag), shared by every call site on bare metal.
+/// Gives back block `index` of a typed pool with waiters (Q1, Q2): pushes it unless the head is marked,
+/// else hands it to the task that has waited longest, under the queue's lock. The fast path, nobody
+/// waiting, is the plain free's with one compare and branch in the push loop (and one after it). Its
+/// arguments are scalars (in registers, and constant where every caller passes the same value: the `stats`
+/// flag), and it is shared by every call site on bare metal.
 ///
 /// # Safety
-/// As `WaitQueue::give`: `list` is the queue's pool's free list and `stats` its `tracked()`; the caller gives
-/// up block `index` (S1).
+/// `list` is the queue's pool's free list and `stats` its `tracked()`; the caller holds block `index` with
+/// no live item in it and gives it up (S1).
 #[cfg_attr(target_os = "none", inline(never))]
 #[cfg_attr(not(target_os = "none"), inline)]
 unsafe fn give_list<const W: usize>(
@@ -305,14 +366,22 @@ unsafe fn give_list<const W: usize>(
     index: usize,
     stats: bool,
 ) {
-    // SAFETY: [S1, Q2] passed on from the caller.
-    unsafe { queue.give(ListBlocks { list, stats }, index) };
+    if !list.free_unless_marked(index, stats) {
+        // Marked: tasks wait (Q1). The caller's block, not pushed, goes to the oldest of them.
+        // SAFETY: [S1, Q2] passed on from the caller.
+        unsafe { hand_over_list(queue, list, Some(index), stats) };
+    }
 }
 
-/// [`WaitQueue::give`] for a byte pool, as [`give_list`].
+/// Gives back `block` of a byte pool with waiters (Q5): pushes it onto its class unless the class is
+/// marked, else hands it to the task that has waited longest among those whose request fits its class,
+/// under the queue's lock. The fast path, nobody waiting for the class, is its plain free with one compare
+/// and branch in the push loop (and one after it). As [`give_list`], shared by every call site on bare
+/// metal.
 ///
 /// # Safety
-/// As `WaitQueue::give`: `classes` are the queue's pool's; the caller gives up `block` (S1).
+/// `classes` are the queue's pool's; the caller holds `block` (a block of one of them) with nothing in use
+/// in it and gives it up (S1).
 #[cfg_attr(target_os = "none", inline(never))]
 #[cfg_attr(not(target_os = "none"), inline)]
 unsafe fn give_classes<const W: usize>(
@@ -320,8 +389,14 @@ unsafe fn give_classes<const W: usize>(
     classes: &[&'static dyn ByteClass],
     block: ByteBlock,
 ) {
-    // SAFETY: [S1, Q2, Q5] passed on from the caller.
-    unsafe { queue.give(ClassBlocks { classes }, block) };
+    // SAFETY: [S1, Q5] passed on from the caller: the class is one of the pool's, the caller gives up
+    // its block.
+    if !unsafe { block.class.free_unless_marked(block.index) } {
+        // Marked: a waiting task fits the class (Q5). The caller's block, still in use, goes to the
+        // oldest of them.
+        // SAFETY: [S1, Q2, Q5] passed on from the caller.
+        unsafe { ClassBlocks { classes }.hand_over(queue, Some(block)) };
+    }
 }
 
 /// [`WaitQueue::hand_over`] for a typed pool, out of line, its arguments in registers.
@@ -350,8 +425,10 @@ pub trait ByteWaiters: Sync + Send + 'static + sealed::SealedBytes {
 impl sealed::SealedBytes for NoWaiters {
     #[inline(always)]
     unsafe fn give(&self, classes: &[&'static dyn ByteClass], block: ByteBlock) {
-        // SAFETY: [S1] `give`'s contract: the caller holds the block and gives it up.
-        unsafe { ClassBlocks { classes }.put_inline(block) };
+        let _ = classes;
+        // SAFETY: [S1] `give`'s contract: the caller holds the block, of one of the pool's classes, and
+        // gives it up.
+        unsafe { block.class.free(block.index, false) };
     }
 }
 
@@ -375,3 +452,70 @@ impl<const W: usize> ByteWaiters for WaitQueue<W, Bytes> {
 pub trait ByteWaitSlots: ByteWaiters + sealed::SealedSlots<Bytes> {}
 
 impl<const W: usize> ByteWaitSlots for WaitQueue<W, Bytes> {}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use core::task::Waker;
+
+    use super::queue::{Polled, Registered, WaitQueue};
+    use super::{ListBlocks, give_list};
+    use crate::free_list::{BlockMeta, FreeList};
+
+    /// Q1: the head is marked exactly while a slot waits: the first registration marks it, the last
+    /// cancel or hand-off unmarks it, and a registration that finds a block takes it without marking.
+    #[test]
+    fn the_head_is_marked_exactly_while_a_task_waits() {
+        let storage = FreeList::<[BlockMeta; 1]>::with_marks(true);
+        let queue = WaitQueue::<2>::new();
+        let list = storage.list();
+        let blocks = ListBlocks { list, stats: true };
+        let waker = || Waker::noop().clone();
+        let slot = |registered| match registered {
+            Registered::Slot(slot) => slot,
+            _ => panic!("the list is empty: the task waits"),
+        };
+        assert_eq!(list.pop(true), Some(0));
+        let first = slot(queue.register(blocks, (), waker()));
+        assert!(list.is_marked());
+        let second = slot(queue.register(blocks, (), waker()));
+        assert!(list.is_marked(), "a second waiter keeps the mark");
+        assert!(matches!(
+            queue.register(blocks, (), waker()),
+            Registered::Full(_)
+        ));
+        assert!(matches!(queue.cancel(blocks, first), (None, Some(_))));
+        assert!(list.is_marked(), "one task still waits");
+        assert!(matches!(queue.cancel(blocks, second), (None, Some(_))));
+        assert!(!list.is_marked(), "the last waiter left");
+
+        let third = slot(queue.register(blocks, (), waker()));
+        assert!(list.is_marked());
+        // SAFETY: [S1] the test holds block 0, with no item in it, and gives it up.
+        unsafe { give_list(&queue, list, 0, true) };
+        assert!(!list.is_marked(), "the last waiter was served");
+        assert!(matches!(queue.poll(third, &waker()), Polled::Block(0, _)));
+        assert_eq!(
+            list.pop(true),
+            None,
+            "the block went to the task, not to the list"
+        );
+
+        // SAFETY: [S1] as above: the block the task took, given back.
+        unsafe { give_list(&queue, list, 0, true) };
+        assert!(matches!(
+            queue.register(blocks, (), waker()),
+            Registered::Block(0, _)
+        ));
+        assert!(
+            !list.is_marked(),
+            "a registration that finds a block takes it and marks nothing"
+        );
+        assert_eq!(queue.stats().waiting, 0);
+        assert_eq!(
+            list.stats(true).used,
+            1,
+            "the registration's block is the task's"
+        );
+        list.validate(true).unwrap();
+    }
+}

@@ -9,19 +9,6 @@ use core::task::Waker;
 
 use super::sealed::{Blocks, SealedKind};
 use crate::byte_class::ByteClass;
-use crate::sync::{AtomicU32, Ordering};
-
-/// The `SeqCst` fence between a free's push and its look at the waiter count, and between a registration
-/// and its second attempt (Q1). With the feature `single-core` on bare metal, a compiler fence: one core
-/// observes its own accesses, and those of the interrupt handlers that preempt it, in program order, so
-/// only the compiler's reordering has to be prevented (Q6).
-#[inline(always)]
-fn order() {
-    #[cfg(all(feature = "single-core", target_os = "none", not(loom)))]
-    core::sync::atomic::compiler_fence(Ordering::SeqCst);
-    #[cfg(not(all(feature = "single-core", target_os = "none", not(loom))))]
-    crate::sync::fence(Ordering::SeqCst);
-}
 
 /// What a queue hands out and what its tasks ask for: [`Typed`] or [`Bytes`]. Sealed.
 pub trait QueueKind: SealedKind + 'static {}
@@ -98,9 +85,8 @@ pub struct WaitStats {
     pub waits: u32,
     /// Blocks a free handed straight to a waiting task since start-up (wrapping at 2³²). Handing over the
     /// block being freed takes nothing from the free list and puts nothing back, so it counts in neither
-    /// `allocs` nor `frees` of `stats()`; a block the free had already pushed when it saw the waiter (a task
-    /// registering on another core or thread meanwhile) is popped again, so it counts as a free, an
-    /// allocation and a hand-off.
+    /// `allocs` nor `frees` of `stats()`. A block pushed just before a task registers (on another core or
+    /// thread) is taken by that registration itself: a free and an allocation, no hand-off.
     pub handoffs: u32,
 }
 
@@ -137,9 +123,11 @@ impl<T> Lock<T> {
 }
 
 /// The waiter queue of one pool: `W` slots, for a typed pool ([`Typed`]) or a byte pool ([`Bytes`]).
+///
+/// A free finds out whether tasks wait from its free list's head (a typed pool's) or its block's class (a
+/// byte pool's), which registrations mark while tasks wait (Q1, Q5): the queue itself is only read under
+/// its lock.
 pub struct WaitQueue<const W: usize, K: QueueKind = Typed> {
-    /// How many slots hold a waiting task: what every free of the pool reads first (Q1).
-    waiting: AtomicU32,
     queue: Lock<Queue<W, K>>,
 }
 
@@ -147,7 +135,7 @@ pub struct WaitQueue<const W: usize, K: QueueKind = Typed> {
 pub enum Registered<B> {
     /// Every slot is taken; the waker comes back to be dropped outside the lock.
     Full(Waker),
-    /// A block was free after all (taken after registering, Q1); the waker comes back to be dropped
+    /// A block was free after all (taken when registering, Q1, Q5); the waker comes back to be dropped
     /// outside the lock.
     Block(B, Waker),
     /// Waiting in this slot.
@@ -173,7 +161,6 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
             )
         };
         Self {
-            waiting: AtomicU32::new(0),
             queue: Lock::new(Queue {
                 slots: [const { Slot::Empty }; W],
                 next_ticket: 0,
@@ -187,7 +174,6 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
     #[cfg(loom)]
     pub fn new() -> Self {
         Self {
-            waiting: AtomicU32::new(0),
             queue: Lock::new(Queue {
                 slots: core::array::from_fn(|_| Slot::Empty),
                 next_ticket: 0,
@@ -197,37 +183,10 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
         }
     }
 
-    /// Gives back `block`, held by the caller with no live item in it: to the task that has waited longest
-    /// among those it fits, if one waits, else to `blocks` (Q2). The fast path, nobody waiting, is one load
-    /// and a branch before the push, and a fence, a load and a branch after it. Inlined into the per-kind
-    /// entry points (`give_list`, `give_classes`), which take their arguments in registers and are shared
-    /// by every call site on bare metal, as `FreeList::free` is.
-    ///
-    /// # Safety
-    /// `blocks` are this queue's pool's; the caller holds `block` with no item in it and gives it up (S1).
-    #[inline(always)]
-    pub(crate) unsafe fn give(&self, blocks: impl Blocks<K>, block: K::Block) {
-        // Relaxed: this look only decides whether to hand the block over directly (Q2); a waiter it misses
-        // is found by the look after the push, which is what keeps wake-ups from being lost (Q1).
-        if self.waiting.load(Ordering::Relaxed) != 0 {
-            // SAFETY: [S1, Q2] passed on from `give`'s contract.
-            unsafe { blocks.hand_over(self, Some(block)) };
-            return;
-        }
-        // SAFETY: [S1] `give`'s contract: the caller holds the block and gives it up.
-        unsafe { blocks.put_inline(block) };
-        // Q1: a task that registered while the block went back either took it (its attempt after
-        // registering saw the push) or is seen here (this load after the push sees its registration).
-        order();
-        if self.waiting.load(Ordering::Relaxed) != 0 {
-            // SAFETY: [Q2] no block of the caller's: only blocks taken from `blocks`, this pool's.
-            unsafe { blocks.hand_over(self, None) };
-        }
-    }
-
     /// Hands `block` (held by the caller) to the longest-waiting task it fits, then blocks from `blocks` to
     /// the waiting tasks, longest waiting first, until each has a block or none fits; a `block` nobody
-    /// takes goes back to `blocks`. Wakes the tasks after leaving the critical section.
+    /// takes goes back to `blocks`. If no task waits then, unmarks `blocks` (Q1). Wakes the tasks after
+    /// leaving the critical section.
     ///
     /// Reached through [`Blocks::hand_over`], which passes the blocks in registers to an out-of-line copy
     /// for each kind.
@@ -248,7 +207,8 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
                         wake[woken] = self.hand(queue, slot, block);
                         woken += 1;
                     }
-                    // Inside the critical section, so that a task registering now sees this block (Q1).
+                    // Inside the critical section, so that a task registering now sees this block (Q1):
+                    // nobody waits, so the head is not marked and a plain push is right.
                     // SAFETY: [S1] `hand_over`'s contract: the caller's block, given up.
                     None => unsafe { blocks.put(block) },
                 }
@@ -268,6 +228,8 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
                     woken += 1;
                 }
             }
+            // SAFETY: [Q1, Q5] under the lock, with every waiting slot's request.
+            unsafe { queue.settle(blocks) };
         });
         for waker in wake.into_iter().flatten() {
             wake_or_abort(waker);
@@ -277,14 +239,14 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
     /// Puts `block` in waiting `slot` (its task holds it now) and returns the slot's waker.
     fn hand(&self, queue: &mut Queue<W, K>, slot: usize, block: K::Block) -> Option<Waker> {
         queue.handoffs = queue.handoffs.wrapping_add(1);
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
         match core::mem::replace(&mut queue.slots[slot], Slot::Handed(block)) {
             Slot::Waiting { waker, .. } => waker,
             _ => None,
         }
     }
 
-    /// Registers a task that found no block for `request`, then tries `blocks` once more (Q1).
+    /// Registers a task that found no block for `request`, then tries `blocks` once more in one operation
+    /// per list that takes a block or marks the list as waited for (Q1, Q5).
     pub(crate) fn register(
         &self,
         blocks: impl Blocks<K>,
@@ -305,11 +267,12 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
                 request,
             };
             queue.next_ticket = queue.next_ticket.wrapping_add(1);
-            self.waiting.fetch_add(1, Ordering::SeqCst);
-            order();
-            if let Some(block) = blocks.take(request) {
+            // SAFETY: [Q1, Q5] under the lock, with this slot waiting for `request`.
+            if let Some(block) = unsafe { blocks.take_or_mark(request) } {
                 queue.slots[slot] = Slot::Empty;
-                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                // A byte pool's registration may have marked classes before the one it took from.
+                // SAFETY: [Q1, Q5] under the lock, with every waiting slot's request.
+                unsafe { queue.settle(blocks) };
                 return Registered::Block(block, waker);
             }
             queue.waits = queue.waits.wrapping_add(1);
@@ -341,13 +304,19 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
     }
 
     /// A waiting task goes away: empties its slot and returns the block handed to it, if any, which the
-    /// caller then gives back (Q3). The waker comes back to be dropped outside the lock.
-    pub(crate) fn cancel(&self, slot: usize) -> (Option<K::Block>, Option<Waker>) {
+    /// caller then gives back (Q3); if it was the last waiting task, unmarks `blocks` (Q1). The waker comes
+    /// back to be dropped outside the lock.
+    pub(crate) fn cancel(
+        &self,
+        blocks: impl Blocks<K>,
+        slot: usize,
+    ) -> (Option<K::Block>, Option<Waker>) {
         self.queue.with(
             |queue| match core::mem::replace(&mut queue.slots[slot], Slot::Empty) {
                 Slot::Handed(block) => (Some(block), None),
                 Slot::Waiting { waker, .. } => {
-                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                    // SAFETY: [Q1, Q5] under the lock, with every waiting slot's request.
+                    unsafe { queue.settle(blocks) };
                     (None, waker)
                 }
                 Slot::Empty => (None, None),
@@ -378,6 +347,21 @@ impl<const W: usize, K: QueueKind> Default for WaitQueue<W, K> {
 }
 
 impl<const W: usize, K: QueueKind> Queue<W, K> {
+    /// After a hand-off, a cancel or a registration that took a block: unmarks the lists of `blocks` that
+    /// no waiting task can take from any more (Q1: a typed pool's head is marked exactly while a slot
+    /// waits; Q5: a class exactly while a waiting request fits it). O(W), times the classes for bytes.
+    ///
+    /// # Safety
+    /// Called under the queue's lock (`&mut` to the queue is only lent inside it).
+    unsafe fn settle(&mut self, blocks: impl Blocks<K>) {
+        let waiting = self.slots.iter().filter_map(|slot| match slot {
+            Slot::Waiting { request, .. } => Some(*request),
+            _ => None,
+        });
+        // SAFETY: [Q1, Q5] the caller's contract: under the lock, with every waiting slot's request.
+        unsafe { blocks.settle(waiting) };
+    }
+
     /// The waiting slot with the oldest (smallest) ticket newer than `after`, among those whose request
     /// `wanted` accepts: its ticket and number. O(W).
     fn oldest_waiting(

@@ -24,7 +24,8 @@ pub(crate) struct Head {
 /// The head's fields, reached only inside a critical section (plain loads and stores: nothing here needs
 /// an atomic of its own).
 struct Fields {
-    /// The index of the top block; `N` when the list is empty.
+    /// The index of the top block; `N` when the list is empty, `N + 1` when it is empty and tasks wait
+    /// (pools with waiters, Q1).
     top: Cell<u32>,
     allocs: Cell<u32>,
     frees: Cell<u32>,
@@ -82,7 +83,64 @@ impl Head {
         });
     }
 
-    /// The index of the top block; `N` when the list is empty.
+    /// [`Head::push`] for pools with waiters (Q1): pushes only onto an unmarked head (top `<= N`), checked
+    /// inside the same critical section, and returns whether it did.
+    #[inline(always)]
+    pub(crate) fn push_unless_marked(
+        &self,
+        meta: &[BlockMeta],
+        index: usize,
+        counted: bool,
+    ) -> bool {
+        critical_section::with(|cs| {
+            let fields = self.fields.borrow(cs);
+            let top = fields.top.get() as usize;
+            if top > meta.len() {
+                return false;
+            }
+            meta[index]
+                .next
+                .store(code_link(index, top) as u16, Ordering::Relaxed);
+            fields.top.set(index as u32);
+            if counted {
+                count(&fields.frees);
+            }
+            true
+        })
+    }
+
+    /// A registration's one operation on the head (Q1), in one critical section: pops the top block if
+    /// there is one, else marks the empty head (`N` becomes `N + 1`; `N + 1` stays).
+    #[inline]
+    pub(crate) fn pop_or_mark(&self, meta: &[BlockMeta], counted: bool) -> Option<usize> {
+        critical_section::with(|cs| {
+            let fields = self.fields.borrow(cs);
+            let (top, n) = (fields.top.get() as usize, meta.len());
+            if top >= n {
+                fields.top.set(n as u32 + 1);
+                return None;
+            }
+            let next = code_link(top, usize::from(meta[top].next.load(Ordering::Relaxed)));
+            fields.top.set(next as u32);
+            if counted {
+                count(&fields.allocs);
+            }
+            Some(top)
+        })
+    }
+
+    /// The last waiting task left (Q1, under the queue's lock): a marked head (`N + 1`) becomes `N`.
+    #[inline]
+    pub(crate) fn unmark(&self, meta: &[BlockMeta]) {
+        critical_section::with(|cs| {
+            let fields = self.fields.borrow(cs);
+            if fields.top.get() as usize > meta.len() {
+                fields.top.set(meta.len() as u32);
+            }
+        });
+    }
+
+    /// The index of the top block; `N` (or `N + 1`, marked, Q1) when the list is empty.
     pub(crate) fn top(&self) -> usize {
         critical_section::with(|cs| self.fields.borrow(cs).top.get() as usize)
     }

@@ -31,7 +31,8 @@ use crate::sync::{AtomicU32, Ordering};
 const _: () = assert!(size_of::<BlockMeta>() == 4);
 
 pub(crate) struct Head {
-    /// The index of the top block; `N` when the list is empty.
+    /// The index of the top block; `N` when the list is empty, `N + 1` when it is empty and tasks wait
+    /// (pools with waiters, Q1).
     word: AtomicU32,
     allocs: AtomicU32,
     frees: AtomicU32,
@@ -161,7 +162,136 @@ impl Head {
         }
     }
 
-    /// The index of the top block; `N` when the list is empty.
+    /// [`Head::push`] for pools with waiters (Q1): pushes only onto an unmarked head (top `<= N`) and
+    /// returns whether it did.
+    ///
+    /// The assembly is [`Head::push`]'s with one compare and branch where the loop holds the top it will
+    /// link to (after the first load and after each retry): a top above `N` (marked) ends the block
+    /// without a store. The STREX succeeds only if LDREX read exactly that checked top (`cmp`/`bne`
+    /// before it) and the monitor is still set, so the block is pushed only onto a head that was
+    /// unmarked at the moment of the exchange. Soundness as in [`Head::push`]: the same accesses, the same
+    /// registers and no stack, every LDREX closed by STREX or CLREX.
+    #[inline(always)]
+    pub(crate) fn push_unless_marked(&self, meta: &[BlockMeta], index: usize, count: bool) -> bool {
+        let n = meta.len();
+        // As in `push`: callers hold block `index`, so it is below the block count (S3).
+        if index >= n {
+            return true;
+        }
+        let top: usize;
+        // SAFETY: [S1, S5] atomic accesses to `self.word` and to the link of the caller's block, `index <
+        // meta.len()` checked above, no stack, every LDREX closed (the function's documentation).
+        unsafe {
+            asm!(
+                "ldr {top}, [{head}]",
+                "2:",
+                // Marked (tasks wait, Q1): no push.
+                "cmp {top}, {n}",
+                "bhi 5f",
+                "add {scratch}, {index}, #1",
+                "eor {scratch}, {scratch}, {top}",
+                "strh {scratch}, [{links}, {index}, lsl #2]",
+                "dmb sy",
+                "3:",
+                "ldrex {seen}, [{head}]",
+                "cmp {seen}, {top}",
+                "bne 4f",
+                "strex {scratch}, {index}, [{head}]",
+                "cmp {scratch}, #0",
+                "bne 3b",
+                "b 5f",
+                "4:",
+                "clrex",
+                "mov {top}, {seen}",
+                "b 2b",
+                "5:",
+                head = in(reg) self.word.as_ptr(),
+                links = in(reg) links(meta),
+                index = in(reg) index,
+                n = in(reg) n,
+                top = out(reg) top,
+                seen = out(reg) _,
+                scratch = out(reg) _,
+                options(nostack),
+            );
+        }
+        if top > n {
+            return false;
+        }
+        if count {
+            self.frees.fetch_add(1, Ordering::Relaxed);
+        }
+        true
+    }
+
+    /// A registration's one operation on the head (Q1): pops the top block if there is one (as
+    /// [`Head::pop`]), else marks the empty head (`N` becomes `N + 1`; `N + 1` stays, with CLREX).
+    ///
+    /// The assembly is [`Head::pop`]'s with one more exit: on a top equal to `N` it stores `N + 1` with
+    /// STREX (retrying from LDREX if the monitor was lost). Soundness as in [`Head::pop`]: the link is
+    /// loaded only after `top < N` was checked, every access is to `self.word` or `meta[top].next`, no
+    /// stack, every LDREX closed.
+    #[inline]
+    pub(crate) fn pop_or_mark(&self, meta: &[BlockMeta], count: bool) -> Option<usize> {
+        let n = meta.len();
+        let top: usize;
+        // SAFETY: [S1, S5] atomic accesses to `self.word` and to `meta[top].next` with `top < meta.len()`
+        // checked first, no stack, every LDREX closed (the function's documentation).
+        unsafe {
+            asm!(
+                "2:",
+                "ldrex {top}, [{head}]",
+                "cmp {top}, {n}",
+                "bhi 3f",
+                "beq 5f",
+                "ldrh {next}, [{links}, {top}, lsl #2]",
+                "add {scratch}, {top}, #1",
+                "eor {next}, {next}, {scratch}",
+                "strex {scratch}, {next}, [{head}]",
+                "cmp {scratch}, #0",
+                "bne 2b",
+                "dmb sy",
+                "b 4f",
+                // Empty: mark it.
+                "5:",
+                "add {next}, {n}, #1",
+                "strex {scratch}, {next}, [{head}]",
+                "cmp {scratch}, #0",
+                "bne 2b",
+                "b 4f",
+                "3:",
+                "clrex",
+                "4:",
+                head = in(reg) self.word.as_ptr(),
+                links = in(reg) links(meta),
+                n = in(reg) n,
+                top = out(reg) top,
+                next = out(reg) _,
+                scratch = out(reg) _,
+                options(nostack),
+            );
+        }
+        if top >= n {
+            return None;
+        }
+        if count {
+            self.allocs.fetch_add(1, Ordering::Relaxed);
+        }
+        Some(top)
+    }
+
+    /// The last waiting task left (Q1, under the queue's lock): a marked head (`N + 1`) becomes `N`.
+    /// Nothing else changes a marked head (pushes check, pops find it empty), and a compare-and-swap of
+    /// a value needs no LL/SC argument.
+    #[inline]
+    pub(crate) fn unmark(&self, meta: &[BlockMeta]) {
+        let n = meta.len() as u32;
+        let _ = self
+            .word
+            .compare_exchange(n + 1, n, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// The index of the top block; `N` (or `N + 1`, marked, Q1) when the list is empty.
     pub(crate) fn top(&self) -> usize {
         self.word.load(Ordering::Acquire) as usize
     }

@@ -56,7 +56,8 @@ impl Layout {
 }
 
 impl Head {
-    /// The head of a list of `blocks` blocks.
+    /// The head of a list whose top index takes values `0..=blocks`: `blocks` is the block count `N`,
+    /// or `N + 1` for a pool with waiters, whose marked head is `N + 1` (Q1).
     pub(crate) const fn new(blocks: usize) -> Self {
         Self {
             word: AtomicU32::new(0),
@@ -141,6 +142,92 @@ impl Head {
                     }
                     return;
                 }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// [`Head::push`] for pools with waiters (Q1): pushes only onto an unmarked head (top `<= N`) and
+    /// returns whether it did. The exchange compares the whole word, so it succeeds only if the head still
+    /// holds the unmarked value checked.
+    #[inline(always)]
+    pub(crate) fn push_unless_marked(&self, meta: &[BlockMeta], index: usize, count: bool) -> bool {
+        let layout = self.layout;
+        let mut current = self.word.load(Ordering::Relaxed);
+        loop {
+            if layout.top(current) > meta.len() {
+                return false;
+            }
+            meta[index].next.store(
+                code_link(index, layout.top(current)) as u16,
+                Ordering::Relaxed,
+            );
+            match self.word.compare_exchange_weak(
+                current,
+                layout.after(current, index),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    if count {
+                        self.frees.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return true;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// A registration's one operation on the head (Q1): pops the top block if there is one, else marks
+    /// the empty head (`N` becomes `N + 1`, one more operation for the tag; `N + 1` stays). The head of
+    /// a pool with waiters is made with room for `N + 1` in its index (`FreeList::with_marks`).
+    #[inline]
+    pub(crate) fn pop_or_mark(&self, meta: &[BlockMeta], count: bool) -> Option<usize> {
+        let (layout, n) = (self.layout, meta.len());
+        let mut current = self.word.load(Ordering::Acquire);
+        loop {
+            let top = layout.top(current);
+            if top > n {
+                return None;
+            }
+            let new = if top == n {
+                layout.after(current, n + 1)
+            } else {
+                layout.after(
+                    current,
+                    code_link(top, usize::from(meta[top].next.load(Ordering::Relaxed))),
+                )
+            };
+            match self
+                .word
+                .compare_exchange(current, new, Ordering::Acquire, Ordering::Acquire)
+            {
+                Ok(_) if top == n => return None,
+                Ok(_) => {
+                    if count {
+                        self.allocs.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return Some(top);
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// The last waiting task left (Q1, under the queue's lock): a marked head (`N + 1`) becomes `N`.
+    #[inline]
+    pub(crate) fn unmark(&self, meta: &[BlockMeta]) {
+        let (layout, n) = (self.layout, meta.len());
+        let mut current = self.word.load(Ordering::Relaxed);
+        while layout.top(current) > n {
+            match self.word.compare_exchange_weak(
+                current,
+                layout.after(current, n),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
                 Err(actual) => current = actual,
             }
         }

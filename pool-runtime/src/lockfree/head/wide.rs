@@ -19,7 +19,7 @@ pub(crate) struct Head {
 }
 
 /// The word with these fields (the hot path builds it by addition instead; the tests compare the two).
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 const fn pack(top: usize, used: usize, pops: u32) -> Word {
     ((pops as u64) << 32) | (((used as u64) & 0xFFFF) << 16) | ((top as u64) & 0xFFFF)
 }
@@ -128,6 +128,93 @@ impl Head {
         }
     }
 
+    /// [`Head::push`] for pools with waiters (Q1): pushes only onto an unmarked head (top `<= N`) and
+    /// returns whether it did. The check is on each value of the word the exchange then compares, so the
+    /// push succeeds only if the head was unmarked at the moment of the exchange.
+    #[inline(always)]
+    pub(crate) fn push_unless_marked(
+        &self,
+        meta: &[BlockMeta],
+        index: usize,
+        _count: bool,
+    ) -> bool {
+        let mut current = self.word.load(Ordering::Relaxed);
+        loop {
+            if top(current) > meta.len() {
+                return false;
+            }
+            meta[index]
+                .next
+                .store(code_link(index, top(current)) as u16, Ordering::Relaxed);
+            match self.word.compare_exchange_weak(
+                current,
+                after_push(current, index),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// A registration's one operation on the head (Q1): pops the top block if there is one, else marks
+    /// the empty head (`N` becomes `N + 1`; `N + 1` stays). The counts are unchanged by the mark. Marks
+    /// need no tag of their own: a stale pop read a top below `N`, and the word comes back to it only
+    /// through a pop of that block, which changes `pops`.
+    #[inline]
+    pub(crate) fn pop_or_mark(&self, meta: &[BlockMeta], _count: bool) -> Option<usize> {
+        let n = meta.len();
+        let mut current = self.word.load(Ordering::Acquire);
+        loop {
+            let top = top(current);
+            if top > n {
+                return None;
+            }
+            let new = if top == n {
+                (current & COUNTS) | (n as Word + 1)
+            } else {
+                after_pop(
+                    current,
+                    code_link(top, usize::from(meta[top].next.load(Ordering::Relaxed))),
+                )
+            };
+            match self.word.compare_exchange_weak(
+                current,
+                new,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) if top == n => return None,
+                Ok(_) => {
+                    if pops(new) == 0 {
+                        self.wraps.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return Some(top);
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// The last waiting task left (Q1, under the queue's lock): a marked head (`N + 1`) becomes `N`.
+    #[inline]
+    pub(crate) fn unmark(&self, meta: &[BlockMeta]) {
+        let n = meta.len();
+        let mut current = self.word.load(Ordering::Relaxed);
+        while top(current) > n {
+            match self.word.compare_exchange_weak(
+                current,
+                (current & COUNTS) | n as Word,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
     /// The index of the top block; `N` or more when the list is empty.
     pub(crate) fn top(&self) -> usize {
         top(self.word.load(Ordering::Acquire))
@@ -154,7 +241,9 @@ impl Head {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{after_pop, after_push, pack};
+    use super::{BlockMeta, Head, after_pop, after_push, pack};
+
+    crate::head::list_and_counts_test!();
 
     #[test]
     fn the_additions_give_the_fields_they_stand_for() {
