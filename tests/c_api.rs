@@ -473,3 +473,24 @@ fn c_blocks_have_no_site_and_are_traced_both_ways() {
         [(Alloc, true), (Free, false), (Alloc, false), (Free, false)]
     );
 }
+
+// Review round 18: `bp_free` of a block Rust took with `alloc_raw` handed it to a waiting task still naming
+// the `alloc_raw` line as its holder's site.
+#[blockpool::memory_pool(count = 1, wait = 1, track_callers, c_name = unsafe("test_c_api_wait_site"))]
+pub struct WaitSite(#[allow(dead_code)] u8);
+
+#[test]
+fn bp_free_clears_the_site_of_a_block_it_hands_to_a_waiting_task() {
+    use blockpool::{RawPool, WaitPool};
+    let raw = WaitSitePool.alloc_raw().unwrap();
+    let mut waiting = WaitSitePool::alloc_async(WaitSite(2));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(std::pin::Pin::new(&mut waiting).poll(&mut cx).is_pending());
+    // SAFETY: `raw` is a raw block of this pool in use, given up here; nothing refers into it.
+    let status = unsafe { bp_free(WaitSitePool::c_pool(), raw.as_ptr().cast()) };
+    assert_eq!(status, CStatus::BP_OK);
+    let holders: Vec<_> = WaitSitePool::holders().collect();
+    assert_eq!(holders.len(), 1, "handed to `waiting`: in use");
+    assert_eq!(holders[0].site, None, "the freed raw block names no holder");
+    assert!(std::pin::Pin::new(&mut waiting).poll(&mut cx).is_ready());
+}

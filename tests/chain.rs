@@ -463,3 +463,27 @@ fn chains_are_in_the_registry() {
     assert_eq!(entry.capacity(), 5);
     assert!(blockpool::registry().by_name("chain::Fast").is_some());
 }
+
+// Review round 18: a chain's `free_raw` of a block its member handed out raw cleared only the chain's site,
+// so the member's waiting task got a block naming the freed holder.
+blockpool::pools! {
+    map = WAIT_SITE_MAP;
+    pub WaitFast(type = u8, count = 1, wait = 1, track_callers);
+    pub PlainSlow(type = u8, count = 1);
+    pub WaitChained(chain = [WaitFast, PlainSlow]);
+}
+
+#[test]
+fn a_chains_raw_free_clears_its_members_site() {
+    use blockpool::{RawPool, WaitPool};
+    let raw = WaitFast.alloc_raw().unwrap();
+    let mut waiting = WaitFast::alloc_async(7u8);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(std::pin::Pin::new(&mut waiting).poll(&mut cx).is_pending());
+    // SAFETY: `raw` is a raw block of the chain (its first member's) in use, given up here.
+    assert_eq!(unsafe { WaitChained.free_raw(raw) }, Ok(()));
+    let holders: Vec<_> = WaitFast::holders().collect();
+    assert_eq!(holders.len(), 1, "handed to `waiting`: in use");
+    assert_eq!(holders[0].site, None, "the freed raw block names no holder");
+    assert!(std::pin::Pin::new(&mut waiting).poll(&mut cx).is_ready());
+}

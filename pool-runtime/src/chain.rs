@@ -198,6 +198,8 @@ impl<P: StaticPool> Members for Last<P> {
                 storage.block_align(),
             );
         }
+        // The member's site too (T1; review round 18: the chain's `free_raw` cleared only its own).
+        crate::sites::untrack::<P>(index);
         // SAFETY: [L3] the caller's contract is the member's.
         unsafe { storage.put_back(index) }
     }

@@ -143,6 +143,9 @@ unsafe fn typed_free<P: StaticPool>(block: NonNull<u8>) -> Result<(), PoolError>
             storage.block_align(),
         );
     }
+    // A freed block names no holder (T1; review round 18: a block freed here went to a waiting task with
+    // its `alloc_raw` site).
+    crate::sites::untrack::<P>(index);
     // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
     unsafe { storage.put_back(index) };
     crate::trace::trace_at::<P>(crate::trace::TraceKind::Free, Some(index), None);
