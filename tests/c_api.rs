@@ -481,7 +481,7 @@ pub struct WaitSite(#[allow(dead_code)] u8);
 
 #[test]
 fn bp_free_clears_the_site_of_a_block_it_hands_to_a_waiting_task() {
-    use blockpool::{RawPool, WaitPool};
+    use blockpool::RawPool;
     let raw = WaitSitePool.alloc_raw().unwrap();
     let mut waiting = WaitSitePool::alloc_async(WaitSite(2));
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());

@@ -475,7 +475,7 @@ blockpool::pools! {
 
 #[test]
 fn a_chains_raw_free_clears_its_members_site() {
-    use blockpool::{RawPool, WaitPool};
+    use blockpool::RawPool;
     let raw = WaitFast.alloc_raw().unwrap();
     let mut waiting = WaitFast::alloc_async(7u8);
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
