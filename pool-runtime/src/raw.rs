@@ -97,14 +97,16 @@ impl<P: StaticPool> RawPool for P {
             return Err(PoolError::RefInUse);
         }
         // SAFETY: [F1] `free_raw`'s own contract: a raw block the caller gives up.
-        if !unsafe { storage.mark_free_checked(index) }? {
+        let back = unsafe { storage.mark_free_checked(index) }?;
+        // Claimed by that compare-and-swap: a freed block names no holder (T1), whether it goes back or
+        // retires (review round 20: a retired block kept its raw holder's site for good), as in `give_up`.
+        crate::sites::untrack::<P>(index);
+        if !back {
             return Ok(()); // retired for good (W2)
         }
         if P::__CONFIG.zeroize {
             wipe(block, storage.block_size(), storage.block_align());
         }
-        // A freed block names no holder (T1), as in `give_up`.
-        crate::sites::untrack::<P>(index);
         // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
         unsafe { storage.put_back(index) };
         crate::trace::trace::<P>(crate::trace::TraceKind::Free, Some(index));

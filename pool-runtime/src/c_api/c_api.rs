@@ -133,7 +133,12 @@ unsafe fn typed_free<P: StaticPool>(block: NonNull<u8>) -> Result<(), PoolError>
     }
     // SAFETY: [F1, C2] the state word says whether block `index` is a raw block in use, and claims it if so;
     // the caller gives such a block up.
-    if !unsafe { storage.mark_free_checked(index) }? {
+    let back = unsafe { storage.mark_free_checked(index) }?;
+    // Claimed by that compare-and-swap: a freed block names no holder (T1), whether it goes back or retires
+    // (review rounds 18 and 20: a block freed here kept its `alloc_raw` site, handed to a waiting task or
+    // retired).
+    crate::sites::untrack::<P>(index);
+    if !back {
         return Ok(()); // retired for good (W2)
     }
     if P::__CONFIG.zeroize {
@@ -143,9 +148,6 @@ unsafe fn typed_free<P: StaticPool>(block: NonNull<u8>) -> Result<(), PoolError>
             storage.block_align(),
         );
     }
-    // A freed block names no holder (T1; review round 18: a block freed here went to a waiting task with
-    // its `alloc_raw` site).
-    crate::sites::untrack::<P>(index);
     // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
     unsafe { storage.put_back(index) };
     crate::trace::trace_at::<P>(crate::trace::TraceKind::Free, Some(index), None);
