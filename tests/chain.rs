@@ -487,3 +487,30 @@ fn a_chains_raw_free_clears_its_members_site() {
     assert_eq!(holders[0].site, None, "the freed raw block names no holder");
     assert!(std::pin::Pin::new(&mut waiting).poll(&mut cx).is_ready());
 }
+
+// Review round 21: a member's raw block freed through its chain and retired there (W2) kept the member's
+// site for good. 2³² - 1 allocations: ignored by default, as in tests/track_callers.rs.
+blockpool::pools! {
+    map = RETIRE_MAP;
+    pub RetiringFirst(type = u8, count = 1, refcount, track_callers);
+    pub RetiringRest(type = u8, count = 1, refcount);
+    pub RetiringChain(chain = [RetiringFirst, RetiringRest]);
+}
+
+#[test]
+#[ignore = "2^32 - 1 allocations: about 40 s in release"]
+fn a_member_block_retired_by_its_chains_raw_free_names_no_holder() {
+    use blockpool::RawPool;
+    for _ in 0..u32::MAX {
+        let raw = RetiringFirst.alloc_raw().expect("not retired yet");
+        // SAFETY: a raw block of the chain's first member, just taken; nothing refers into it.
+        assert_eq!(unsafe { RetiringChain.free_raw(raw) }, Ok(()));
+    }
+    assert!(
+        RetiringFirst.alloc_raw().is_err(),
+        "retired: the member is empty for good"
+    );
+    let holders: Vec<_> = RetiringFirst::holders().collect();
+    assert_eq!(holders.len(), 1, "a retired block stays in use");
+    assert_eq!(holders[0].site, None, "and names no holder");
+}

@@ -182,7 +182,10 @@ impl<P: StaticPool> Members for Last<P> {
     }
     unsafe fn mark_free_checked(index: usize) -> Result<bool, PoolError> {
         // SAFETY: [L3] the caller's contract is the member's.
-        unsafe { P::__storage().mark_free_checked(index) }
+        let back = unsafe { P::__storage().mark_free_checked(index) }?;
+        // Claimed: the member's site goes, whether the block goes back or retires (T1; review round 21).
+        crate::sites::untrack::<P>(index);
+        Ok(back)
     }
     unsafe fn pass_on(index: usize) {
         // SAFETY: [L3] the caller's contract is the member's.
@@ -332,7 +335,10 @@ where
     unsafe fn mark_free_checked(index: usize) -> Result<bool, PoolError> {
         if index < P::CAPACITY {
             // SAFETY: [L3] the caller's contract is the member's, for its block `index`.
-            unsafe { P::__storage().mark_free_checked(index) }
+            let back = unsafe { P::__storage().mark_free_checked(index) }?;
+            // Claimed: the member's site goes, whether the block goes back or retires (T1; round 21).
+            crate::sites::untrack::<P>(index);
+            Ok(back)
         } else {
             // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.
             unsafe { Rest::mark_free_checked(index - P::CAPACITY) }
