@@ -4,9 +4,10 @@
 //! `top` takes values `0..=N` (`N`: the list is empty), so a pool of `N` blocks needs
 //! `bits(N) = 32 - N.leading_zeros()` index bits and the tag gets the other `32 - bits(N)`: 31 for one
 //! block, 25 for 64, 16 from 32,768 up. In pools with `wait`, `top` also takes `N + 1` (the list is empty
-//! and tasks wait, Q1): the index gets `bits(N + 1)` bits and the tag the rest (30 for one block). Every pop and every push adds one to the tag. A pop's exchange
-//! compares the whole word, so a stale one succeeds only if the top index is the same again and a
-//! multiple of `2^tag_bits` list operations completed between its load of the head and its exchange:
+//! and tasks wait, Q1): the index gets `bits(N + 1)` bits and the tag the rest (30 for one block). Every
+//! pop and every push adds one to the tag. A pop's exchange compares the whole word, so a stale one
+//! succeeds only if the top index is the same again and a multiple of `2^tag_bits` list operations
+//! completed between its load of the head and its exchange:
 //! fewer than `2^tag_bits` operations in that window and it always fails. Counters for the statistics
 //! sit beside the word.
 
