@@ -9,7 +9,7 @@ use crate::error::PoolError;
 use crate::refcount::NoRefs;
 use crate::stats::PoolStats;
 use crate::storage::{PoolStorage, Storage};
-use crate::wait::Waiters;
+use crate::wait::{ByteBlock, Waiters};
 
 /// One size class of a byte pool: blocks of one size, with their own free list.
 ///
@@ -58,6 +58,13 @@ pub trait ByteClass: Sync + sealed::Sealed {
     /// As [`ByteClass::free`]; when it returns false, the caller hands the block to the pool's waiting
     /// task under the queue's lock (Q5), or gives it back through [`ByteClass::free`] there.
     unsafe fn free_unless_marked(&self, index: usize) -> bool;
+    /// [`ByteClass::free_unless_marked`], and when the class is marked, `hand.hand_over` of the block:
+    /// the free of a byte pool with waiters in one call, so that the caller's nothing-waiting path stays a
+    /// tail call (Q5).
+    ///
+    /// # Safety
+    /// As [`ByteClass::free`]; `hand` is the hand-over of this class's pool (its waiter queue and classes).
+    unsafe fn free_or_hand_over(&'static self, index: usize, hand: &dyn sealed::HandOver);
     /// A byte pool's registration (Q5): takes a free block of this class, or marks the class's empty list
     /// as waited for (`N + 1`), if the class keeps room for the mark (classes of pools declared with
     /// `wait`; others only take). O(1).
@@ -80,8 +87,21 @@ pub trait ByteClass: Sync + sealed::Sealed {
     fn validate(&self) -> Result<(), PoolError>;
 }
 
-mod sealed {
+pub(crate) mod sealed {
+    use crate::wait::ByteBlock;
+
     pub trait Sealed {}
+
+    /// Where a block freed into a marked class goes: its byte pool's waiting tasks (Q5). Implemented by
+    /// the runtime only (`wait::bytes::Handing`).
+    pub trait HandOver {
+        /// Hands `block` to the task that has waited longest among those it fits, under the queue's lock.
+        ///
+        /// # Safety
+        /// The caller holds `block`, of one of this pool's classes, still in use and with nothing in use in
+        /// it, and gives it up (S1, Q5).
+        unsafe fn hand_over(&self, block: ByteBlock);
+    }
 }
 
 /// Whether a byte class's free list keeps room for the mark of waiting tasks (Q5): what
@@ -161,6 +181,17 @@ impl<A: Alignment, const SIZE: usize, const N: usize, Q: Waiters> ByteClass
         // Marked (Q5): the block stays the caller's, in use, for a waiting task.
         list.mark_taken(index, true);
         false
+    }
+
+    #[inline]
+    unsafe fn free_or_hand_over(&'static self, index: usize, hand: &dyn sealed::HandOver) {
+        // SAFETY: [S1, Q5] `free_or_hand_over`'s contract is `free_unless_marked`'s.
+        if !unsafe { ByteClass::free_unless_marked(self, index) } {
+            let block = ByteBlock { class: self, index };
+            // SAFETY: [S1, Q5] not pushed: the block is still the caller's, in use, and `hand` is its
+            // pool's (`free_or_hand_over`'s contract).
+            unsafe { hand.hand_over(block) };
+        }
     }
 
     unsafe fn take_or_mark(&self) -> Option<usize> {

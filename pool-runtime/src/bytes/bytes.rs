@@ -15,8 +15,7 @@ use crate::pool::PoolConfig;
 use crate::sites::{ByteHolderSites, ByteHolders, HolderSummary, Site, SiteTable};
 use crate::stats::PoolStats;
 use crate::trace::{TraceKind, trace_bytes};
-use crate::wait::sealed::SealedBytes;
-use crate::wait::{ByteBlock, ByteWaiters};
+use crate::wait::ByteWaiters;
 
 /// A pool of byte blocks in several size classes, declared in `pools!` with
 /// `classes = [(block size, count), ...]`.
@@ -494,12 +493,9 @@ unsafe fn release<P: BytePool>(
                 wipe(block, class.block_size(), class.block_align());
             }
         }
-        let block = ByteBlock {
-            class,
-            index: block_index,
-        };
-        // SAFETY: [S1, Q5] the caller gives the block, of one of the pool's classes, up.
-        unsafe { P::__waiters().give(classes::<P>(), block) };
+        // SAFETY: [S1, Q5] the caller gives the block, of one of the pool's classes, up; the hand-over is
+        // this pool's.
+        unsafe { class.free_or_hand_over(block_index, crate::wait::Handing::<P>::HAND) };
     } else {
         // SAFETY: [S1, B7] the caller holds the block and gives it up.
         unsafe { class.free(block_index, P::__CONFIG.zeroize) };

@@ -108,6 +108,22 @@ unsafe fn hand_over_classes<const W: usize>(
     unsafe { queue.hand_over(ClassBlocks { classes }, block) };
 }
 
+/// The hand-over of byte pool `P`, for its classes' [`ByteClass::free_or_hand_over`]: a constant of no
+/// size, so that a free passes it in a register (Q5).
+pub(crate) struct Handing<P>(PhantomData<fn() -> P>);
+
+impl<P: BytePool> Handing<P> {
+    /// Pool `P`'s hand-over.
+    pub(crate) const HAND: &'static Handing<P> = &Handing(PhantomData);
+}
+
+impl<P: BytePool> crate::byte_class::sealed::HandOver for Handing<P> {
+    unsafe fn hand_over(&self, block: ByteBlock) {
+        // SAFETY: [S1, Q5] passed on from the caller: a block of one of `P`'s classes, in use, given up.
+        unsafe { P::__waiters().hand_over_marked(classes::<P>(), block) };
+    }
+}
+
 /// The buffer of a request in a block handed to or taken by a waiting task: `None` only if the block had
 /// no room for it, which a sealed class never does (Q5: the block fits the request).
 fn taken<P: BytePool>(block: ByteBlock, request: ByteRequest) -> Option<Taken> {

@@ -10,7 +10,7 @@ mod bytes;
 mod future;
 mod queue;
 
-pub(crate) use bytes::ClassBlocks;
+pub(crate) use bytes::{ClassBlocks, Handing};
 pub use bytes::{AllocBytesAsync, WaitBytePool};
 pub use future::AllocAsync;
 pub use queue::{ByteBlock, Bytes, QueueKind, Typed, WaitQueue, WaitStats};
@@ -135,6 +135,11 @@ pub(crate) mod sealed {
         /// `classes` are this queue's byte pool's; the caller holds `block` (a block of
         /// `classes[block.class]`) with nothing in use in it and gives it up (S1).
         unsafe fn give(&self, classes: &[&'static dyn ByteClass], block: ByteBlock);
+        /// Hands `block`, not pushed because its class is marked, to a waiting task it fits (out of line).
+        ///
+        /// # Safety
+        /// As `give`; the block is still in use (its class's `free_unless_marked` returned false).
+        unsafe fn hand_over_marked(&self, classes: &[&'static dyn ByteClass], block: ByteBlock);
     }
 }
 
@@ -430,6 +435,12 @@ impl sealed::SealedBytes for NoWaiters {
         // gives it up.
         unsafe { block.class.free(block.index, false) };
     }
+
+    unsafe fn hand_over_marked(&self, classes: &[&'static dyn ByteClass], block: ByteBlock) {
+        // Never: classes without waiters are never marked. The block goes back rather than trusting that.
+        // SAFETY: [S1] passed on from the caller.
+        unsafe { self.give(classes, block) };
+    }
 }
 
 impl ByteWaiters for NoWaiters {
@@ -441,6 +452,11 @@ impl<const W: usize> sealed::SealedBytes for WaitQueue<W, Bytes> {
     unsafe fn give(&self, classes: &[&'static dyn ByteClass], block: ByteBlock) {
         // SAFETY: [S1, Q5] `give`'s contract: `classes` are this pool's, the caller gives up `block`.
         unsafe { give_classes(self, classes, block) };
+    }
+
+    unsafe fn hand_over_marked(&self, classes: &[&'static dyn ByteClass], block: ByteBlock) {
+        // SAFETY: [S1, Q2, Q5] passed on from the caller: its block, still in use, of a marked class.
+        unsafe { ClassBlocks { classes }.hand_over(self, Some(block)) };
     }
 }
 
