@@ -10,8 +10,8 @@ mod bytes;
 mod future;
 mod queue;
 
-pub(crate) use bytes::{ClassBlocks, Handing};
 pub use bytes::{AllocBytesAsync, WaitBytePool};
+pub(crate) use bytes::{ClassBlocks, Handing};
 pub use future::AllocAsync;
 pub use queue::{ByteBlock, Bytes, QueueKind, Typed, WaitQueue, WaitStats};
 
