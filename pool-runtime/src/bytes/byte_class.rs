@@ -63,7 +63,8 @@ pub trait ByteClass: Sync + sealed::Sealed {
     /// tail call (Q5).
     ///
     /// # Safety
-    /// As [`ByteClass::free`]; `hand` is the hand-over of this class's pool (its waiter queue and classes).
+    /// As [`ByteClass::free_unless_marked`]: it never wipes, so in `zeroize` pools the caller wipes the
+    /// block first; `hand` is the hand-over of this class's pool (its waiter queue and classes).
     unsafe fn free_or_hand_over(&'static self, index: usize, hand: &dyn sealed::HandOver);
     /// A byte pool's registration (Q5): takes a free block of this class, or marks the class's empty list
     /// as waited for (`N + 1`), if the class keeps room for the mark (classes of pools declared with
@@ -95,7 +96,8 @@ pub(crate) mod sealed {
     /// Where a block freed into a marked class goes: its byte pool's waiting tasks (Q5). Implemented by
     /// the runtime only (`wait::bytes::Handing`).
     pub trait HandOver {
-        /// Hands `block` to the task that has waited longest among those it fits, under the queue's lock.
+        /// Hands `block` to the task that has waited longest among those it fits, under the queue's lock;
+        /// if none fits any more (the last was cancelled meanwhile), puts it back on its class there.
         ///
         /// # Safety
         /// The caller holds `block`, of one of this pool's classes, still in use and with nothing in use in
