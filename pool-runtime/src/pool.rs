@@ -175,13 +175,7 @@ pub unsafe trait StaticPool: Sized + 'static {
     /// the end of a test; with the feature `registry`, `blockpool::assert_no_leaks()` checks every pool.
     #[track_caller]
     fn assert_empty() {
-        if Self::stats().used != 0 {
-            panic!(
-                "pool `{}` has blocks in use: {}",
-                Self::NAME,
-                Self::holder_sites()
-            );
-        }
+        crate::sites::assert_none_in_use(Self::NAME, Self::stats().used, Self::holder_sites());
     }
 
     /// Checks the free list and block metadata for consistency: every free block on the free list exactly

@@ -160,13 +160,7 @@ pub unsafe trait BytePool: Sized + 'static {
     /// the end of a test.
     #[track_caller]
     fn assert_empty() {
-        if Self::stats().used != 0 {
-            panic!(
-                "pool `{}` has blocks in use: {}",
-                Self::NAME,
-                Self::holder_sites()
-            );
-        }
+        crate::sites::assert_none_in_use(Self::NAME, Self::stats().used, Self::holder_sites());
     }
 }
 

@@ -172,6 +172,15 @@ impl<P: StaticPool> Iterator for HolderSites<P> {
     }
 }
 
+/// The check of `assert_empty` (typed and byte pools): panics, naming pool `name` and who holds its
+/// blocks, if `used` is not zero. The message is built only then.
+#[track_caller]
+pub(crate) fn assert_none_in_use(name: &str, used: usize, holders: impl fmt::Display) {
+    if used != 0 {
+        panic!("pool `{name}` has blocks in use: {holders}");
+    }
+}
+
 /// Whether two sites are the same place in the source.
 fn same(a: Option<Site>, b: Option<Site>) -> bool {
     match (a, b) {
