@@ -6,6 +6,9 @@
 #   size-baseline           the same messages built on the stack, read back, exit
 #   size-blockpool          `#[memory_pool(type = Message, count = 4)]` per pool
 #   size-blockpool-nostats  the same with `stats = false`
+#   size-blockpool-track    the same with `track_callers`, each pool's holders counted once after its use (a
+#                           program that never reads the sites has their stores removed: the option is then free)
+#   size-blockpool-wait     the same with `wait = 4` (nobody waits: the cost of being able to)
 #   size-heapless           `heapless::pool::box_pool!` with 4 blocks per pool (needs LDREX/STREX: not on M0)
 # The difference to the baseline with as many messages is what the pools cost. Each program also runs in
 # QEMU, so what is measured is known to allocate and free. Needs llvm-size (rustup component llvm-tools;
@@ -59,6 +62,8 @@ label() { # program, target -> what the README calls it
       fi
       ;;
     size-blockpool-nostats) echo "blockpool, \`stats = false\`" ;;
+    size-blockpool-track) echo "blockpool, \`track_callers\` (holders read once)" ;;
+    size-blockpool-wait) echo "blockpool, \`wait = 4\`" ;;
     size-heapless) echo "\`heapless::pool\` \`box_pool!\`" ;;
   esac
 }
@@ -67,8 +72,8 @@ table="$(mktemp)"
 results="$(mktemp)" # target program pools flash ram
 trap 'rm -f "$table" "$results"' EXIT
 for target in "${targets[@]}"; do
-  programs=(size-baseline size-blockpool size-blockpool-nostats size-heapless)
-  if [ "$target" = thumbv6m-none-eabi ]; then programs=(size-baseline size-blockpool size-blockpool-nostats); fi
+  programs=(size-baseline size-blockpool size-blockpool-nostats size-blockpool-track size-blockpool-wait size-heapless)
+  if [ "$target" = thumbv6m-none-eabi ]; then programs=("${programs[@]:0:5}"); fi
   bins=()
   for program in "${programs[@]}"; do bins+=(--bin "$program"); done
   for pools in "${counts[@]}"; do
@@ -115,7 +120,7 @@ with open(table, 'w') as out:
                   + ' | '.join(f'+{extra[n]}' for n in (1, 2, 4, 8)) + f' | +{further:.0f} | +{ram} |\n')
         last = target
 EOF_PY
-sed -i "s/| size-blockpool-nostats |/| LABEL_NOSTATS |/; s/| size-blockpool |/| LABEL_BLOCKPOOL |/; s/| size-heapless |/| LABEL_HEAPLESS |/" "$table"
+sed -i "s/| size-blockpool-nostats |/| LABEL_NOSTATS |/; s/| size-blockpool-track |/| LABEL_TRACK |/; s/| size-blockpool-wait |/| LABEL_WAIT |/; s/| size-blockpool |/| LABEL_BLOCKPOOL |/; s/| size-heapless |/| LABEL_HEAPLESS |/" "$table"
 while IFS= read -r line; do
   case "$line" in
     '| `thumbv6m-none-eabi`'*) target=thumbv6m-none-eabi ;;
@@ -123,6 +128,8 @@ while IFS= read -r line; do
   esac
   line=${line/LABEL_BLOCKPOOL/$(label size-blockpool "$target")}
   line=${line/LABEL_NOSTATS/$(label size-blockpool-nostats "$target")}
+  line=${line/LABEL_TRACK/$(label size-blockpool-track "$target")}
+  line=${line/LABEL_WAIT/$(label size-blockpool-wait "$target")}
   line=${line/LABEL_HEAPLESS/$(label size-heapless "$target")}
   printf '%s\n' "$line"
 done <"$table" >"$table.labelled"

@@ -9,6 +9,7 @@
 #   cycles-blockpool  `#[memory_pool(type = Message, count = 4)]` (Cortex-M0: `portable-atomic-critical-section`)
 #   cycles-blockpool-nostats  the same pool with `stats = false`
 #   cycles-blockpool-wait     the same pool with `wait = 4`, nobody waiting
+#   cycles-blockpool-track    the same pool with `track_callers` (its sites read once, so that they are kept)
 #   cycles-heapless   `heapless::pool::box_pool!` with 4 blocks (needs LDREX/STREX: not on Cortex-M0)
 #
 # Each program runs six phases, each between two calls of `cycles_marker` (src/cycles/common.rs); the log is
@@ -128,10 +129,9 @@ for target in "${targets[@]}"; do
     thumbv7em-none-eabihf) machine=(-cpu cortex-m4 -machine mps2-an386) ;;
     thumbv6m-none-eabi) machine=(-cpu cortex-m0 -machine microbit) ;;
   esac
-  programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats cycles-blockpool-wait cycles-heapless)
-  if [ "$target" = thumbv6m-none-eabi ]; then
-    programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats cycles-blockpool-wait)
-  fi
+  programs=(cycles-baseline cycles-blockpool cycles-blockpool-nostats cycles-blockpool-wait cycles-blockpool-track
+    cycles-heapless)
+  if [ "$target" = thumbv6m-none-eabi ]; then programs=("${programs[@]:0:5}"); fi
   bins=()
   for program in "${programs[@]}"; do bins+=(--bin "$program"); done
   cargo build --quiet --release --no-default-features --features cycles --target "$target" "${bins[@]}"
@@ -177,7 +177,7 @@ for target in dict.fromkeys(t for t, _ in figures):
     base = figures[target, 'baseline']
     rows.append((target, 'baseline', *map(number, base)))
     pair = {}
-    for pool in ('blockpool', 'blockpool-nostats', 'blockpool-wait', 'heapless'):
+    for pool in ('blockpool', 'blockpool-nostats', 'blockpool-wait', 'blockpool-track', 'heapless'):
         if (target, pool) not in figures:
             rows.append((target, pool, 'n/a: needs LDREX/STREX', '', ''))
             continue
@@ -202,6 +202,7 @@ if os.environ.get('CYCLES_DOC', '1') == '1':
               'blockpool': 'blockpool `#[memory_pool(type = Message, count = 4)]`',
               'blockpool-nostats': 'blockpool with `stats = false`',
               'blockpool-wait': 'blockpool with `wait = 4`, nobody waiting',
+              'blockpool-track': 'blockpool with `track_callers`',
               'heapless': '`heapless::pool` `box_pool!`, 4 blocks'}
     table = ['| core | target | program | alloc | free | alloc + free (pair) |', '|---|---|---|--:|--:|--:|']
     last = None

@@ -112,6 +112,20 @@ pub trait Members: sealed::Sealed + 'static {
 }
 
 /// `a + b` for the sums of counters.
+/// Wipes member `P`'s block `index` if `P` has `zeroize`: a block that retired (W2) when the chain's
+/// `free_raw` claimed it, so that the member's `put_back`, which wipes, never runs for it (Z1). The caller
+/// holds the block (claimed by `mark_free_checked`).
+fn wipe_retired<P: StaticPool>(index: usize) {
+    if P::__CONFIG.zeroize {
+        let storage = P::__storage();
+        wipe(
+            storage.block(index).cast(),
+            storage.block_size(),
+            storage.block_align(),
+        );
+    }
+}
+
 fn add(a: PoolStats, b: PoolStats) -> PoolStats {
     PoolStats {
         capacity: a.capacity.saturating_add(b.capacity),
@@ -185,6 +199,10 @@ impl<P: StaticPool> Members for Last<P> {
         let back = unsafe { P::__storage().mark_free_checked(index) }?;
         // Claimed: the member's site goes, whether the block goes back or retires (T1; review round 21).
         crate::sites::untrack::<P>(index);
+        if !back {
+            // Retired: the member's `put_back`, which wipes, never runs for it (Z1).
+            wipe_retired::<P>(index);
+        }
         Ok(back)
     }
     unsafe fn pass_on(index: usize) {
@@ -338,6 +356,10 @@ where
             let back = unsafe { P::__storage().mark_free_checked(index) }?;
             // Claimed: the member's site goes, whether the block goes back or retires (T1; round 21).
             crate::sites::untrack::<P>(index);
+            if !back {
+                // Retired: as in `Last::mark_free_checked` (Z1).
+                wipe_retired::<P>(index);
+            }
             Ok(back)
         } else {
             // SAFETY: [L3] the caller's contract is the rest's, for its block `index - P::CAPACITY`.

@@ -101,11 +101,12 @@ impl<P: StaticPool> RawPool for P {
         // Claimed by that compare-and-swap: a freed block names no holder (T1), whether it goes back or
         // retires (review round 20: a retired block kept its raw holder's site for good), as in `give_up`.
         crate::sites::untrack::<P>(index);
+        if P::__CONFIG.zeroize {
+            // Before the retirement check: a retired block keeps no item's bytes either (Z1).
+            wipe(block, storage.block_size(), storage.block_align());
+        }
         if !back {
             return Ok(()); // retired for good (W2)
-        }
-        if P::__CONFIG.zeroize {
-            wipe(block, storage.block_size(), storage.block_align());
         }
         // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
         unsafe { storage.put_back(index) };

@@ -138,15 +138,16 @@ unsafe fn typed_free<P: StaticPool>(block: NonNull<u8>) -> Result<(), PoolError>
     // (review rounds 18 and 20: a block freed here kept its `alloc_raw` site, handed to a waiting task or
     // retired).
     crate::sites::untrack::<P>(index);
-    if !back {
-        return Ok(()); // retired for good (W2)
-    }
     if P::__CONFIG.zeroize {
+        // Before the retirement check: a retired block keeps no item's bytes either (Z1).
         wipe(
             storage.block(index).cast::<u8>(),
             storage.block_size(),
             storage.block_align(),
         );
+    }
+    if !back {
+        return Ok(()); // retired for good (W2)
     }
     // SAFETY: [S1, F1] claimed by the compare-and-swap above, so no one else holds it.
     unsafe { storage.put_back(index) };

@@ -210,4 +210,62 @@ mod tests {
         );
         Spent::validate().unwrap();
     }
+
+    const WIPED: PoolConfig = PoolConfig {
+        zeroize: true,
+        ..PoolConfig::DEFAULT
+    };
+
+    pub struct SecretDrop;
+    crate::__blockpool_static_pool!(
+        SecretDrop,
+        [] static SECRET_DROP: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
+        "SecretDrop",
+        WIPED,
+    );
+    impl SharedPool for SecretDrop {}
+
+    pub struct SecretRaw;
+    crate::__blockpool_static_pool!(
+        SecretRaw,
+        [] static SECRET_RAW: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
+        "SecretRaw",
+        WIPED,
+    );
+    impl SharedPool for SecretRaw {}
+
+    /// The one block of a pool of `u64`s, read through the pool's own pointer (the block is retired in
+    /// these tests: nobody holds it, and it is never handed out again).
+    fn block_contents<P: StaticPool<Item = u64>>() -> u64 {
+        use crate::storage::Storage;
+        // SAFETY: block 0 of the pool, a live `u64`-sized cell (S2) that no one writes any more.
+        unsafe { P::__storage().block(0).read() }
+    }
+
+    /// Z1: a `zeroize` block that retired on its last drop (its generations ran out, W2) kept the item's
+    /// bytes in RAM for good (session 6).
+    #[test]
+    fn retired_blocks_of_zeroize_pools_are_wiped_on_drop() {
+        let rc = SecretDrop::alloc_shared(0x5EC2_E7AB_CDEF_0123)
+            .ok()
+            .unwrap();
+        SECRET_DROP.set_generation(0, u32::MAX - 1);
+        drop(rc);
+        assert_eq!(SecretDrop::stats().used, 1, "retired, not freed");
+        assert_eq!(block_contents::<SecretDrop>(), 0, "wiped all the same");
+    }
+
+    /// Z1 on the raw path (`free_raw`) and, with the feature, C's `bp_free`.
+    #[test]
+    fn retired_blocks_of_zeroize_pools_are_wiped_on_raw_free() {
+        use crate::RawPool;
+        let block = SecretRaw.alloc_raw().unwrap();
+        // SAFETY: a raw block of `u64` size and alignment, just taken.
+        unsafe { block.cast::<u64>().write(0x5EC2_E7AB_CDEF_0123) };
+        SECRET_RAW.set_generation(0, u32::MAX - 1);
+        // SAFETY: the raw block taken above, given up; nothing refers into it.
+        assert_eq!(unsafe { SecretRaw.free_raw(block) }, Ok(()));
+        assert_eq!(SecretRaw.stats().used, 1, "retired, not freed");
+        assert_eq!(block_contents::<SecretRaw>(), 0, "wiped all the same");
+    }
 }

@@ -113,15 +113,18 @@ pub(crate) fn give_up<P: StaticPool>(index: usize) {
     }
     // SAFETY: [S1] the caller holds block `index` with no live item in it and gives it up (`release`'s
     // contract, kept by every caller: a claim, a handle's drop, `into_inner`, `try_unwrap`).
-    if !unsafe { storage.mark_free(index) } {
-        // Retired for good (W2): the block's generations are used up. Never for pools without `refcount`.
-        return;
-    }
+    let reusable = unsafe { storage.mark_free(index) };
+    // Wiped whether it goes back or retires: a retired block stays in RAM for good, and the item's bytes
+    // must not stay with it (Z1).
     wipe(
         storage.block(index).cast::<u8>(),
         storage.block_size(),
         storage.block_align(),
     );
+    if !reusable {
+        // Retired for good (W2): the block's generations are used up. Never for pools without `refcount`.
+        return;
+    }
     // SAFETY: [S1] marked free just above by its holder, which gives it up.
     unsafe { storage.put_back(index) };
 }

@@ -3,8 +3,11 @@
 
 /// Declares `MessagePool` (`#[memory_pool(type = Message, <options>)]`), the measured functions and the
 /// entry point that runs them.
+///
+/// `blockpool_program!(@read { .. } <options>)` also runs the statements in braces once, before the
+/// phases: a read of what the pool records (a pool's sites, which the compiler drops if nothing reads them).
 macro_rules! blockpool_program {
-    ($($option:tt)*) => {
+    (@read { $($read:tt)* } $($option:tt)*) => {
         #[memory_pool(type = Message, $($option)*)]
         struct MessagePool;
 
@@ -60,7 +63,11 @@ macro_rules! blockpool_program {
 
         #[entry]
         fn main() -> ! {
+            $($read)*
             run(cycles_pairs, cycles_rounds)
         }
+    };
+    ($($option:tt)*) => {
+        blockpool_program!(@read {} $($option)*);
     };
 }

@@ -17,4 +17,9 @@ macro_rules! declare_pool {
     };
 }
 
+/// What the program reads of each pool after using it: nothing.
+macro_rules! read_pool {
+    () => {};
+}
+
 include!("blockpool_program.rs");

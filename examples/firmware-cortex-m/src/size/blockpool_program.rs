@@ -1,6 +1,7 @@
-// The program of the blockpool rows of `scripts/code-size.sh`, included by `blockpool.rs` and
-// `blockpool_nostats.rs` after each defines `declare_pool!()`, its `MessagePool` with its options: in each
-// pool, allocate a message into a block, read it, free the block.
+// The program of the blockpool rows of `scripts/code-size.sh`, included by `blockpool.rs`,
+// `blockpool_nostats.rs`, `blockpool_track.rs` and `blockpool_wait.rs` after each defines `declare_pool!()`, its `MessagePool` with its options, and
+// `read_pool!()`, what the program reads of the pool afterwards (nothing but in `blockpool_track.rs`): in
+// each pool, allocate a message into a block, read it, free the block.
 
 macro_rules! program {
     ($pool:ident, $number:literal) => {
@@ -11,10 +12,12 @@ macro_rules! program {
             declare_pool!();
 
             pub fn run() -> bool {
-                match MessagePool::alloc(Message::with_id($number)) {
+                let ok = match MessagePool::alloc(Message::with_id($number)) {
                     Ok(message) => message.check(), // dropping the handle frees the block
                     Err(_) => false,
-                }
+                };
+                read_pool!();
+                ok
             }
         }
     };
