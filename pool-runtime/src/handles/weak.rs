@@ -268,4 +268,70 @@ mod tests {
         assert_eq!(SecretRaw.stats().used, 1, "retired, not freed");
         assert_eq!(block_contents::<SecretRaw>(), 0, "wiped all the same");
     }
+
+    pub struct SecretMember;
+    crate::__blockpool_static_pool!(
+        SecretMember,
+        [] static SECRET_MEMBER: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
+        "SecretMember",
+        WIPED,
+    );
+    pub struct PlainMember;
+    crate::__blockpool_static_pool!(
+        PlainMember,
+        [] static PLAIN_MEMBER: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
+        "PlainMember",
+        PoolConfig::DEFAULT,
+    );
+    type SecretLinks = crate::__private::Link<SecretMember, crate::__private::Last<PlainMember>>;
+    pub struct SecretChain;
+    crate::__blockpool_static_pool!(
+        SecretChain,
+        [] static SECRET_CHAIN: crate::__private::ChainStorage<SecretLinks> =
+            crate::__private::ChainStorage::new(),
+        "SecretChain",
+        PoolConfig::DEFAULT,
+    );
+
+    /// Z1 on a chain's `free_raw` of its `zeroize` member's block (the chain itself has no `zeroize`; the
+    /// member's `put_back`, which wipes, never runs for a retired block).
+    #[test]
+    fn retired_blocks_of_zeroize_chain_members_are_wiped_on_the_chains_raw_free() {
+        use crate::RawPool;
+        let block = SecretChain.alloc_raw().unwrap();
+        // SAFETY: a raw block of `u64` size and alignment, just taken (from the first member).
+        unsafe { block.cast::<u64>().write(0x5EC2_E7AB_CDEF_0123) };
+        SECRET_MEMBER.set_generation(0, u32::MAX - 1);
+        // SAFETY: the raw block taken above, given up; nothing refers into it.
+        assert_eq!(unsafe { SecretChain.free_raw(block) }, Ok(()));
+        assert_eq!(SecretMember.stats().used, 1, "retired, not freed");
+        assert_eq!(block_contents::<SecretMember>(), 0, "wiped all the same");
+    }
+
+    #[cfg(feature = "c-api")]
+    pub struct SecretC;
+    #[cfg(feature = "c-api")]
+    crate::__blockpool_static_pool!(
+        SecretC,
+        [] static SECRET_C: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
+        "SecretC",
+        WIPED,
+    );
+
+    /// Z1 on C's `bp_free`.
+    #[cfg(feature = "c-api")]
+    #[test]
+    fn retired_blocks_of_zeroize_pools_are_wiped_on_bp_free() {
+        use crate::c_api::{CPool, CStatus, bp_alloc, bp_free};
+        static C_POOL: CPool = CPool::typed::<SecretC>();
+        let mut block = core::ptr::null_mut();
+        // SAFETY: a valid pool and a valid place for the block's address.
+        assert_eq!(unsafe { bp_alloc(&C_POOL, &mut block) }, CStatus::BP_OK);
+        // SAFETY: the raw block just taken, of `u64` size and alignment.
+        unsafe { block.cast::<u64>().write(0x5EC2_E7AB_CDEF_0123) };
+        SECRET_C.set_generation(0, u32::MAX - 1);
+        // SAFETY: the raw block taken above, given up.
+        assert_eq!(unsafe { bp_free(&C_POOL, block) }, CStatus::BP_OK);
+        assert_eq!(block_contents::<SecretC>(), 0, "wiped all the same");
+    }
 }
