@@ -24,6 +24,8 @@ pub(crate) struct ClassBlocks<'a> {
 }
 
 impl Blocks<Bytes> for ClassBlocks<'_> {
+    const SERVES_OTHERS: bool = true;
+
     fn fits(&self, request: ByteRequest, block: ByteBlock) -> bool {
         request.len <= room_for(block.class, request.align)
     }

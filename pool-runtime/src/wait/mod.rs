@@ -46,6 +46,11 @@ pub(crate) mod sealed {
     /// Where a queue's blocks come from and go back to: a typed pool's free list, or a byte pool's
     /// classes. Implemented by the runtime only (Q1, Q2, Q5).
     pub trait Blocks<K: SealedKind>: Copy {
+        /// Whether a hand-over, once its block is placed, serves the other waiting tasks from these
+        /// blocks. False for a typed pool: while a task waits its list is empty and marked (Q1), so there
+        /// is nothing to take, and leaving the loop out keeps its cold path small. True for byte pools,
+        /// where a task may wait for one class while another has blocks (Q5).
+        const SERVES_OTHERS: bool;
         /// Whether `block` serves `request`.
         fn fits(&self, request: K::Request, block: K::Block) -> bool;
         /// Takes a free block that serves `request`, if there is one.
@@ -315,6 +320,8 @@ pub(crate) struct ListBlocks<'a> {
 }
 
 impl Blocks<Typed> for ListBlocks<'_> {
+    const SERVES_OTHERS: bool = false;
+
     #[inline(always)]
     fn fits(&self, (): (), _: usize) -> bool {
         true

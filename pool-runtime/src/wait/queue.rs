@@ -183,8 +183,9 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
         }
     }
 
-    /// Hands `block` (held by the caller) to the longest-waiting task it fits, then blocks from `blocks` to
-    /// the waiting tasks, longest waiting first, until each has a block or none fits; a `block` nobody
+    /// Hands `block` (held by the caller) to the longest-waiting task it fits, then (byte pools:
+    /// `B::SERVES_OTHERS`) blocks from `blocks` to the waiting tasks, longest waiting first, until each has a
+    /// block or none fits; a `block` nobody
     /// takes goes back to `blocks`. If no task waits then, unmarks `blocks` (Q1). Wakes the tasks after
     /// leaving the critical section.
     ///
@@ -195,7 +196,7 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
     /// `blocks` are this queue's pool's; the caller holds `block`, if any, with no item in it and gives it
     /// up (S1).
     #[inline(always)]
-    pub(crate) unsafe fn hand_over(&self, blocks: impl Blocks<K>, block: Option<K::Block>) {
+    pub(crate) unsafe fn hand_over<B: Blocks<K>>(&self, blocks: B, block: Option<K::Block>) {
         let mut wake: [Option<Waker>; W] = [const { None }; W];
         let mut woken = 0;
         self.queue.with(|queue| {
@@ -214,7 +215,11 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
                 }
             }
             let mut after = None;
-            while let Some((ticket, slot)) = queue.oldest_waiting(after, |_| true) {
+            // Typed pools skip this: their list is empty while a task waits (Q1, `SERVES_OTHERS`).
+            while let Some((ticket, slot)) = B::SERVES_OTHERS
+                .then(|| queue.oldest_waiting(after, |_| true))
+                .flatten()
+            {
                 after = Some(ticket);
                 let Slot::Waiting { request, .. } = queue.slots[slot] else {
                     continue;
