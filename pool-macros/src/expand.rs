@@ -344,13 +344,24 @@ fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
     );
     storage_checks.extend(quote!(;));
     if let Count::Expr(expr) = &spec.count {
+        // A pool with `wait` marks waiting tasks with the index `count + 1`: one block fewer (as the
+        // literal's check in `validate` says).
+        let (max, why) = if spec.wait.is_some() {
+            (
+                65534usize,
+                "a pool with `wait` marks waiting tasks with the index `count + 1`, and block indices \
+                 are 16-bit",
+            )
+        } else {
+            (65535, "block indices are 16-bit")
+        };
         let message = format!(
-            "pool `{name}`: `count` must be between 1 and 65535 (block indices are 16-bit); `count = {}` is not",
+            "pool `{name}`: `count` must be between 1 and {max} ({why}); `count = {}` is not",
             type_string(&spec.count_tokens)
         );
         storage_checks.extend(assert_at(
             expr,
-            |span| quote_spanned!(span=> __BLOCKPOOL_COUNT >= 1 && __BLOCKPOOL_COUNT <= 65535),
+            |span| quote_spanned!(span=> __BLOCKPOOL_COUNT >= 1 && __BLOCKPOOL_COUNT <= #max),
             &message,
         ));
         storage_checks.extend(quote!(;));
