@@ -489,7 +489,8 @@ fn a_chains_raw_free_clears_its_members_site() {
 }
 
 // Review round 21: a member's raw block freed through its chain and retired there (W2) kept the member's
-// site for good. 2³² - 1 allocations: ignored by default, as in tests/track_callers.rs.
+// site for good. 2³² - 1 allocations: ignored by default, as in tests/track_callers.rs (the runtime's unit
+// test of the same name, in `pool-runtime/src/handles/weak.rs`, sets the generation and runs every time).
 blockpool::pools! {
     map = RETIRE_MAP;
     pub RetiringFirst(type = u8, count = 1, refcount, track_callers);

@@ -209,7 +209,9 @@ fn a_pool_without_block_states_says_it_has_no_holders_to_list() {
 
 // Review round 20: a block whose generations ran out at a raw free retired with its raw holder's site, so
 // it was listed for good at a holder that no longer existed. 2³² - 1 allocations: about 40 s in release,
-// so it is ignored by default (`cargo test --release --test track_callers -- --ignored`).
+// so it is ignored by default (`cargo test --release --test track_callers -- --ignored`); the runtime's
+// unit test of the same name (`pool-runtime/src/handles/weak.rs`) sets the generation instead and runs
+// in every `cargo test`.
 #[memory_pool(count = 1, refcount, track_callers)]
 pub struct Retiring(#[allow(dead_code)] u8);
 
