@@ -111,7 +111,6 @@ pub trait Members: sealed::Sealed + 'static {
     fn member_stats(member: usize) -> Option<(&'static str, PoolStats)>;
 }
 
-/// `a + b` for the sums of counters.
 /// Wipes member `P`'s block `index` if `P` has `zeroize`: a block that retired (W2) when the chain's
 /// `free_raw` claimed it, so that the member's `put_back`, which wipes, never runs for it (Z1). The caller
 /// holds the block (claimed by `mark_free_checked`).
@@ -126,6 +125,7 @@ fn wipe_retired<P: StaticPool>(index: usize) {
     }
 }
 
+/// `a + b` for the sums of counters.
 fn add(a: PoolStats, b: PoolStats) -> PoolStats {
     PoolStats {
         capacity: a.capacity.saturating_add(b.capacity),
