@@ -48,6 +48,19 @@ const DEPTH: usize = 3;
 #[memory_pool(count = DEPTH * 2)]
 pub struct Queued(pub u16);
 
+// Braces in the options' tokens (a block, a `const` block, an array length), which the compile-time
+// checks quote in their messages: they compiled to an invalid format string before review round 26.
+#[memory_pool(count = { let n = DEPTH; n }, max_size = { let bytes = 2 * DEPTH; bytes })]
+pub struct Braced(pub u16);
+
+#[memory_pool(count = const { DEPTH + 1 }, wait = 1)]
+pub struct BracedWait(pub u16);
+
+blockpool::pools! {
+    map = BRACED_MAP;
+    pub BracedArrays(type = [u8; { let n = DEPTH; n }], count = { let n = DEPTH; n });
+}
+
 #[memory_pool(count = 4, link_section = unsafe(".data.blockpool_test"))]
 #[derive(Debug, PartialEq, Eq)]
 pub struct Placed(pub [u32; 4]);
@@ -152,6 +165,15 @@ fn name_renames_the_pool_everywhere() {
     );
     assert!(format!("{Telemetry:?}").starts_with("Telemetry {"));
     drop((a, b));
+}
+
+#[test]
+fn options_with_braces_compile_and_mean_what_they_say() {
+    assert_eq!(BracedPool::CAPACITY, DEPTH);
+    assert_eq!(BracedWaitPool::CAPACITY, DEPTH + 1);
+    assert_eq!(BracedArrays::CAPACITY, DEPTH);
+    let braced = BracedArrays::alloc([7; DEPTH]).unwrap();
+    assert_eq!(*braced, [7; DEPTH]);
 }
 
 #[test]

@@ -413,6 +413,9 @@ pub(crate) fn assert_at(
         .map_or_else(Span::call_site, |token| token.span());
     let last = tokens.last().map_or(first, |token| token.span());
     let condition = condition(first);
+    // The message is `assert!`'s format string, and it may quote the user's tokens (`count = { N }`):
+    // braces are escaped, or a valid declaration would fail as an invalid format string (review round 26).
+    let message = message.replace('{', "{{").replace('}', "}}");
     let mut args = Group::new(
         Delimiter::Parenthesis,
         quote_spanned!(first=> #condition, #message),

@@ -9,6 +9,13 @@ pub struct Msg {
     pub id: u32,
 }
 
+// A block is quoted in the message as written, braces and all (review round 26: braces made the check an
+// invalid format string).
+#[memory_pool(count = { let n = 0; n }, wait = 2)]
+pub struct Empty {
+    pub id: u32,
+}
+
 // Without `wait`, the same expression is accepted.
 #[memory_pool(count = BLOCKS)]
 pub struct Plain {
@@ -17,5 +24,6 @@ pub struct Plain {
 
 fn main() {
     let _ = MsgPool::alloc(Msg { id: 1 });
+    let _ = EmptyPool::alloc(Empty { id: 1 });
     let _ = PlainPool::alloc(Plain { id: 1 });
 }

@@ -323,7 +323,8 @@ mod tests {
     fn a_block_retired_by_a_raw_free_names_no_holder() {
         use crate::RawPool;
         let block = Sited.alloc_raw().unwrap();
-        assert!(Sited::holders().all(|holder| holder.site.is_some()));
+        let holder = Sited::holders().next().expect("in use");
+        assert!(holder.site.is_some(), "the raw allocation's site");
         SITED.set_generation(0, u32::MAX - 1);
         // SAFETY: the raw block taken above, given up; nothing refers into it.
         assert_eq!(unsafe { Sited.free_raw(block) }, Ok(()));
@@ -357,12 +358,52 @@ mod tests {
     fn a_member_block_retired_by_its_chains_raw_free_names_no_holder() {
         use crate::RawPool;
         let block = SitedMember.alloc_raw().unwrap();
-        assert!(SitedMember::holders().all(|holder| holder.site.is_some()));
+        let holder = SitedMember::holders().next().expect("in use");
+        assert!(holder.site.is_some(), "the raw allocation's site");
         SITED_MEMBER.set_generation(0, u32::MAX - 1);
         // SAFETY: a raw block of the chain's first member, taken above; nothing refers into it.
         assert_eq!(unsafe { SitedChain.free_raw(block) }, Ok(()));
         assert!(SitedMember.alloc_raw().is_err(), "retired: empty for good");
         let holder = SitedMember::holders().next();
+        let holder = holder.expect("a retired block stays in use");
+        assert_eq!(holder.site, None, "and names no holder");
+    }
+
+    pub struct SecretLast;
+    crate::__blockpool_static_pool!(
+        SecretLast,
+        [] static SECRET_LAST: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
+        "SecretLast",
+        WIPED,
+        static SECRET_LAST_SITES: crate::__private::Sites<1>,
+    );
+    pub struct LastChain;
+    crate::__blockpool_static_pool!(
+        LastChain,
+        [] static LAST_CHAIN: crate::__private::ChainStorage<
+            crate::__private::Link<PlainMember, crate::__private::Last<SecretLast>>,
+        > = crate::__private::ChainStorage::new(),
+        "LastChain",
+        PoolConfig::DEFAULT,
+    );
+
+    /// Z1 and T1 for the chain's last member (`Last::mark_free_checked`; the tests above retire a first
+    /// member, review round 26): retired through the chain's `free_raw`, its block is wiped and names no
+    /// holder.
+    #[test]
+    fn a_last_members_block_retired_by_its_chains_raw_free_is_wiped_and_names_no_holder() {
+        use crate::RawPool;
+        let block = SecretLast.alloc_raw().unwrap();
+        // SAFETY: a raw block of `u64` size and alignment, just taken.
+        unsafe { block.cast::<u64>().write(0x5EC2_E7AB_CDEF_0123) };
+        let holder = SecretLast::holders().next().expect("in use");
+        assert!(holder.site.is_some(), "the raw allocation's site");
+        SECRET_LAST.set_generation(0, u32::MAX - 1);
+        // SAFETY: a raw block of the chain's last member, taken above; nothing refers into it.
+        assert_eq!(unsafe { LastChain.free_raw(block) }, Ok(()));
+        assert!(SecretLast.alloc_raw().is_err(), "retired: empty for good");
+        assert_eq!(block_contents::<SecretLast>(), 0, "wiped");
+        let holder = SecretLast::holders().next();
         let holder = holder.expect("a retired block stays in use");
         assert_eq!(holder.site, None, "and names no holder");
     }
