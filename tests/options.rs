@@ -50,7 +50,7 @@ pub struct Queued(pub u16);
 
 // Braces in the options' tokens (a block, a `const` block, an array length), which the compile-time
 // checks quote in their messages: they compiled to an invalid format string before review round 26.
-#[memory_pool(count = { let n = DEPTH; n }, max_size = { let bytes = 2 * DEPTH; bytes })]
+#[memory_pool(count = { const N: usize = DEPTH; N }, max_size = { const BYTES: usize = 2 * DEPTH; BYTES })]
 pub struct Braced(pub u16);
 
 #[memory_pool(count = const { DEPTH + 1 }, wait = 1)]
@@ -58,7 +58,7 @@ pub struct BracedWait(pub u16);
 
 blockpool::pools! {
     map = BRACED_MAP;
-    pub BracedArrays(type = [u8; { let n = DEPTH; n }], count = { let n = DEPTH; n });
+    pub BracedArrays(type = [u8; { const N: usize = DEPTH; N }], count = { const N: usize = DEPTH; N });
 }
 
 #[memory_pool(count = 4, link_section = unsafe(".data.blockpool_test"))]
