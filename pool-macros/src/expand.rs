@@ -413,15 +413,16 @@ pub(crate) fn assert_at(
         .map_or_else(Span::call_site, |token| token.span());
     let last = tokens.last().map_or(first, |token| token.span());
     let condition = condition(first);
-    // The message is `assert!`'s format string, and it may quote the user's tokens (`count = { N }`):
-    // braces are escaped, or a valid declaration would fail as an invalid format string (review round 26).
-    let message = message.replace('{', "{{").replace('}', "}}");
+    // The message may quote the user's tokens (`count = { N }`), so it is an argument, never the format
+    // string (review round 26: braces made it an invalid one). And not `assert!`: at the user's span it
+    // takes the user's edition, where before 2021 it expands to a `panic!` looked up in the user's scope
+    // (review round 27); `::core::panic!` is that macro in every edition.
     let mut args = Group::new(
         Delimiter::Parenthesis,
-        quote_spanned!(first=> #condition, #message),
+        quote_spanned!(first=> "{}", #message),
     );
     args.set_span(last);
-    quote_spanned!(first=> ::core::assert! #args)
+    quote_spanned!(first=> if !(#condition) { ::core::panic! #args })
 }
 
 /// The static's type for a typed pool with `count` blocks.
