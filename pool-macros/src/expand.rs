@@ -398,9 +398,9 @@ fn checks(spec: &PoolSpec) -> (TokenStream, TokenStream) {
     (checks, storage_checks)
 }
 
-/// `::core::assert!(condition, message)` spanning `tokens` from their first to their last token, so that a
-/// failed const assertion underlines all of them (a failure is reported at the `assert!` call, and spans
-/// cannot be joined on stable). `condition` gets the span of the first token: code with the user's span is
+/// `if !(condition) { ::core::panic!("{}", message) }` spanning `tokens` from their first to their last
+/// token, so that a failed const assertion underlines all of them (a failure is reported at the `panic!`
+/// call, and spans cannot be joined on stable). `condition` gets the span of the first token: code with the user's span is
 /// linted as the user's code, as the user's expressions in it should be.
 pub(crate) fn assert_at(
     tokens: &dyn ToTokens,
