@@ -1,6 +1,9 @@
 //! The options of `#[memory_pool]` as seen from a running program: `align`, `max_size`, `name`, `count` as a
 //! const expression, `link_section`, `on_failure`; the `StaticPool` constants; and the pool's `Debug` dump.
 //! (`zeroize` has a file of its own; the compile errors are the UI tests'.)
+// The macros' compile-time checks are the macro's code, not the user's: clippy's pedantic `manual_assert`
+// took them for the user's (review round 28). CI's clippy run denies it here.
+#![deny(clippy::manual_assert)]
 
 use std::alloc::Layout;
 use std::any::TypeId;
@@ -52,6 +55,14 @@ pub struct Queued(pub u16);
 // checks quote in their messages: they compiled to an invalid format string before review round 26.
 #[memory_pool(count = { const N: usize = DEPTH; N }, max_size = { const BYTES: usize = 2 * DEPTH; BYTES })]
 pub struct Braced(pub u16);
+
+const fn depth(n: usize) -> usize {
+    n
+}
+
+// Options that end in a call's parenthesis, where `manual_assert` fired on the checks.
+#[memory_pool(count = depth(DEPTH), max_size = core::mem::size_of::<u64>())]
+pub struct Called(pub u32);
 
 #[memory_pool(count = const { DEPTH + 1 }, wait = 1)]
 pub struct BracedWait(pub u16);
@@ -172,6 +183,7 @@ fn options_with_braces_compile_and_mean_what_they_say() {
     assert_eq!(BracedPool::CAPACITY, DEPTH);
     assert_eq!(BracedWaitPool::CAPACITY, DEPTH + 1);
     assert_eq!(BracedArrays::CAPACITY, DEPTH);
+    assert_eq!(CalledPool::CAPACITY, DEPTH);
     let braced = BracedArrays::alloc([7; DEPTH]).unwrap();
     assert_eq!(*braced, [7; DEPTH]);
 }

@@ -416,13 +416,18 @@ pub(crate) fn assert_at(
     // The message may quote the user's tokens (`count = { N }`), so it is an argument, never the format
     // string (review round 26: braces made it an invalid one). And not `assert!`: at the user's span it
     // takes the user's edition, where before 2021 it expands to a `panic!` looked up in the user's scope
-    // (review round 27); `::core::panic!` is that macro in every edition.
+    // (review round 27); `::core::panic!` is that macro from edition 2018 on (on 2015, where `::core` is
+    // the crate root, the README asks for `extern crate core;`).
     let mut args = Group::new(
         Delimiter::Parenthesis,
         quote_spanned!(first=> "{}", #message),
     );
     args.set_span(last);
-    quote_spanned!(first=> if !(#condition) { ::core::panic! #args })
+    let panic = quote_spanned!(first=> ::core::panic! #args);
+    // The `if` is the macro's, not the user's (the call site's context, at the user's place): with the
+    // user's span, clippy's `manual_assert` (pedantic) took it for the user's code (review round 28).
+    let ours = Span::call_site().located_at(first);
+    quote_spanned!(ours=> if !(#condition) { #panic })
 }
 
 /// The static's type for a typed pool with `count` blocks.
