@@ -417,7 +417,8 @@ pub(crate) fn assert_at(
     // string (review round 26: braces made it an invalid one). And not `assert!`: at the user's span it
     // takes the user's edition, where before 2021 it expands to a `panic!` looked up in the user's scope
     // (review round 27); `::core::panic!` is that macro from edition 2018 on (on 2015, where `::core` is
-    // the crate root, the README asks for `extern crate core;`).
+    // the crate root's `core`: a `#![no_std]` crate's, or the `extern crate core;` the README asks crates
+    // with std for).
     let mut args = Group::new(
         Delimiter::Parenthesis,
         quote_spanned!(first=> "{}", #message),
