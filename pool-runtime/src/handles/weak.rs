@@ -169,13 +169,21 @@ mod tests {
     use crate::sync::AtomicU8;
     use crate::{PoolBox, PoolError, PoolRc, SharedPool, StaticPool};
 
-    pub struct Spent;
-    crate::__blockpool_static_pool!(
-        Spent,
-        [] static SPENT: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "Spent",
-        PoolConfig::DEFAULT,
-    );
+    /// A pool of one shared `u64` block (`Name`, its storage `STATIC`, its config, optionally a sites table).
+    macro_rules! one_block_pool {
+        ($pool:ident, $storage:ident, $config:expr $(, sites $sites:ident)?) => {
+            pub struct $pool;
+            crate::__blockpool_static_pool!(
+                $pool,
+                [] static $storage: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
+                stringify!($pool),
+                $config,
+                $(static $sites: crate::__private::Sites<1>,)?
+            );
+        };
+    }
+
+    one_block_pool!(Spent, SPENT, PoolConfig::DEFAULT);
     impl SharedPool for Spent {}
 
     /// Review round 1: renewing at the last generation could not move the item to a newer one, so weak
@@ -216,22 +224,10 @@ mod tests {
         ..PoolConfig::DEFAULT
     };
 
-    pub struct SecretDrop;
-    crate::__blockpool_static_pool!(
-        SecretDrop,
-        [] static SECRET_DROP: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "SecretDrop",
-        WIPED,
-    );
+    one_block_pool!(SecretDrop, SECRET_DROP, WIPED);
     impl SharedPool for SecretDrop {}
 
-    pub struct SecretRaw;
-    crate::__blockpool_static_pool!(
-        SecretRaw,
-        [] static SECRET_RAW: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "SecretRaw",
-        WIPED,
-    );
+    one_block_pool!(SecretRaw, SECRET_RAW, WIPED);
     impl SharedPool for SecretRaw {}
 
     /// The one block of a pool of `u64`s, read through the pool's own pointer (the block is retired in
@@ -269,20 +265,8 @@ mod tests {
         assert_eq!(block_contents::<SecretRaw>(), 0, "wiped all the same");
     }
 
-    pub struct SecretMember;
-    crate::__blockpool_static_pool!(
-        SecretMember,
-        [] static SECRET_MEMBER: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "SecretMember",
-        WIPED,
-    );
-    pub struct PlainMember;
-    crate::__blockpool_static_pool!(
-        PlainMember,
-        [] static PLAIN_MEMBER: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "PlainMember",
-        PoolConfig::DEFAULT,
-    );
+    one_block_pool!(SecretMember, SECRET_MEMBER, WIPED);
+    one_block_pool!(PlainMember, PLAIN_MEMBER, PoolConfig::DEFAULT);
     type SecretLinks = crate::__private::Link<SecretMember, crate::__private::Last<PlainMember>>;
     pub struct SecretChain;
     crate::__blockpool_static_pool!(
@@ -308,14 +292,7 @@ mod tests {
         assert_eq!(block_contents::<SecretMember>(), 0, "wiped all the same");
     }
 
-    pub struct Sited;
-    crate::__blockpool_static_pool!(
-        Sited,
-        [] static SITED: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "Sited",
-        PoolConfig::DEFAULT,
-        static SITED_SITES: crate::__private::Sites<1>,
-    );
+    one_block_pool!(Sited, SITED, PoolConfig::DEFAULT, sites SITED_SITES);
 
     /// T1 at a retirement through `free_raw` (review round 20): the retired block, in use for good, names
     /// no holder. `tests/track_callers.rs` checks the same with 2³² - 1 real allocations (ignored: 40 s).
@@ -334,14 +311,7 @@ mod tests {
         assert_eq!(holder.site, None, "and names no holder");
     }
 
-    pub struct SitedMember;
-    crate::__blockpool_static_pool!(
-        SitedMember,
-        [] static SITED_MEMBER: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "SitedMember",
-        PoolConfig::DEFAULT,
-        static SITED_MEMBER_SITES: crate::__private::Sites<1>,
-    );
+    one_block_pool!(SitedMember, SITED_MEMBER, PoolConfig::DEFAULT, sites SITED_MEMBER_SITES);
     pub struct SitedChain;
     crate::__blockpool_static_pool!(
         SitedChain,
@@ -369,14 +339,7 @@ mod tests {
         assert_eq!(holder.site, None, "and names no holder");
     }
 
-    pub struct SecretLast;
-    crate::__blockpool_static_pool!(
-        SecretLast,
-        [] static SECRET_LAST: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "SecretLast",
-        WIPED,
-        static SECRET_LAST_SITES: crate::__private::Sites<1>,
-    );
+    one_block_pool!(SecretLast, SECRET_LAST, WIPED, sites SECRET_LAST_SITES);
     pub struct LastChain;
     crate::__blockpool_static_pool!(
         LastChain,
@@ -409,14 +372,7 @@ mod tests {
     }
 
     #[cfg(feature = "c-api")]
-    pub struct SecretC;
-    #[cfg(feature = "c-api")]
-    crate::__blockpool_static_pool!(
-        SecretC,
-        [] static SECRET_C: PoolStorage<u64, Align8, AtomicU8, 1> = PoolStorage::new(),
-        "SecretC",
-        WIPED,
-    );
+    one_block_pool!(SecretC, SECRET_C, WIPED);
 
     /// Z1 on C's `bp_free`.
     #[cfg(feature = "c-api")]
