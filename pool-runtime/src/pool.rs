@@ -102,8 +102,8 @@ pub unsafe trait StaticPool: Sized + 'static {
             Some(index) => {
                 let boxed = fill(index, value);
                 // After the fill: a store between the pop and the fill makes the compiler build `value` on
-                // the stack and copy it into the block (on Cortex-M3, 85 instructions per alloc + free
-                // instead of 76; `docs/cycles.md`).
+                // the stack and copy it into the block (on Cortex-M3, 85 instructions per alloc + write +
+                // free instead of 77; `docs/cycles.md`).
                 crate::sites::track::<Self>(index);
                 // After the block is in its handle: a hook that panics drops the handle, which frees it.
                 crate::trace::trace::<Self>(crate::trace::TraceKind::Alloc, Some(index));

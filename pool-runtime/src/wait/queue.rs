@@ -185,9 +185,8 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
 
     /// Hands `block` (held by the caller) to the longest-waiting task it fits, then (byte pools:
     /// `B::SERVES_OTHERS`) blocks from `blocks` to the waiting tasks, longest waiting first, until each has a
-    /// block or none fits; a `block` nobody
-    /// takes goes back to `blocks`. If no task waits then, unmarks `blocks` (Q1). Wakes the tasks after
-    /// leaving the critical section.
+    /// block or none fits; a `block` nobody takes goes back to `blocks`. If no task waits then, unmarks
+    /// `blocks` (Q1). Wakes the tasks after leaving the critical section.
     ///
     /// Reached through [`Blocks::hand_over`], which passes the blocks in registers to an out-of-line copy
     /// for each kind.
@@ -214,23 +213,22 @@ impl<const W: usize, K: QueueKind> WaitQueue<W, K> {
                     None => unsafe { blocks.put(block) },
                 }
             }
-            let mut after = None;
             // Typed pools skip this: their list is empty while a task waits (Q1, `SERVES_OTHERS`).
-            while let Some((ticket, slot)) = B::SERVES_OTHERS
-                .then(|| queue.oldest_waiting(after, |_| true))
-                .flatten()
-            {
-                after = Some(ticket);
-                let Slot::Waiting { request, .. } = queue.slots[slot] else {
-                    continue;
-                };
-                // Each waiting slot is served at most once, so there are at most `W` wakers.
-                if woken == W {
-                    break;
-                }
-                if let Some(taken) = blocks.take(request) {
-                    wake[woken] = self.hand(queue, slot, taken);
-                    woken += 1;
+            if B::SERVES_OTHERS {
+                let mut after = None;
+                while let Some((ticket, slot)) = queue.oldest_waiting(after, |_| true) {
+                    after = Some(ticket);
+                    let Slot::Waiting { request, .. } = queue.slots[slot] else {
+                        continue;
+                    };
+                    // Each waiting slot is served at most once, so there are at most `W` wakers.
+                    if woken == W {
+                        break;
+                    }
+                    if let Some(taken) = blocks.take(request) {
+                        wake[woken] = self.hand(queue, slot, taken);
+                        woken += 1;
+                    }
                 }
             }
             // SAFETY: [Q1, Q5] under the lock, with every waiting slot's request.
