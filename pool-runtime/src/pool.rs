@@ -2,7 +2,7 @@
 
 use core::ptr::NonNull;
 
-use crate::block::{Claim, report_failure};
+use crate::block::{Claim, report_exhausted};
 use crate::boxed::PoolBox;
 use crate::error::{AllocError, FailureEvent, PoolError};
 use crate::stats::PoolStats;
@@ -95,10 +95,11 @@ pub unsafe trait StaticPool: Sized + 'static {
     #[inline]
     #[track_caller]
     fn alloc(value: Self::Item) -> Result<PoolBox<Self>, AllocError<Self::Item>> {
-        // Small enough to be inlined into the caller (the failure path is one call to a cold function, and
-        // `value` is never passed by reference): the value is then written straight into the block instead
+        // Small enough to be inlined into the caller (the failure path is at most one call to a cold function,
+        // none in a pool with counts and no hook, whose shared pop counted the failure; `value` is never
+        // passed by reference): the value is then written straight into the block instead
         // of being staged on the stack and copied, and the `Result` is not returned through memory.
-        match Self::__storage().take() {
+        match Self::__storage().take_counting() {
             Some(index) => {
                 let boxed = fill(index, value);
                 // After the fill: a store between the pop and the fill makes the compiler build `value` on
@@ -109,10 +110,7 @@ pub unsafe trait StaticPool: Sized + 'static {
                 crate::trace::trace::<Self>(crate::trace::TraceKind::Alloc, Some(index));
                 Ok(boxed)
             }
-            None => Err(AllocError::new(
-                value,
-                report_failure::<Self>(PoolError::Exhausted),
-            )),
+            None => Err(AllocError::new(value, report_exhausted::<Self>())),
         }
     }
 

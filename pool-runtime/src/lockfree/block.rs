@@ -22,7 +22,7 @@ impl<P: StaticPool> Claim<P> {
     #[inline]
     #[track_caller]
     pub(crate) fn take() -> Result<Self, PoolError> {
-        match P::__storage().take() {
+        match P::__storage().take_counting() {
             Some(index) => {
                 crate::sites::track::<P>(index);
                 let claim = Self {
@@ -33,7 +33,7 @@ impl<P: StaticPool> Claim<P> {
                 crate::trace::trace::<P>(crate::trace::TraceKind::Alloc, Some(index));
                 Ok(claim)
             }
-            None => Err(report_failure::<P>(PoolError::Exhausted)),
+            None => Err(report_exhausted::<P>()),
         }
     }
 
@@ -42,7 +42,7 @@ impl<P: StaticPool> Claim<P> {
     #[cfg(feature = "c-api")]
     #[inline]
     pub(crate) fn take_quiet() -> Result<Self, PoolError> {
-        match P::__storage().take() {
+        match P::__storage().take_counting() {
             Some(index) => {
                 crate::sites::untrack::<P>(index);
                 Ok(Self {
@@ -50,7 +50,7 @@ impl<P: StaticPool> Claim<P> {
                     _pool: PhantomData,
                 })
             }
-            None => Err(report_failure::<P>(PoolError::Exhausted)),
+            None => Err(report_exhausted::<P>()),
         }
     }
 
@@ -134,6 +134,21 @@ pub(crate) fn give_up<P: StaticPool>(index: usize) {
 /// read-only record per pool.
 #[inline(always)]
 pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
+    report::<P>(error, false)
+}
+
+/// [`report_failure`] of `Exhausted` after [`Storage::take_counting`] found no block, which counted the
+/// failure already in pools with bookkeeping (`Storage::TAKE_COUNTS`): then only the hook is left to call,
+/// and a pool without one has no failure path to speak of.
+#[cold]
+#[inline(always)]
+pub(crate) fn report_exhausted<P: StaticPool>() -> PoolError {
+    report::<P>(PoolError::Exhausted, <P::__Storage as Storage>::TAKE_COUNTS)
+}
+
+/// The failure path: counts the failure unless `counted`, calls the hook, traces.
+#[inline(always)]
+fn report<P: StaticPool>(error: PoolError, counted: bool) -> PoolError {
     let pool: &'static FailureSite = &const {
         FailureSite {
             name: P::NAME,
@@ -148,8 +163,11 @@ pub(crate) fn report_failure<P: StaticPool>(error: PoolError) -> PoolError {
             P::__storage().failures(),
             &error,
             HolderSummary::typed::<P>(),
+            counted,
         ),
-        None => failed(pool, P::__storage().failures(), &error),
+        // Counted, and no hook: nothing to do.
+        None if counted && P::__CONFIG.on_failure.is_none() => {}
+        None => failed(pool, P::__storage().failures(), &error, counted),
     }
     // No site: the failure path is not `#[track_caller]` (review round 14).
     crate::trace::trace_at::<P>(crate::trace::TraceKind::Failure(error), None, None);
@@ -164,8 +182,10 @@ pub(crate) struct FailureSite {
 
 #[cold]
 #[inline(never)]
-fn failed(pool: &FailureSite, failures: &AtomicU32, error: &PoolError) {
-    failures.fetch_add(1, Ordering::Relaxed);
+fn failed(pool: &FailureSite, failures: &AtomicU32, error: &PoolError, counted: bool) {
+    if !counted {
+        failures.fetch_add(1, Ordering::Relaxed);
+    }
     if let Some(hook) = pool.hook {
         hook(&FailureEvent {
             pool: pool.name,
@@ -183,8 +203,11 @@ fn failed_holders(
     failures: &AtomicU32,
     error: &PoolError,
     holders: HolderSummary,
+    counted: bool,
 ) {
-    failures.fetch_add(1, Ordering::Relaxed);
+    if !counted {
+        failures.fetch_add(1, Ordering::Relaxed);
+    }
     if let Some(hook) = pool.hook {
         hook(&FailureEvent {
             pool: pool.name,
