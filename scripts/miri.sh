@@ -18,7 +18,7 @@ cargo +"$NIGHTLY" miri test -p pool-runtime --lib
 integration=()
 for test in alloc drops errors handles in_place options raw_pool threads zeroize shared shared_threads \
             stress pools_block byte_pool allocator_api arena hygiene forbid_unsafe generated_names memory_cost \
-            dma bytes_io wait wait_bytes c_api chain track_callers trace byte_observe; do
+            dma bytes_io wait wait_bytes c_api chain track_callers trace byte_observe failure_counts; do
   integration+=(--test "$test")
 done
 echo "Miri: ${#integration[@]} integration test files"
