@@ -63,17 +63,21 @@ impl<T, A> Slot<T, A> {
 /// Generated code declares one of these as a `static` per pool; it is zero-initialised, needs no init call,
 /// and is only ever used through the pool's handles.
 ///
-/// On bare metal (`target_os = "none"`) `repr(C)`, the free list first: the static's address is then the
-/// list's, and the blocks follow at a fixed offset, so that the code of each allocation and free reaches
-/// both from one base address (the offset goes into the load and store instructions), rather than from two
-/// as with the compiler's own field order (the blocks first). On the Cortex-M3 that took 3 instructions
-/// off each alloc + free pair of default pools and 6 off `stats = false` pools, 21 off the Cortex-M0's,
-/// and 13 bytes of flash off each further pool (`scripts/cycles.sh`, `scripts/code-size.sh`). The other
-/// fields go in the order that pads least: the waiter queue (8-aligned; at most 4 bytes of padding before
-/// it), then the 4-byte generations, the counters, and the blocks, whose alignment rounds the header up as
-/// it rounded the whole static up before. Elsewhere the compiler's order stays: x86-64 reaches any offset
-/// from one address anyway, and a free there would pay one instruction to take the offset off the
-/// handle's pointer (`scripts/o1-proof.sh`).
+/// On bare metal (`target_os = "none"`) the fields are `repr(C)`, in this order: the waiter queue (pools
+/// with `wait`; nothing for the others), the free list, the generations and reference counters, then the
+/// blocks. The blocks then follow the list at a small fixed offset, so that the code of each allocation and
+/// free reaches both from one address (the offset goes into the load and store instructions). The
+/// compiler's own order put the blocks first and the list after them, so that the blocks were at a
+/// negative offset from the list, beyond what those instructions take (Thumb-2: 255 bytes back at most,
+/// Thumb-1: none), and the code kept two addresses. On the Cortex-M3 this took 3 instructions off each
+/// alloc + free pair of default pools and 6 off `stats = false` pools, 21 off the Cortex-M0's, and 13 bytes
+/// of flash off each further pool (`scripts/cycles.sh`, `scripts/code-size.sh`). It costs no RAM: every
+/// field before the blocks starts where the one before it ends (the queue's size is a multiple of its
+/// alignment, the list and the counters are 4-aligned), so padding can only come before the blocks and at
+/// the end, and the static takes the sum of its fields rounded up to the largest alignment, the fewest
+/// bytes any order could (the firmware's memory maps in `scripts/firmware.sh` check the sizes). Elsewhere
+/// the compiler's order stays: x86-64 reaches any offset from one address anyway, and a free there would
+/// pay one instruction to take the blocks' offset off the handle's pointer (`scripts/o1-proof.sh`).
 #[cfg_attr(target_os = "none", repr(C))]
 pub struct PoolStorage<
     T,
@@ -83,8 +87,8 @@ pub struct PoolStorage<
     const STATS: bool = true,
     Q: Waiters = NoWaiters,
 > {
-    list: FreeList<[BlockMeta; N]>,
     waiters: Q,
+    list: FreeList<[BlockMeta; N]>,
     generations: [R::Generation; N],
     refs: [R; N],
     slots: [Slot<T, A>; N],
