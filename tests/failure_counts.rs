@@ -1,7 +1,7 @@
-//! A failed allocation counts once, whichever path reached the empty list: pools with counts count it in the
-//! shared pop (`FreeList::pop_counting`), pools without a hook then skip their own failure path, and
-//! `stats = false`, `track_callers` and hooked pools count it in that path as before. Each case fills a pool,
-//! fails each allocating entry point once and checks the counters and what came back.
+//! A failed allocation counts once, whichever path reached the empty list: pools with counts (the default,
+//! `track_callers`, `on_failure`, `wait`, `refcount`) count it in the shared pop (`FreeList::pop_counting`),
+//! and their failure path only calls the hook, if any; `stats = false` pools count it in their failure path.
+//! Each case fills a pool, fails each allocating entry point once and checks the counters and what came back.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

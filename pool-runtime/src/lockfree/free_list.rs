@@ -173,7 +173,8 @@ impl FreeList {
     /// and no function for it. Returns the index, or `usize::MAX` (no block's) when the list is empty: a
     /// plain index, which the caller compares with its block count, takes one instruction off each
     /// allocation on the Cortex-M3 and M0 against an `Option`. Shared and never inlined on bare metal as
-    /// `pop` is; a program whose chain members or byte classes call `pop` has both.
+    /// `pop` is; a program whose chain members, byte classes or `alloc_async` calls (whose empty list is a
+    /// wait, not a failure) call `pop` has both.
     #[cfg_attr(target_os = "none", inline(never))]
     #[cfg_attr(not(target_os = "none"), inline)]
     pub(crate) fn pop_counting(&self, stats: bool) -> usize {
