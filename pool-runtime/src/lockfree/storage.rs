@@ -73,9 +73,10 @@ impl<T, A> Slot<T, A> {
 /// alloc + free pair of default pools and 6 off `stats = false` pools, 21 off the Cortex-M0's, and 13 bytes
 /// of flash off each further pool (`scripts/cycles.sh`, `scripts/code-size.sh`). It costs no RAM: every
 /// field before the blocks starts where the one before it ends (the queue's size is a multiple of its
-/// alignment, the list and the counters are 4-aligned), so padding can only come before the blocks and at
-/// the end, and the static takes the sum of its fields rounded up to the largest alignment, the fewest
-/// bytes any order could (`layout_check` below checks it for 960 shapes when CI builds for Cortex-M and
+/// alignment, the list and the generations are 4-aligned and 4-byte multiples, the counters at most
+/// 4-aligned), so padding can only come before the blocks and at the end; the blocks' array is a whole
+/// number of its alignment, and every alignment a power of two, so those two paddings together round the
+/// sum of the fields up to the largest alignment, the fewest bytes any order could take (`layout_check` below checks it for 960 shapes when CI builds for Cortex-M and
 /// RISC-V, and the firmware's memory maps in `scripts/firmware.sh` for its pools). Elsewhere
 /// the compiler's order stays: x86-64 reaches any offset from one address anyway, and a free there would
 /// pay one instruction to take the blocks' offset off the handle's pointer (`scripts/o1-proof.sh`).
@@ -547,7 +548,7 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q:
 /// up and rounded up to the largest alignment. Meant for the Cortex-M and RISC-V builds of `.ci/run`, which
 /// pass `--cfg blockpool_layout_check` (a firmware's own builds do not compile these types). Review round 31
 /// found the order it replaced (the free list first, the waiter queue second) padding `wait` pools of odd
-/// counts by 8 to 64 bytes on these targets; the host's unit tests could not see it, since there the list
+/// counts by up to their blocks' alignment (8 to 64 bytes in these shapes) on these targets; the host's unit tests could not see it, since there the list
 /// is 8-aligned and the compiler chooses the order.
 #[cfg(blockpool_layout_check)]
 mod layout_check {
