@@ -63,23 +63,24 @@ impl<T, A> Slot<T, A> {
 /// Generated code declares one of these as a `static` per pool; it is zero-initialised, needs no init call,
 /// and is only ever used through the pool's handles.
 ///
-/// On bare metal (`target_os = "none"`) the fields are `repr(C)`, in this order: the waiter queue (pools
-/// with `wait`; nothing for the others), the free list, the generations and reference counters, then the
-/// blocks. The blocks then follow the list at a small fixed offset, so that the code of each allocation and
-/// free reaches both from one address (the offset goes into the load and store instructions). The
-/// compiler's own order put the blocks first and the list after them, so that the blocks were at a
-/// negative offset from the list, beyond what those instructions take (Thumb-2: 255 bytes back at most,
-/// Thumb-1: none), and the code kept two addresses. On the Cortex-M3 this took 3 instructions off each
-/// alloc + free pair of default pools and 6 off `stats = false` pools, 21 off the Cortex-M0's, and 13 bytes
-/// of flash off each further pool (`scripts/cycles.sh`, `scripts/code-size.sh`). It costs no RAM: every
-/// field before the blocks starts where the one before it ends (the queue's size is a multiple of its
-/// alignment, the list and the generations are 4-aligned and 4-byte multiples, the counters at most
-/// 4-aligned), so padding can only come before the blocks and at the end; the blocks' array is a whole
-/// number of its alignment, and every alignment a power of two, so those two paddings together round the
-/// sum of the fields up to the largest alignment, the fewest bytes any order could take (`layout_check` below checks it for 960 shapes when CI builds for Cortex-M and
-/// RISC-V, and the firmware's memory maps in `scripts/firmware.sh` for its pools). Elsewhere
-/// the compiler's order stays: x86-64 reaches any offset from one address anyway, and a free there would
-/// pay one instruction to take the blocks' offset off the handle's pointer (`scripts/o1-proof.sh`).
+/// On bare metal (`target_os = "none"`) the fields are `repr(C)`, in this order: the waiter queue (pools with
+/// `wait`; nothing for the others), the free list, the generations and reference counters, then the blocks.
+/// The blocks then follow the list at a small fixed offset, so that the code of each allocation and free
+/// reaches both from one address (the offset goes into the load and store instructions). The compiler's own
+/// order put the blocks first and the list after them, so that the blocks were at a negative offset from the
+/// list, beyond what those instructions take (Thumb-2: 255 bytes back at most, Thumb-1: none), and the code
+/// kept two addresses. On the Cortex-M3 this took 3 instructions off each alloc + free pair of default pools
+/// and 6 off `stats = false` pools, 21 off the Cortex-M0's, and 13 bytes of flash off each further pool
+/// (`scripts/cycles.sh`, `scripts/code-size.sh`). It costs no RAM. Every field before the blocks starts where
+/// the one before it ends: the queue is zero-sized or 8-aligned (so a multiple of 8 bytes), the list is 4- or
+/// 8-aligned and a whole multiple of that, the generations are zero-sized or 4-byte words, and the counters
+/// are at most 4-aligned. So padding can only come before the blocks and at the end; the blocks' array is a whole number
+/// of its alignment, and every alignment a power of two, so those two paddings together round the sum of the
+/// fields up to the largest alignment, the fewest bytes any order could take (`layout_check` below checks it
+/// for 960 shapes when CI builds for Cortex-M and RISC-V, and the firmware's memory maps in
+/// `scripts/firmware.sh` for its pools). Elsewhere the compiler's order stays: x86-64 reaches any offset from
+/// one address anyway, and a free there would pay one instruction to take the blocks' offset off the handle's
+/// pointer (`scripts/o1-proof.sh`).
 #[cfg_attr(target_os = "none", repr(C))]
 pub struct PoolStorage<
     T,
@@ -544,12 +545,13 @@ impl<T: 'static, A: Alignment, R: RefSlot, const N: usize, const STATS: bool, Q:
 }
 
 /// Checks at compile time, for 960 pool shapes, the claim of [`PoolStorage`]'s documentation that its
-/// bare-metal field order takes the fewest bytes any order could: its size equals its fields' sizes added
-/// up and rounded up to the largest alignment. Meant for the Cortex-M and RISC-V builds of `.ci/run`, which
-/// pass `--cfg blockpool_layout_check` (a firmware's own builds do not compile these types). Review round 31
-/// found the order it replaced (the free list first, the waiter queue second) padding `wait` pools of odd
-/// counts by up to their blocks' alignment (8 to 64 bytes in these shapes) on these targets; the host's unit tests could not see it, since there the list
-/// is 8-aligned and the compiler chooses the order.
+/// bare-metal field order takes the fewest bytes any order could: its size equals its fields' sizes added up
+/// and rounded up to the largest alignment. Meant for the Cortex-M and RISC-V builds of `.ci/run`, which pass
+/// `--cfg blockpool_layout_check` (a firmware's own builds do not compile these types). Review round 31 found
+/// the order it replaced (the free list first, the waiter queue second) padding `wait` pools by 8 bytes (the
+/// queue's alignment), or by the blocks' alignment if larger: those of odd counts with the LL/SC and
+/// critical-section heads, of even counts with the tagged one. The host's unit tests could not see it: there
+/// the list is 8-aligned and the compiler chooses the order.
 #[cfg(blockpool_layout_check)]
 mod layout_check {
     use core::mem::{align_of, size_of};
